@@ -1,0 +1,233 @@
+"""Request and response shapes of the parties' API (``<Entity>In`` / ``<Entity>Out``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Field, Schema
+from pydantic import field_validator
+
+from casebridge.parties.choices import (
+    OperatingModel,
+    OrganisationKind,
+    Role,
+    Scenario,
+    SubmitterState,
+    SupportLevel,
+    SupportPlan,
+)
+from casebridge.parties.models import AuthorisedSubmitter, Organisation, Person
+
+
+class ErrorOut(Schema):
+    detail: str
+    code: str
+    fields: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class OrganisationRefOut(Schema):
+    id: int
+    name: str
+    kind: OrganisationKind
+
+
+class RelationshipOut(Schema):
+    customer: OrganisationRefOut
+    partner: OrganisationRefOut | None
+    operating_model: OperatingModel
+    scenario: Scenario
+    support_plan: SupportPlan
+    time_zone: str
+    country: str
+
+
+class RelationshipIn(Schema):
+    partner_id: int | None = None
+    operating_model: OperatingModel
+    scenario: Scenario
+    support_plan: SupportPlan
+    time_zone: str = "UTC"
+    country: str = Field(..., min_length=2, max_length=2)
+
+
+class OrganisationOut(Schema):
+    id: int
+    name: str
+    kind: OrganisationKind
+    helpdesk_email: str
+    helpdesk_phone: str
+    is_active: bool
+    relationship: RelationshipOut | None = None
+
+    @staticmethod
+    def resolve_relationship(organisation: Organisation) -> object | None:
+        if organisation.kind != OrganisationKind.CUSTOMER:
+            return None
+        return getattr(organisation, "relationship", None)
+
+
+class OrganisationIn(Schema):
+    name: str = Field(..., min_length=1, max_length=200)
+    kind: OrganisationKind
+    helpdesk_email: str = ""
+    helpdesk_phone: str = ""
+
+
+class OrganisationPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    helpdesk_email: str | None = None
+    helpdesk_phone: str | None = None
+    is_active: bool | None = None
+
+
+class LevelCountOut(Schema):
+    level: SupportLevel
+    required: int
+    holders: int
+    met: bool
+
+
+class QualificationOut(Schema):
+    partner_id: int
+    on: dt.date
+    qualified: bool
+    levels: list[LevelCountOut]
+    reasons: list[str]
+
+
+class PersonOut(Schema):
+    id: int
+    email: str
+    full_name: str
+    organisation: OrganisationRefOut
+    roles: list[Role]
+    phone: str
+    support_level: SupportLevel | None
+    is_active: bool
+
+    @staticmethod
+    def resolve_roles(person: Person) -> list[str]:
+        return sorted(person.role_codes)
+
+    @staticmethod
+    def resolve_support_level(person: Person) -> str | None:
+        return person.support_level or None
+
+
+class PersonIn(Schema):
+    organisation_id: int
+    email: str = Field(..., max_length=254)
+    full_name: str = Field(..., min_length=1, max_length=200)
+    roles: list[Role] = Field(default_factory=list)
+    phone: str = ""
+    support_level: SupportLevel | None = None
+
+
+class PersonPatch(Schema):
+    full_name: str | None = Field(None, min_length=1, max_length=200)
+    phone: str | None = None
+    support_level: SupportLevel | None = None
+    roles: list[Role] | None = None
+    is_active: bool | None = None
+
+
+class PersonRefOut(Schema):
+    id: int
+    full_name: str
+    email: str
+    organisation_id: int
+
+
+class CertificationOut(Schema):
+    id: int
+    person: PersonRefOut
+    level: SupportLevel
+    issued_on: dt.date
+    expires_on: dt.date
+    reference: str
+
+
+class CertificationIn(Schema):
+    person_id: int
+    level: SupportLevel
+    issued_on: dt.date
+    expires_on: dt.date
+    reference: str = Field("", max_length=100)
+
+
+class TrainingOut(Schema):
+    id: int
+    person: PersonRefOut
+    partner_id: int
+    level: SupportLevel
+    held_on: dt.date
+    included_in_fee: bool
+
+
+class TrainingIn(Schema):
+    person_id: int
+    level: SupportLevel
+    held_on: dt.date
+
+
+class SubmitterOut(Schema):
+    id: int
+    person: PersonRefOut
+    email: str
+    phone: str
+    verified_at: dt.datetime | None
+    active: bool
+    state: SubmitterState
+    deactivated_reason: str
+
+    @staticmethod
+    def resolve_state(submitter: AuthorisedSubmitter) -> str:
+        if not submitter.active:
+            return SubmitterState.REVOKED
+        if submitter.verified_at is None:
+            return SubmitterState.PENDING_VERIFICATION
+        return SubmitterState.AUTHORISED
+
+
+class SubmitterIn(Schema):
+    person_id: int
+    phone: str = Field(..., min_length=1, max_length=40)
+    email: str | None = Field(None, max_length=254)
+
+
+class SubmitterDeactivateIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=300)
+
+
+class CallerOut(Schema):
+    phone: str
+    state: SubmitterState
+    person: PersonRefOut | None
+    organisation: OrganisationRefOut | None
+    submitter_id: int | None
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+class TokenCreatedOut(TokenOut):
+    token: str = Field(..., description="The secret token; shown only in this answer.")
+
+
+class TokenIn(Schema):
+    name: str = Field(..., min_length=1, max_length=100)
+    expires_at: dt.datetime | None = None
+
+    @field_validator("expires_at")
+    @classmethod
+    def aware(cls, value: dt.datetime | None) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("Give a time zone, e.g. 2027-01-01T00:00:00Z.")
+        return value

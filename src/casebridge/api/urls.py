@@ -1,0 +1,25 @@
+"""The REST API: ``/api/v1/...``, its OpenAPI document at ``/api/openapi.json``, docs at ``/api/docs``."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from casebridge import __version__
+from casebridge.api.auth import authentication
+from casebridge.api.errors import install_error_handlers
+from casebridge.api.parties import router as parties_router
+
+api = NinjaAPI(
+    title="casebridge API",
+    version=f"v1 ({__version__})",
+    description=(
+        "Support operations between a vendor, its partners and their customers. "
+        "Authenticate with a bearer token (`Authorization: Bearer cb_...`) or the browser "
+        "session. Errors answer `{detail, code, fields}`; lists are paginated with "
+        "`limit` and `offset`."
+    ),
+    auth=authentication,
+    urls_namespace="api",
+)
+install_error_handlers(api)
+api.add_router("/v1/", parties_router)

@@ -1,0 +1,52 @@
+"""The ``casebridge`` command: casebridge's own commands plus every Django management command."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+OVERVIEW = """\
+usage: casebridge <command> [options]
+
+casebridge runs a software vendor's support operations with its partners and customers.
+
+Everyday commands:
+  serve [--bind HOST:PORT] [--workers N] [--with-worker]
+                      serve the portal and API with gunicorn (with --with-worker, also the
+                      background worker; Ctrl-C stops both)
+  worker              run background tasks, outbox delivery and the periodic schedule
+  demo                load the demo operating model (idempotent; demo mode only)
+  setup --vendor NAME --admin-email EMAIL
+                      first start of a real deployment: the vendor and its first administrator
+  check [--deploy]    check the configuration (--deploy: production readiness)
+  migrate             create or update the database tables
+  jobs list | jobs run NAME
+                      the periodic jobs, or run one now
+  outbox status | drain | retry [ID ...]
+                      the transactional outbox's deliveries
+  createsuperuser     add a back-office administrator to the vendor
+
+Every Django management command works too: `casebridge help --commands` lists them,
+`casebridge help COMMAND` explains one. Settings come from the environment; see
+docs/configuration.md.
+"""
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casebridge.config.settings")
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in {"-h", "--help"} or args == ["help"]:
+        sys.stdout.write(OVERVIEW)
+        return
+    if args[0] in {"--version", "version"}:
+        from casebridge import __version__
+
+        sys.stdout.write(f"casebridge {__version__}\n")
+        return
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["casebridge", *args])
+
+
+if __name__ == "__main__":
+    main()

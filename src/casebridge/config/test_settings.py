@@ -1,0 +1,12 @@
+"""Settings for the test suite: the ordinary settings in test mode.
+
+Test mode hashes passwords fast, runs tasks immediately and, when CASEBRIDGE_TEST_DATABASE_URL is
+set, uses that database (the suite then runs on PostgreSQL).
+"""
+
+import os
+
+os.environ["CASEBRIDGE_MODE"] = "test"
+os.environ.setdefault("SECRET_KEY", "casebridge-test-only-secret-key-not-for-any-deployment")
+
+from casebridge.config.settings import *  # noqa: F403

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "casebridge.core"
+    label = "core"
+    verbose_name = "Core"
+
+    def ready(self) -> None:
+        from casebridge.core import jobs  # noqa: F401  (registers the core periodic jobs)

@@ -1,0 +1,88 @@
+"""``casebridge serve``: gunicorn in front of the WSGI app, optionally with the worker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+
+def _default_workers() -> int:
+    return max(2, min(4, (os.cpu_count() or 1) * 2))
+
+
+class Command(BaseCommand):
+    help = "Serve the portal and API with gunicorn; --with-worker also runs the background worker."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--bind", default="127.0.0.1:8000", help="HOST:PORT (default: %(default)s)")
+        parser.add_argument(
+            "--workers", type=int, default=_default_workers(), help="gunicorn worker processes"
+        )
+        parser.add_argument(
+            "--with-worker",
+            action="store_true",
+            help="Also start `casebridge worker`; Ctrl-C stops both.",
+        )
+
+    def handle(self, *args: Any, bind: str, workers: int, with_worker: bool, **options: Any) -> None:
+        if workers < 1:
+            raise CommandError("--workers must be at least 1")
+        if ":" not in bind:
+            raise CommandError(f"--bind must be HOST:PORT, not {bind!r}")
+        if settings.PRODUCTION:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        web = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "casebridge.config.wsgi:application",
+            "--bind",
+            bind,
+            "--workers",
+            str(workers),
+            "--access-logfile",
+            "-",
+            "--graceful-timeout",
+            "10",
+        ]
+        processes: list[subprocess.Popen[bytes]] = []
+        if with_worker:
+            processes.append(subprocess.Popen([sys.executable, "-m", "casebridge", "worker"]))  # noqa: S603
+        processes.append(subprocess.Popen(web))  # noqa: S603
+        self.stdout.write(f"casebridge is serving at http://{bind}/ (Ctrl-C stops)")
+        self._supervise(processes)
+
+    def _supervise(self, processes: list[subprocess.Popen[bytes]]) -> None:
+        stopping = False
+
+        def stop(signum: int, frame: object) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while not stopping and all(process.poll() is None for process in processes):
+                time.sleep(0.3)
+        finally:
+            for process in processes:
+                if process.poll() is None:
+                    process.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + 15
+            for process in processes:
+                try:
+                    process.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    process.kill()
+        failed = [p.returncode for p in processes if p.returncode not in (0, -signal.SIGTERM)]
+        if failed and not stopping:
+            raise CommandError(f"a casebridge process stopped unexpectedly (exit {failed[0]})")
+        self.stdout.write("casebridge stopped")

@@ -1,0 +1,1 @@
+"""Parties: the vendor, partners, customers, their people, certifications and submitters."""

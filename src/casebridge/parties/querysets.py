@@ -1,0 +1,119 @@
+"""Composable filters; every list starts from ``visible_to(actor)``.
+
+Visibility rules (the organisation of the person asking decides):
+- vendor people see every organisation and its data;
+- partner people see their own organisation, the vendor, and the customers they serve, with the
+  people of those customers; certifications, trainings and submitters of their own organisation;
+- customer people see their own organisation, the vendor and their partner, and only their own
+  organisation's people and records.
+An inactive or anonymous caller sees nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+from django.db.models import Q
+
+from casebridge.parties.choices import OrganisationKind
+
+if TYPE_CHECKING:
+    from casebridge.parties.models import Person
+
+
+def _organisation_of(actor: Any) -> tuple[int, str] | None:
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return None
+    return actor.organisation_id, actor.organisation.kind
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def visible_to(self, actor: Person | None) -> OrganisationQuerySet:
+        scope = _organisation_of(actor)
+        if scope is None:
+            return self.none()
+        organisation_id, kind = scope
+        if kind == OrganisationKind.VENDOR:
+            return self.all()
+        if kind == OrganisationKind.PARTNER:
+            return self.filter(
+                Q(pk=organisation_id)
+                | Q(kind=OrganisationKind.VENDOR)
+                | Q(relationship__partner_id=organisation_id)
+            )
+        return self.filter(
+            Q(pk=organisation_id)
+            | Q(kind=OrganisationKind.VENDOR)
+            | Q(customer_relationships__customer_id=organisation_id)
+        )
+
+    def partners(self) -> OrganisationQuerySet:
+        return self.filter(kind=OrganisationKind.PARTNER)
+
+
+class RelationshipQuerySet(models.QuerySet):
+    def visible_to(self, actor: Person | None) -> RelationshipQuerySet:
+        scope = _organisation_of(actor)
+        if scope is None:
+            return self.none()
+        organisation_id, kind = scope
+        if kind == OrganisationKind.VENDOR:
+            return self.all()
+        if kind == OrganisationKind.PARTNER:
+            return self.filter(partner_id=organisation_id)
+        return self.filter(customer_id=organisation_id)
+
+
+class PersonQuerySet(models.QuerySet):
+    def visible_to(self, actor: Person | None) -> PersonQuerySet:
+        scope = _organisation_of(actor)
+        if scope is None:
+            return self.none()
+        organisation_id, kind = scope
+        if kind == OrganisationKind.VENDOR:
+            return self.all()
+        if kind == OrganisationKind.PARTNER:
+            return self.filter(
+                Q(organisation_id=organisation_id)
+                | Q(organisation__relationship__partner_id=organisation_id)
+            )
+        return self.filter(organisation_id=organisation_id)
+
+    def with_role(self, role: str) -> PersonQuerySet:
+        return self.filter(roles__role=role)
+
+
+class _OwnOrganisationScoped(models.QuerySet):
+    """Rows that belong to a person: the vendor sees all, everyone else their own organisation's."""
+
+    person_field = "person__organisation_id"
+
+    def visible_to(self, actor: Person | None) -> Any:
+        scope = _organisation_of(actor)
+        if scope is None:
+            return self.none()
+        organisation_id, kind = scope
+        if kind == OrganisationKind.VENDOR:
+            return self.all()
+        return self.filter(**{self.person_field: organisation_id})
+
+
+class CertificationQuerySet(_OwnOrganisationScoped):
+    def valid_on(self, day: dt.date) -> CertificationQuerySet:
+        """Issued on or before ``day`` and not yet past the expiry day."""
+        return self.filter(issued_on__lte=day, expires_on__gte=day)
+
+    def expiring(self, *, on: dt.date, within_days: int) -> CertificationQuerySet:
+        """Valid on ``on`` and expiring within the following ``within_days`` days."""
+        return self.valid_on(on).filter(expires_on__lte=on + dt.timedelta(days=within_days))
+
+
+class TrainingQuerySet(_OwnOrganisationScoped):
+    pass
+
+
+class AuthorisedSubmitterQuerySet(_OwnOrganisationScoped):
+    def authorised(self) -> AuthorisedSubmitterQuerySet:
+        return self.filter(active=True, verified_at__isnull=False)

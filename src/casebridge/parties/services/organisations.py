@@ -1,0 +1,250 @@
+"""Organisations and customer relationships."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from casebridge.core.audit import audit_record, changed, snapshot
+from casebridge.core.errors import Conflict
+from casebridge.core.outbox import outbox_record
+from casebridge.parties import permissions
+from casebridge.parties.choices import (
+    OperatingModel,
+    OrganisationKind,
+    Role,
+    Scenario,
+    SupportPlan,
+)
+from casebridge.parties.models import (
+    CustomerRelationship,
+    Organisation,
+    Person,
+)
+from casebridge.parties.phones import is_known_region
+from casebridge.parties.services._validation import (
+    Errors,
+    clean_choice,
+    clean_email,
+    clean_phone,
+    clean_text,
+    require,
+    time_zones,
+)
+
+ORGANISATION_FIELDS = ["name", "kind", "helpdesk_email", "helpdesk_phone", "is_active"]
+
+
+@transaction.atomic
+def organisation_create(
+    *,
+    actor: Person | None,
+    name: str,
+    kind: str,
+    helpdesk_email: str = "",
+    helpdesk_phone: str = "",
+) -> Organisation:
+    """Create an organisation. ``actor=None`` is the system (setup, demo); people need the right."""
+    if actor is not None:
+        require(
+            permissions.can_manage_organisations(actor),
+            "Only the vendor's administrators and managers create organisations.",
+        )
+    errors = Errors()
+    name = clean_text(name, errors, "name", max_length=200)
+    kind = clean_choice(kind, OrganisationKind, errors, "kind")
+    if helpdesk_email:
+        helpdesk_email = clean_email(helpdesk_email, errors, "helpdesk_email")
+    if helpdesk_phone:
+        helpdesk_phone = clean_phone(helpdesk_phone, errors, "helpdesk_phone")
+    if kind == OrganisationKind.VENDOR and Organisation.objects.filter(kind=kind).exists():
+        errors.add("kind", "There is already a vendor; a deployment has exactly one.")
+    if name and Organisation.objects.filter(name__iexact=name, kind=kind).exists():
+        errors.add("name", f"There is already a {kind} with this name.")
+    errors.raise_if_any("The organisation was not created.")
+    try:
+        with transaction.atomic():
+            organisation = Organisation.objects.create(
+                name=name, kind=kind, helpdesk_email=helpdesk_email, helpdesk_phone=helpdesk_phone
+            )
+    except IntegrityError as error:  # a concurrent create won the race
+        raise Conflict(
+            "The organisation was not created: one like it was just created.",
+            fields={"name": "Already exists."},
+        ) from error
+    audit_record(
+        actor=actor,
+        action="organisation.created",
+        target=organisation,
+        organisation_id=organisation.pk,
+        after=snapshot(organisation, ORGANISATION_FIELDS),
+    )
+    outbox_record(
+        kind="organisation.created",
+        payload={"organisation_id": organisation.pk, "kind": organisation.kind},
+    )
+    return organisation
+
+
+@transaction.atomic
+def organisation_update(
+    *,
+    actor: Person,
+    organisation: Organisation,
+    name: str | None = None,
+    helpdesk_email: str | None = None,
+    helpdesk_phone: str | None = None,
+    is_active: bool | None = None,
+) -> Organisation:
+    """Change an organisation's details; its kind never changes."""
+    require(
+        permissions.can_manage_organisations(actor)
+        or (actor.organisation_id == organisation.pk and actor.has_role(Role.ADMIN)),
+        "Only the vendor's managers or the organisation's own administrators edit it.",
+    )
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    before = snapshot(organisation, ORGANISATION_FIELDS)
+    errors = Errors()
+    if name is not None:
+        organisation.name = clean_text(name, errors, "name", max_length=200)
+        duplicate = Organisation.objects.filter(
+            name__iexact=organisation.name, kind=organisation.kind
+        ).exclude(pk=organisation.pk)
+        if organisation.name and duplicate.exists():
+            errors.add("name", f"There is already a {organisation.kind} with this name.")
+    if helpdesk_email is not None:
+        organisation.helpdesk_email = (
+            clean_email(helpdesk_email, errors, "helpdesk_email") if helpdesk_email else ""
+        )
+    if helpdesk_phone is not None:
+        organisation.helpdesk_phone = (
+            clean_phone(helpdesk_phone, errors, "helpdesk_phone") if helpdesk_phone else ""
+        )
+    if is_active is not None:
+        if organisation.is_vendor and not is_active:
+            errors.add("is_active", "The vendor cannot be deactivated.")
+        organisation.is_active = is_active
+    errors.raise_if_any("The organisation was not changed.")
+    after = snapshot(organisation, ORGANISATION_FIELDS)
+    difference = changed(before, after)
+    if difference:
+        organisation.save(update_fields=[*difference.keys(), "updated_at"])
+        audit_record(
+            actor=actor,
+            action="organisation.updated",
+            target=organisation,
+            organisation_id=organisation.pk,
+            before=before,
+            after=after,
+        )
+    return organisation
+
+
+RELATIONSHIP_FIELDS = [
+    "partner_id",
+    "operating_model",
+    "scenario",
+    "support_plan",
+    "time_zone",
+    "country",
+]
+
+
+def _clean_relationship(
+    *,
+    errors: Errors,
+    customer: Organisation,
+    partner: Organisation | None,
+    operating_model: str,
+    scenario: str,
+    support_plan: str,
+    time_zone: str,
+    country: str,
+) -> str:
+    if customer.kind != OrganisationKind.CUSTOMER:
+        errors.add("customer", "Must be a customer organisation.")
+    clean_choice(operating_model, OperatingModel, errors, "operating_model")
+    clean_choice(scenario, Scenario, errors, "scenario")
+    clean_choice(support_plan, SupportPlan, errors, "support_plan")
+    if operating_model == OperatingModel.PARTNER_IMPLEMENTATION:
+        if partner is None:
+            errors.add("partner", "Operating model 1 needs the partner that serves the customer.")
+        elif partner.kind != OrganisationKind.PARTNER:
+            errors.add("partner", "Must be a partner organisation.")
+    elif operating_model == OperatingModel.VENDOR_IMPLEMENTATION and partner is not None:
+        errors.add("partner", "Operating model 2 has no partner between customer and vendor.")
+    if time_zone not in time_zones():
+        errors.add("time_zone", f"{time_zone!r} is not a known time zone, e.g. Europe/Amsterdam.")
+    country = (country or "").strip().upper()
+    if not is_known_region(country):
+        errors.add("country", f"{country!r} is not a two-letter country code, e.g. NL.")
+    return country
+
+
+@transaction.atomic
+def relationship_set(
+    *,
+    actor: Person | None,
+    customer: Organisation,
+    partner: Organisation | None,
+    operating_model: str,
+    scenario: str,
+    support_plan: str,
+    time_zone: str,
+    country: str,
+) -> CustomerRelationship:
+    """Create or replace how a customer is served (one relationship per customer)."""
+    if actor is not None:
+        require(
+            permissions.can_manage_organisations(actor),
+            "Only the vendor's administrators and managers set customer relationships.",
+        )
+    errors = Errors()
+    country = _clean_relationship(
+        errors=errors,
+        customer=customer,
+        partner=partner,
+        operating_model=operating_model,
+        scenario=scenario,
+        support_plan=support_plan,
+        time_zone=time_zone,
+        country=country,
+    )
+    errors.raise_if_any("The customer relationship was not saved.")
+    values = {
+        "partner": partner,
+        "operating_model": operating_model,
+        "scenario": scenario,
+        "support_plan": support_plan,
+        "time_zone": time_zone,
+        "country": country,
+    }
+    relationship = (
+        CustomerRelationship.objects.select_for_update().filter(customer=customer).first()
+    )
+    before: dict[str, Any] = {}
+    if relationship is None:
+        relationship = CustomerRelationship.objects.create(customer=customer, **values)
+        action = "relationship.created"
+    else:
+        before = snapshot(relationship, RELATIONSHIP_FIELDS)
+        for field, value in values.items():
+            setattr(relationship, field, value)
+        relationship.save()
+        action = "relationship.updated"
+    after = snapshot(relationship, RELATIONSHIP_FIELDS)
+    if changed(before, after):
+        audit_record(
+            actor=actor,
+            action=action,
+            target=relationship,
+            organisation_id=customer.pk,
+            before=before,
+            after=after,
+        )
+        outbox_record(
+            kind=action,
+            payload={"customer_id": customer.pk, "partner_id": relationship.partner_id},
+        )
+    return relationship

@@ -1,0 +1,32 @@
+"""Navigation by the signed-in person's organisation and roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from casebridge.parties.choices import OrganisationKind
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    organisation = user.organisation
+    items = [("My organisation", reverse("ui:organisation", args=[organisation.pk]))]
+    if organisation.kind == OrganisationKind.VENDOR:
+        items = [
+            ("Organisations", reverse("ui:organisations")),
+            ("Partners", reverse("ui:organisations") + "?kind=partner"),
+            ("Expiring certifications", reverse("ui:expiring")),
+            *items,
+        ]
+    elif organisation.kind == OrganisationKind.PARTNER:
+        items.append(("Customers", reverse("ui:organisations") + "?kind=customer"))
+        items.append(("Expiring certifications", reverse("ui:expiring")))
+    items.append(("API", reverse("api:openapi-view")))
+    if user.is_staff:
+        items.append(("Back office", reverse("admin:index")))
+    return {"nav_items": items}
