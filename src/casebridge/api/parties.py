@@ -1,8 +1,6 @@
 """Parties endpoints: organisations, relationships, people, certifications, trainings,
 authorised submitters, qualification, caller lookup and API tokens. Thin: selectors and services."""
 
-from __future__ import annotations
-
 import datetime as dt
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -72,7 +70,7 @@ def _referenced(lookup: Callable[[Person, int], T], actor: Person, pk: int, fiel
         ) from error
 
 
-# --- Who am I -------------------------------------------------------------------------------------
+# --- Who am I ---
 
 
 @router.get("/me", response={200: PersonOut, **ERRORS}, summary="The person making the request")
@@ -80,7 +78,7 @@ def me(request: HttpRequest) -> Person:
     return selectors.access_person(_actor(request), _actor(request).pk)
 
 
-# --- Organisations ---------------------------------------------------------------------------------
+# --- Organisations ---
 
 
 @router.get("/organisations", response=list[OrganisationOut], summary="Organisations you can see")
@@ -119,9 +117,7 @@ def update_organisation(
     response={200: QualificationOut, **ERRORS},
     summary="Whether a partner is qualified on a date (default today), and why not",
 )
-def get_qualification(
-    request: HttpRequest, organisation_id: int, on: dt.date | None = None
-) -> Any:
+def get_qualification(request: HttpRequest, organisation_id: int, on: dt.date | None = None) -> Any:
     actor = _actor(request)
     partner = selectors.access_organisation(actor, organisation_id)
     if partner.kind != OrganisationKind.PARTNER or not selectors.can_see_qualification(
@@ -172,7 +168,7 @@ def list_relationships(request: HttpRequest, partner_id: int | None = None) -> A
     return selectors.relationship_list(actor=_actor(request), partner_id=partner_id)
 
 
-# --- People ----------------------------------------------------------------------------------------
+# --- People ---
 
 
 @router.get("/people", response=list[PersonOut])
@@ -222,7 +218,7 @@ def update_person(request: HttpRequest, person_id: int, payload: PersonPatch) ->
     return selectors.access_person(actor, person_id)
 
 
-# --- Certifications and trainings -------------------------------------------------------------------
+# --- Certifications and trainings ---
 
 
 @router.get("/certifications", response=list[CertificationOut])
@@ -249,7 +245,7 @@ def list_certifications(
 @paginate(LimitOffsetPagination)
 def list_expiring_certifications(
     request: HttpRequest,
-    within_days: int | None = Query(None, ge=0, le=3650),  # type: ignore[type-arg]  # noqa: B008
+    within_days: int | None = Query(None, ge=0, le=3650),  # type: ignore[type-arg]
     organisation_id: int | None = None,
     on: dt.date | None = None,
 ) -> Any:
@@ -289,7 +285,7 @@ def create_training(request: HttpRequest, payload: TrainingIn) -> tuple[int, Any
     return 201, training
 
 
-# --- Authorised submitters and the caller lookup ----------------------------------------------------
+# --- Authorised submitters and the caller lookup ---
 
 
 @router.get("/submitters", response=list[SubmitterOut])
@@ -353,7 +349,7 @@ def lookup_caller(request: HttpRequest, phone: str) -> Any:
     }
 
 
-# --- API tokens --------------------------------------------------------------------------------------
+# --- API tokens ---
 
 
 @router.get("/tokens", response=list[TokenOut], summary="Your API tokens")

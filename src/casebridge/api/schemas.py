@@ -1,7 +1,5 @@
 """Request and response shapes of the parties' API (``<Entity>In`` / ``<Entity>Out``)."""
 
-from __future__ import annotations
-
 import datetime as dt
 
 from ninja import Field, Schema

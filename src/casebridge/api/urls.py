@@ -1,4 +1,4 @@
-"""The REST API: ``/api/v1/...``, its OpenAPI document at ``/api/openapi.json``, docs at ``/api/docs``."""
+"""The REST API at ``/api/v1/``; OpenAPI at ``/api/openapi.json``, docs at ``/api/docs``."""
 
 from __future__ import annotations
 

@@ -134,8 +134,9 @@ TEMPLATES = [
 # on lock upgrades); PostgreSQL through psycopg 3 when DATABASE_URL says postgres://.
 DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'casebridge.sqlite3'}"
 DATABASE_URL = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
-if MODE == "test" and os.environ.get("CASEBRIDGE_TEST_DATABASE_URL"):
-    DATABASE_URL = os.environ["CASEBRIDGE_TEST_DATABASE_URL"]
+if MODE == "test":
+    # The suite never touches the deployment's database: SQLite in memory unless told otherwise.
+    DATABASE_URL = os.environ.get("CASEBRIDGE_TEST_DATABASE_URL") or "sqlite:///:memory:"
 
 
 def database_config(url: str) -> dict:

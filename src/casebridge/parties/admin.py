@@ -227,7 +227,7 @@ class PersonAdmin(ServiceAdmin):
         "is_staff",
     ]
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return [name for name in self.fields if obj is None or name != "password"]
 
 
@@ -317,7 +317,7 @@ class AuthorisedSubmitterAdmin(ServiceAdmin):
         verified = 0
         for submitter in queryset:
             try:
-                services.submitter_verify(actor=request.user, submitter=submitter)
+                services.submitter_verify(actor=request.user, submitter=submitter)  # type: ignore[arg-type]
             except DomainError as error:
                 self.message_user(request, f"{submitter}: {error}", messages.ERROR)
             else:

@@ -29,7 +29,7 @@ QUALIFICATION_MINIMUMS: dict[str, int] = {
 }
 
 
-# --- Access to one object (404 for missing and forbidden alike) --------------------------------
+# --- Access to one object (404 for missing and forbidden alike) ---
 
 
 def access_organisation(actor: Person, organisation_id: int) -> Organisation:
@@ -69,7 +69,7 @@ def access_submitter(actor: Person, submitter_id: int) -> AuthorisedSubmitter:
     return submitter
 
 
-# --- Lists ---------------------------------------------------------------------------------------
+# --- Lists ---
 
 
 def organisation_list(
@@ -180,7 +180,7 @@ def submitter_list(
     return submitters.order_by("person__full_name", "id")
 
 
-# --- Partner qualification ----------------------------------------------------------------------
+# --- Partner qualification ---
 
 
 @dataclass(frozen=True)
@@ -192,6 +192,10 @@ class LevelCount:
     @property
     def met(self) -> bool:
         return self.holders >= self.required
+
+    @property
+    def label(self) -> str:
+        return str(SupportLevel(self.level).label)
 
 
 @dataclass(frozen=True)
@@ -278,7 +282,7 @@ def can_see_qualification(actor: Person, partner: Organisation) -> bool:
     ).exists()
 
 
-# --- Caller lookup --------------------------------------------------------------------------------
+# --- Caller lookup ---
 
 
 @dataclass(frozen=True)

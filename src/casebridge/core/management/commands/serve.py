@@ -22,7 +22,9 @@ class Command(BaseCommand):
     help = "Serve the portal and API with gunicorn; --with-worker also runs the background worker."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--bind", default="127.0.0.1:8000", help="HOST:PORT (default: %(default)s)")
+        parser.add_argument(
+            "--bind", default="127.0.0.1:8000", help="HOST:PORT (default: %(default)s)"
+        )
         parser.add_argument(
             "--workers", type=int, default=_default_workers(), help="gunicorn worker processes"
         )
@@ -32,7 +34,9 @@ class Command(BaseCommand):
             help="Also start `casebridge worker`; Ctrl-C stops both.",
         )
 
-    def handle(self, *args: Any, bind: str, workers: int, with_worker: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, bind: str, workers: int, with_worker: bool, **options: Any
+    ) -> None:
         if workers < 1:
             raise CommandError("--workers must be at least 1")
         if ":" not in bind:
@@ -55,7 +59,7 @@ class Command(BaseCommand):
         ]
         processes: list[subprocess.Popen[bytes]] = []
         if with_worker:
-            processes.append(subprocess.Popen([sys.executable, "-m", "casebridge", "worker"]))  # noqa: S603
+            processes.append(subprocess.Popen([sys.executable, "-m", "casebridge", "worker"]))
         processes.append(subprocess.Popen(web))  # noqa: S603
         self.stdout.write(f"casebridge is serving at http://{bind}/ (Ctrl-C stops)")
         self._supervise(processes)

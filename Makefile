@@ -1,0 +1,55 @@
+# casebridge: `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: install run test test-sqlite test-postgres lint format bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/casebridge migrate --noinput
+	$(BIN)/casebridge demo
+	@echo "casebridge: open http://127.0.0.1:8000/ and sign in with a demo login above (Ctrl-C stops)"
+	$(BIN)/casebridge serve --with-worker --bind 127.0.0.1:8000
+
+test: install
+	$(MAKE) --no-print-directory test-sqlite
+	@if [ -n "$$CASEBRIDGE_TEST_DATABASE_URL" ]; then \
+		$(MAKE) --no-print-directory test-postgres; \
+	else \
+		echo "CASEBRIDGE_TEST_DATABASE_URL is not set: skipped the PostgreSQL run"; \
+	fi
+
+test-sqlite: install
+	@echo "== test suite on SQLite"
+	env -u CASEBRIDGE_TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	@echo "== test suite on PostgreSQL ($$CASEBRIDGE_TEST_DATABASE_URL)"
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	env CASEBRIDGE_VAR_DIR=$$(mktemp -d) $(BIN)/casebridge makemigrations --check --dry-run
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,134 @@
+"""The world most tests start from: one vendor, two partners each with a customer, and a
+model-2 customer served by the vendor directly; people in each with and without rights."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from casebridge.parties.choices import OperatingModel, Role
+from casebridge.parties.models import Organisation, Person
+from casebridge.parties.tokens import api_token_create
+from tests.factories import (
+    CustomerFactory,
+    PartnerFactory,
+    PersonFactory,
+    RelationshipFactory,
+    VendorFactory,
+)
+
+
+@dataclass
+class World:
+    vendor: Organisation
+    partner_a: Organisation
+    partner_b: Organisation
+    customer_a: Organisation
+    customer_b: Organisation
+    customer_direct: Organisation
+    vendor_admin: Person
+    vendor_engineer: Person
+    partner_a_manager: Person
+    partner_a_agent: Person
+    partner_b_manager: Person
+    partner_b_agent: Person
+    customer_a_contact: Person
+    customer_b_contact: Person
+    customer_direct_admin: Person
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    vendor = VendorFactory()
+    partner_a = PartnerFactory(name="Partner A")
+    partner_b = PartnerFactory(name="Partner B")
+    customer_a = CustomerFactory(name="Customer of A")
+    customer_b = CustomerFactory(name="Customer of B")
+    customer_direct = CustomerFactory(name="Direct customer")
+    RelationshipFactory(customer=customer_a, partner=partner_a)
+    RelationshipFactory(customer=customer_b, partner=partner_b)
+    RelationshipFactory(
+        customer=customer_direct,
+        partner=None,
+        operating_model=OperatingModel.VENDOR_IMPLEMENTATION,
+    )
+    return World(
+        vendor=vendor,
+        partner_a=partner_a,
+        partner_b=partner_b,
+        customer_a=customer_a,
+        customer_b=customer_b,
+        customer_direct=customer_direct,
+        vendor_admin=PersonFactory(
+            organisation=vendor,
+            email="admin@vendor.example",
+            roles=[Role.ADMIN, Role.MANAGER],
+            is_staff=True,
+        ),
+        vendor_engineer=PersonFactory(
+            organisation=vendor, email="engineer@vendor.example", roles=[Role.ENGINEER]
+        ),
+        partner_a_manager=PersonFactory(
+            organisation=partner_a, email="manager@a.example", roles=[Role.MANAGER]
+        ),
+        partner_a_agent=PersonFactory(
+            organisation=partner_a, email="agent@a.example", roles=[Role.AGENT]
+        ),
+        partner_b_manager=PersonFactory(
+            organisation=partner_b, email="manager@b.example", roles=[Role.MANAGER]
+        ),
+        partner_b_agent=PersonFactory(
+            organisation=partner_b, email="agent@b.example", roles=[Role.AGENT]
+        ),
+        customer_a_contact=PersonFactory(
+            organisation=customer_a,
+            email="contact@customer-a.example",
+            roles=[Role.CUSTOMER_CONTACT],
+        ),
+        customer_b_contact=PersonFactory(
+            organisation=customer_b,
+            email="contact@customer-b.example",
+            roles=[Role.CUSTOMER_CONTACT],
+        ),
+        customer_direct_admin=PersonFactory(
+            organisation=customer_direct,
+            email="admin@direct.example",
+            roles=[Role.ADMIN, Role.CUSTOMER_CONTACT],
+        ),
+    )
+
+
+class ApiClient:
+    """Calls the API as a person, with a bearer token (no session, no CSRF)."""
+
+    def __init__(self, person: Person | None) -> None:
+        self.client = Client()
+        self.headers: dict[str, str] = {}
+        if person is not None:
+            _, raw = api_token_create(actor=person, name="tests")
+            self.headers["Authorization"] = f"Bearer {raw}"
+
+    def get(self, path: str, **params: object):
+        return self.client.get(path, params, headers=self.headers)
+
+    def post(self, path: str, data: object = None):
+        return self.client.post(
+            path, data or {}, content_type="application/json", headers=self.headers
+        )
+
+    def patch(self, path: str, data: object):
+        return self.client.patch(path, data, content_type="application/json", headers=self.headers)
+
+    def put(self, path: str, data: object):
+        return self.client.put(path, data, content_type="application/json", headers=self.headers)
+
+    def delete(self, path: str):
+        return self.client.delete(path, headers=self.headers)
+
+
+@pytest.fixture
+def api_as(db: None):
+    """``api_as(person)`` → a client authenticated with a fresh token of that person."""
+    return ApiClient
