@@ -85,9 +85,13 @@ def test_drain_delivers_after_commit(received):
 
 @pytest.mark.django_db(transaction=True)
 def test_nothing_is_recorded_or_sent_for_a_write_that_rolled_back(received):
-    with pytest.raises(RuntimeError), transaction.atomic():
-        outbox_record(kind="test.happened", payload={})
-        raise RuntimeError("the business write failed")
+    def failing_write() -> None:
+        with transaction.atomic():
+            outbox_record(kind="test.happened", payload={})
+            raise RuntimeError("the business write failed")
+
+    with pytest.raises(RuntimeError):
+        failing_write()
 
     assert OutboxEvent.objects.count() == 0
     assert outbox_drain().attempted == 0

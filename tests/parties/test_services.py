@@ -27,7 +27,7 @@ def frozen_today():
         yield
 
 
-# --- Organisations ------------------------------------------------------------------------------
+# --- Organisations ---
 
 
 def test_vendor_admin_creates_a_partner_with_audit_and_outbox(world):
@@ -146,7 +146,7 @@ def test_moving_a_customer_to_model_2_is_audited(world):
     assert audit.after["partner_id"] is None
 
 
-# --- People ---------------------------------------------------------------------------------------
+# --- People ---
 
 
 def test_a_partner_manager_adds_a_colleague(world):
@@ -264,7 +264,7 @@ def test_deactivating_a_person_revokes_their_submitter_registration(world):
     assert submitter_state(world.partner_a_agent) == "revoked"
 
 
-# --- Certifications and trainings -------------------------------------------------------------------
+# --- Certifications and trainings ---
 
 
 def test_the_vendor_records_a_certification(world):
@@ -380,7 +380,7 @@ def test_trainings_are_only_for_partners_people(world):
     assert not Training.objects.exists()
 
 
-# --- Authorised submitters ---------------------------------------------------------------------------
+# --- Authorised submitters ---
 
 
 def test_a_partner_manager_registers_and_the_vendor_verifies(world):
