@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from casebridge.api.schemas import (
@@ -90,9 +90,9 @@ def list_organisations(
 
 
 @router.post("/organisations", response={201: OrganisationOut, **ERRORS})
-def create_organisation(request: HttpRequest, payload: OrganisationIn) -> tuple[int, Any]:
+def create_organisation(request: HttpRequest, payload: OrganisationIn) -> Status[Any]:
     organisation = services.organisation_create(actor=_actor(request), **payload.dict())
-    return 201, selectors.access_organisation(_actor(request), organisation.pk)
+    return Status(201, selectors.access_organisation(_actor(request), organisation.pk))
 
 
 @router.get("/organisations/{organisation_id}", response={200: OrganisationOut, **ERRORS})
@@ -185,7 +185,7 @@ def list_people(
 
 
 @router.post("/people", response={201: PersonOut, **ERRORS})
-def create_person(request: HttpRequest, payload: PersonIn) -> tuple[int, Any]:
+def create_person(request: HttpRequest, payload: PersonIn) -> Status[Any]:
     actor = _actor(request)
     organisation = _referenced(
         selectors.access_organisation, actor, payload.organisation_id, "organisation_id"
@@ -199,7 +199,7 @@ def create_person(request: HttpRequest, payload: PersonIn) -> tuple[int, Any]:
         phone=payload.phone,
         support_level=payload.support_level or "",
     )
-    return 201, selectors.access_person(actor, person.pk)
+    return Status(201, selectors.access_person(actor, person.pk))
 
 
 @router.get("/people/{person_id}", response={200: PersonOut, **ERRORS})
@@ -255,7 +255,7 @@ def list_expiring_certifications(
 
 
 @router.post("/certifications", response={201: CertificationOut, **ERRORS})
-def create_certification(request: HttpRequest, payload: CertificationIn) -> tuple[int, Any]:
+def create_certification(request: HttpRequest, payload: CertificationIn) -> Status[Any]:
     actor = _actor(request)
     person = _referenced(selectors.access_person, actor, payload.person_id, "person_id")
     certification = services.certification_record(
@@ -266,7 +266,7 @@ def create_certification(request: HttpRequest, payload: CertificationIn) -> tupl
         expires_on=payload.expires_on,
         reference=payload.reference,
     )
-    return 201, certification
+    return Status(201, certification)
 
 
 @router.get("/trainings", response=list[TrainingOut])
@@ -276,13 +276,13 @@ def list_trainings(request: HttpRequest, organisation_id: int | None = None) -> 
 
 
 @router.post("/trainings", response={201: TrainingOut, **ERRORS})
-def create_training(request: HttpRequest, payload: TrainingIn) -> tuple[int, Any]:
+def create_training(request: HttpRequest, payload: TrainingIn) -> Status[Any]:
     actor = _actor(request)
     person = _referenced(selectors.access_person, actor, payload.person_id, "person_id")
     training = services.training_record(
         actor=actor, person=person, level=payload.level, held_on=payload.held_on
     )
-    return 201, training
+    return Status(201, training)
 
 
 # --- Authorised submitters and the caller lookup ---
@@ -301,13 +301,13 @@ def list_submitters(
 
 
 @router.post("/submitters", response={201: SubmitterOut, **ERRORS})
-def register_submitter(request: HttpRequest, payload: SubmitterIn) -> tuple[int, Any]:
+def register_submitter(request: HttpRequest, payload: SubmitterIn) -> Status[Any]:
     actor = _actor(request)
     person = _referenced(selectors.access_person, actor, payload.person_id, "person_id")
     submitter = services.submitter_register(
         actor=actor, person=person, phone=payload.phone, email=payload.email
     )
-    return 201, selectors.access_submitter(actor, submitter.pk)
+    return Status(201, selectors.access_submitter(actor, submitter.pk))
 
 
 @router.get("/submitters/{submitter_id}", response={200: SubmitterOut, **ERRORS})
@@ -359,11 +359,11 @@ def list_tokens(request: HttpRequest) -> Any:
 
 
 @router.post("/tokens", response={201: TokenCreatedOut, **ERRORS}, summary="Issue an API token")
-def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, Any]:
+def create_token(request: HttpRequest, payload: TokenIn) -> Status[Any]:
     token, raw = api_token_create(
         actor=_actor(request), name=payload.name, expires_at=payload.expires_at
     )
-    return 201, {**TokenOut.from_orm(token).dict(), "token": raw}
+    return Status(201, {**TokenOut.from_orm(token).dict(), "token": raw})
 
 
 @router.delete("/tokens/{token_id}", response={200: TokenOut, **ERRORS}, summary="Revoke a token")

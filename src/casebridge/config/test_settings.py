@@ -10,3 +10,6 @@ os.environ["CASEBRIDGE_MODE"] = "test"
 os.environ.setdefault("SECRET_KEY", "casebridge-test-only-secret-key-not-for-any-deployment")
 
 from casebridge.config.settings import *  # noqa: F403
+
+# Static files are served from the app directories in tests; nothing is collected.
+STATIC_ROOT = None

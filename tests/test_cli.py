@@ -1,0 +1,196 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from casebridge.cli import main
+from casebridge.demo.parties import VENDOR_NAME
+from casebridge.parties.models import Certification, Organisation, Person
+from casebridge.parties.selectors import partner_is_qualified
+
+
+def test_help_lists_the_everyday_commands(capsys):
+    main(["--help"])
+
+    out = capsys.readouterr().out
+    for command in ("serve", "worker", "demo", "setup", "check", "jobs", "outbox"):
+        assert f"  {command}" in out
+
+
+@pytest.mark.django_db
+def test_demo_loads_once_and_matches_the_brief(capsys):
+    call_command("demo")
+    counts = (Organisation.objects.count(), Person.objects.count(), Certification.objects.count())
+    call_command("demo")
+
+    assert (
+        Organisation.objects.count(),
+        Person.objects.count(),
+        Certification.objects.count(),
+    ) == counts
+    assert Organisation.objects.filter(kind="partner").count() == 3
+    assert Organisation.objects.filter(kind="customer").count() == 8
+    qualified = {p.name: partner_is_qualified(p).qualified for p in Organisation.objects.partners()}
+    assert qualified == {
+        "Bluewater Telecom": True,
+        "Kestrel Integrations": True,
+        "Harbor Unified": False,
+    }
+    assert "already loaded" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_demo_covers_both_models_and_both_scenarios_and_expiring_certifications():
+    call_command("demo")
+
+    pairs = set(
+        Organisation.objects.filter(kind="customer").values_list(
+            "relationship__operating_model", "relationship__scenario"
+        )
+    )
+    roles = set(Person.objects.values_list("roles__role", flat=True))
+
+    assert pairs == {
+        ("model_1", "cloud"),
+        ("model_1", "on_premises"),
+        ("model_2", "cloud"),
+        ("model_2", "on_premises"),
+    }
+    assert roles >= {"agent", "engineer", "manager", "admin", "customer_contact"}
+
+    from casebridge.core import clock
+
+    today = clock.today()
+    assert Certification.objects.expiring(on=today, within_days=30).count() >= 3
+    assert Certification.objects.valid_on(today).count() < Certification.objects.count()
+
+
+@pytest.mark.django_db
+def test_demo_refuses_outside_demo_mode(settings):
+    settings.DEMO_MODE = False
+
+    with pytest.raises(CommandError, match="demo passwords exist only in demo mode"):
+        call_command("demo")
+
+    assert not Organisation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_demo_refuses_a_database_of_another_vendor():
+    Organisation.objects.create(name="Real Vendor", kind="vendor")
+
+    with pytest.raises(CommandError, match="already belongs to the vendor 'Real Vendor'"):
+        call_command("demo")
+
+    assert not Organisation.objects.filter(name=VENDOR_NAME).exists()
+
+
+@pytest.mark.django_db
+def test_setup_creates_the_vendor_and_its_administrator(monkeypatch):
+    monkeypatch.setattr("getpass.getpass", lambda prompt: "a-Long-enough-passphrase-42")
+
+    call_command("setup", vendor="Acme Contact", admin_email="Boss@Acme.example")
+
+    admin = Person.objects.get(email="boss@acme.example")
+    assert admin.organisation.kind == "vendor"
+    assert admin.is_staff
+    assert admin.check_password("a-Long-enough-passphrase-42")
+    with pytest.raises(CommandError, match="setup runs once"):
+        call_command("setup", vendor="Again", admin_email="x@acme.example")
+
+
+@pytest.mark.django_db
+def test_setup_names_a_bad_email(monkeypatch):
+    monkeypatch.setattr("getpass.getpass", lambda prompt: "a-Long-enough-passphrase-42")
+
+    with pytest.raises(CommandError, match="email: Enter a valid e-mail address"):
+        call_command("setup", vendor="Acme Contact", admin_email="not-an-address")
+
+    assert not Organisation.objects.exists()
+
+
+def _casebridge(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "TMPDIR"}}
+    base.update(
+        {
+            "CASEBRIDGE_VAR_DIR": str(tmp_path / "var"),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            **env,
+        }
+    )
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "casebridge", *args],
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_production_mode_needs_a_secret_key(tmp_path):
+    result = _casebridge("check", env={"CASEBRIDGE_MODE": "production"}, tmp_path=tmp_path)
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set in production mode" in result.stderr
+
+
+def test_check_deploy_is_clean_in_production_mode(tmp_path):
+    result = _casebridge(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env={
+            "CASEBRIDGE_MODE": "production",
+            "SECRET_KEY": "x" * 20 + "-a-long-random-production-secret-with-entropy-9f8e7d6c5b4a",
+            "ALLOWED_HOSTS": "support.example.com",
+        },
+        tmp_path=tmp_path,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_a_local_secret_key_is_generated_once(tmp_path):
+    first = _casebridge(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.SECRET_KEY)",
+        env={},
+        tmp_path=tmp_path,
+    )
+    second = _casebridge(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.SECRET_KEY)",
+        env={},
+        tmp_path=tmp_path,
+    )
+
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+    assert len(first.stdout.strip()) > 50
+    assert oct((tmp_path / "var" / "secret_key").stat().st_mode)[-3:] == "600"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"DATABASE_URL": "mysql://root@localhost/x"},
+            "DATABASE_URL must point at SQLite or PostgreSQL",
+        ),
+        ({"CASEBRIDGE_MODE": "staging"}, "CASEBRIDGE_MODE must be development, production or test"),
+        ({"EMAIL_PORT": "twenty-five"}, "EMAIL_PORT must be a whole number"),
+    ],
+)
+def test_bad_settings_name_the_variable(tmp_path, env, message):
+    result = _casebridge("check", env=env, tmp_path=tmp_path)
+
+    assert result.returncode != 0
+    assert message in result.stderr
