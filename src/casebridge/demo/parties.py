@@ -23,7 +23,8 @@ from casebridge.parties.choices import (
 )
 from casebridge.parties.models import Organisation, Person
 
-DEMO_PASSWORD = "casebridge-demo"  # noqa: S105 (demo mode only; the command refuses otherwise)
+# Demo mode only: the demo command refuses to run otherwise.
+DEMO_PASSWORD = "casebridge-demo"
 VENDOR_NAME = "Lumen Contact Software"
 
 
