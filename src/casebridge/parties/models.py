@@ -56,7 +56,10 @@ class Organisation(TimeStampedModel):
                 condition=Q(kind__in=OrganisationKind.values), name="organisation_kind_valid"
             ),
         ]
-        indexes = [models.Index(fields=["kind", "name"], name="organisation_kind_name_idx")]
+        indexes = [
+            models.Index(fields=["kind", "name"], name="organisation_kind_name_idx"),
+            models.Index(fields=["name", "id"], name="organisation_name_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -171,6 +174,7 @@ class Person(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["organisation", "full_name"], name="person_org_name_idx"),
+            models.Index(fields=["full_name", "id"], name="person_name_idx"),
         ]
 
     def __str__(self) -> str:

@@ -15,7 +15,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import BooleanField, Value
 
 from casebridge.parties.choices import OrganisationKind
 
@@ -29,25 +29,47 @@ def _organisation_of(actor: Any) -> tuple[int, str] | None:
     return actor.organisation_id, actor.organisation.kind
 
 
+def _related_ids_of(actor: Any, *, with_vendor: bool = True) -> list[int]:
+    """The organisations related to the actor's: read once per actor object (one request)."""
+    cache = actor.__dict__.get("_visible_organisation_ids")
+    if cache is None:
+        cache = _related_organisation_ids(actor.organisation_id, actor.organisation.kind)
+        actor.__dict__["_visible_organisation_ids"] = cache
+    with_vendor_ids, without_vendor_ids = cache
+    return with_vendor_ids if with_vendor else without_vendor_ids
+
+
+def _related_organisation_ids(organisation_id: int, kind: str) -> tuple[list[int], list[int]]:
+    """The organisation itself and its side of the relationships (a partner's customers, or a
+    customer's partner), with and without the vendor. One indexed query; lists then filter by
+    primary key, which keeps their plans off a scan of every organisation."""
+    from casebridge.parties.models import CustomerRelationship, Organisation
+
+    if kind == OrganisationKind.PARTNER:
+        related = CustomerRelationship.objects.filter(partner_id=organisation_id).values_list(
+            "customer_id", Value(False, output_field=BooleanField())
+        )
+    else:
+        related = CustomerRelationship.objects.filter(
+            customer_id=organisation_id, partner_id__isnull=False
+        ).values_list("partner_id", Value(False, output_field=BooleanField()))
+    vendor = Organisation.objects.filter(kind=OrganisationKind.VENDOR).values_list(
+        "id", Value(True, output_field=BooleanField())
+    )
+    rows = list(related.order_by().union(vendor.order_by()))
+    without_vendor = [organisation_id, *(pk for pk, is_vendor in rows if not is_vendor)]
+    return [*without_vendor, *(pk for pk, is_vendor in rows if is_vendor)], without_vendor
+
+
 class OrganisationQuerySet(models.QuerySet):
     def visible_to(self, actor: Person | None) -> OrganisationQuerySet:
         scope = _organisation_of(actor)
         if scope is None:
             return self.none()
-        organisation_id, kind = scope
+        _, kind = scope
         if kind == OrganisationKind.VENDOR:
             return self.all()
-        if kind == OrganisationKind.PARTNER:
-            return self.filter(
-                Q(pk=organisation_id)
-                | Q(kind=OrganisationKind.VENDOR)
-                | Q(relationship__partner_id=organisation_id)
-            )
-        return self.filter(
-            Q(pk=organisation_id)
-            | Q(kind=OrganisationKind.VENDOR)
-            | Q(customer_relationships__customer_id=organisation_id)
-        )
+        return self.filter(pk__in=_related_ids_of(actor))
 
     def partners(self) -> OrganisationQuerySet:
         return self.filter(kind=OrganisationKind.PARTNER)
@@ -75,10 +97,7 @@ class PersonQuerySet(models.QuerySet):
         if kind == OrganisationKind.VENDOR:
             return self.all()
         if kind == OrganisationKind.PARTNER:
-            return self.filter(
-                Q(organisation_id=organisation_id)
-                | Q(organisation__relationship__partner_id=organisation_id)
-            )
+            return self.filter(organisation_id__in=_related_ids_of(actor, with_vendor=False))
         return self.filter(organisation_id=organisation_id)
 
     def with_role(self, role: str) -> PersonQuerySet:

@@ -129,6 +129,7 @@ def organisation_view(request: HttpRequest, organisation_id: int) -> HttpRespons
 def _eligible_people(actor: Person, organisation: Organisation) -> list[Person]:
     return list(
         selectors.person_list(actor=actor, organisation_id=organisation.pk)
+        .prefetch_related(None)
         .filter(is_active=True, submitter__isnull=True)
         .order_by("full_name")[:500]
     )
