@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
-from casebridge.parties.choices import OperatingModel, Role
+from casebridge.parties.choices import DefaultOperatingModel, Role
 from casebridge.parties.models import Organisation, Person
 from casebridge.parties.tokens import api_token_create
 from tests.factories import (
@@ -17,6 +17,7 @@ from tests.factories import (
     PersonFactory,
     RelationshipFactory,
     VendorFactory,
+    operating_model,
 )
 
 
@@ -52,7 +53,7 @@ def world(db: None) -> World:
     RelationshipFactory(
         customer=customer_direct,
         partner=None,
-        operating_model=OperatingModel.VENDOR_IMPLEMENTATION,
+        operating_model=operating_model(DefaultOperatingModel.VENDOR_IMPLEMENTATION),
     )
     return World(
         vendor=vendor,

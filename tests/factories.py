@@ -6,19 +6,22 @@ from __future__ import annotations
 import datetime as dt
 
 import factory
+from django.utils.text import slugify
 
 from casebridge.parties.choices import (
-    OperatingModel,
+    DefaultOperatingModel,
     OrganisationKind,
     Role,
     Scenario,
     SupportLevel,
     SupportPlan,
 )
+from casebridge.parties.defaults import ensure_default_operating_models
 from casebridge.parties.models import (
     AuthorisedSubmitter,
     Certification,
     CustomerRelationship,
+    OperatingModel,
     Organisation,
     Person,
     PersonRole,
@@ -27,11 +30,18 @@ from casebridge.parties.models import (
 PASSWORD = "correct-horse-battery"
 
 
+def operating_model(code: str) -> OperatingModel:
+    """A default operating model; made again if a transactional test flushed it."""
+    ensure_default_operating_models(OperatingModel)
+    return OperatingModel.objects.get(code=code)
+
+
 class OrganisationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Organisation
 
     name = factory.Sequence(lambda n: f"Organisation {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
     kind = OrganisationKind.PARTNER
 
 
@@ -60,7 +70,9 @@ class RelationshipFactory(factory.django.DjangoModelFactory):
 
     customer = factory.SubFactory(CustomerFactory)
     partner = factory.SubFactory(PartnerFactory)
-    operating_model = OperatingModel.PARTNER_IMPLEMENTATION
+    operating_model = factory.LazyFunction(
+        lambda: operating_model(DefaultOperatingModel.PARTNER_IMPLEMENTATION)
+    )
     scenario = Scenario.CLOUD
     support_plan = SupportPlan.STANDARD
     time_zone = "Europe/Amsterdam"

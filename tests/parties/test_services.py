@@ -6,7 +6,7 @@ import time_machine
 from casebridge.core.errors import PermissionDenied, ValidationFailed
 from casebridge.core.models import AuditEvent, OutboxEvent
 from casebridge.parties import services
-from casebridge.parties.choices import OperatingModel, OrganisationKind, Role, SupportLevel
+from casebridge.parties.choices import DefaultOperatingModel, OrganisationKind, Role, SupportLevel
 from casebridge.parties.models import (
     AuthorisedSubmitter,
     Certification,
@@ -115,7 +115,7 @@ def test_relationship_rules_follow_the_operating_model(world):
             actor=world.vendor_admin,
             customer=world.customer_a,
             partner=None,
-            operating_model=OperatingModel.PARTNER_IMPLEMENTATION,
+            operating_model=DefaultOperatingModel.PARTNER_IMPLEMENTATION,
             scenario="cloud",
             support_plan="standard",
             time_zone="Mars/Olympus",
@@ -132,7 +132,7 @@ def test_moving_a_customer_to_model_2_is_audited(world):
         actor=world.vendor_admin,
         customer=world.customer_a,
         partner=None,
-        operating_model=OperatingModel.VENDOR_IMPLEMENTATION,
+        operating_model=DefaultOperatingModel.VENDOR_IMPLEMENTATION,
         scenario="on_premises",
         support_plan="premium_plus",
         time_zone="Europe/Berlin",
@@ -143,6 +143,8 @@ def test_moving_a_customer_to_model_2_is_audited(world):
     assert relationship.country == "DE"
     audit = AuditEvent.objects.get(action="relationship.updated")
     assert audit.before["partner_id"] == world.partner_a.pk
+    assert audit.before["operating_model_id"] == "model_1"
+    assert audit.after["operating_model_id"] == "model_2"
     assert audit.after["partner_id"] is None
 
 

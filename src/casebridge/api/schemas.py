@@ -6,7 +6,6 @@ from ninja import Field, Schema
 from pydantic import field_validator
 
 from casebridge.parties.choices import (
-    OperatingModel,
     OrganisationKind,
     Role,
     Scenario,
@@ -14,7 +13,12 @@ from casebridge.parties.choices import (
     SupportLevel,
     SupportPlan,
 )
-from casebridge.parties.models import AuthorisedSubmitter, Organisation, Person
+from casebridge.parties.models import (
+    AuthorisedSubmitter,
+    CustomerRelationship,
+    Organisation,
+    Person,
+)
 
 
 class ErrorOut(Schema):
@@ -32,16 +36,20 @@ class OrganisationRefOut(Schema):
 class RelationshipOut(Schema):
     customer: OrganisationRefOut
     partner: OrganisationRefOut | None
-    operating_model: OperatingModel
+    operating_model: str = Field(..., description="The operating model's code, e.g. model_1.")
     scenario: Scenario
     support_plan: SupportPlan
     time_zone: str
     country: str
 
+    @staticmethod
+    def resolve_operating_model(relationship: CustomerRelationship) -> str:
+        return relationship.operating_model_id
+
 
 class RelationshipIn(Schema):
     partner_id: int | None = None
-    operating_model: OperatingModel
+    operating_model: str = Field(..., max_length=40, description="An operating model's code.")
     scenario: Scenario
     support_plan: SupportPlan
     time_zone: str = "UTC"
@@ -51,6 +59,7 @@ class RelationshipIn(Schema):
 class OrganisationOut(Schema):
     id: int
     name: str
+    slug: str
     kind: OrganisationKind
     helpdesk_email: str
     helpdesk_phone: str

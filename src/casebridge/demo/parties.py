@@ -14,7 +14,7 @@ from django.db import transaction
 from casebridge.core import clock
 from casebridge.parties import services
 from casebridge.parties.choices import (
-    OperatingModel,
+    DefaultOperatingModel,
     OrganisationKind,
     Role,
     Scenario,
@@ -60,7 +60,7 @@ PARTNERS = [
 CUSTOMERS = [
     (
         "Rijnland Care Group",
-        OperatingModel.PARTNER_IMPLEMENTATION,
+        DefaultOperatingModel.PARTNER_IMPLEMENTATION,
         "Bluewater Telecom",
         Scenario.CLOUD,
         SupportPlan.PREMIUM_PLUS,
@@ -69,7 +69,7 @@ CUSTOMERS = [
     ),
     (
         "Delta Water Board",
-        OperatingModel.PARTNER_IMPLEMENTATION,
+        DefaultOperatingModel.PARTNER_IMPLEMENTATION,
         "Bluewater Telecom",
         Scenario.ON_PREMISES,
         SupportPlan.STANDARD,
@@ -78,7 +78,7 @@ CUSTOMERS = [
     ),
     (
         "Thames Mutual Insurance",
-        OperatingModel.PARTNER_IMPLEMENTATION,
+        DefaultOperatingModel.PARTNER_IMPLEMENTATION,
         "Kestrel Integrations",
         Scenario.CLOUD,
         SupportPlan.STANDARD,
@@ -87,7 +87,7 @@ CUSTOMERS = [
     ),
     (
         "Pennine Housing",
-        OperatingModel.PARTNER_IMPLEMENTATION,
+        DefaultOperatingModel.PARTNER_IMPLEMENTATION,
         "Kestrel Integrations",
         Scenario.CLOUD,
         SupportPlan.PREMIUM_PLUS,
@@ -96,7 +96,7 @@ CUSTOMERS = [
     ),
     (
         "Spree Logistics",
-        OperatingModel.PARTNER_IMPLEMENTATION,
+        DefaultOperatingModel.PARTNER_IMPLEMENTATION,
         "Harbor Unified",
         Scenario.ON_PREMISES,
         SupportPlan.STANDARD,
@@ -105,7 +105,7 @@ CUSTOMERS = [
     ),
     (
         "Polder Energy",
-        OperatingModel.VENDOR_IMPLEMENTATION,
+        DefaultOperatingModel.VENDOR_IMPLEMENTATION,
         None,
         Scenario.CLOUD,
         SupportPlan.PREMIUM_PLUS,
@@ -114,7 +114,7 @@ CUSTOMERS = [
     ),
     (
         "Alster Bank",
-        OperatingModel.VENDOR_IMPLEMENTATION,
+        DefaultOperatingModel.VENDOR_IMPLEMENTATION,
         None,
         Scenario.ON_PREMISES,
         SupportPlan.PREMIUM_PLUS,
@@ -123,7 +123,7 @@ CUSTOMERS = [
     ),
     (
         "Clyde Retail",
-        OperatingModel.VENDOR_IMPLEMENTATION,
+        DefaultOperatingModel.VENDOR_IMPLEMENTATION,
         None,
         Scenario.CLOUD,
         SupportPlan.STANDARD,

@@ -17,6 +17,7 @@ from casebridge.parties.models import (
     AuthorisedSubmitter,
     Certification,
     CustomerRelationship,
+    OperatingModel,
     Organisation,
     Person,
     Training,
@@ -106,13 +107,13 @@ class RelationshipInline(admin.StackedInline):
 @admin.register(Organisation)
 class OrganisationAdmin(ServiceAdmin):
     form = OrganisationForm
-    list_display = ["name", "kind", "is_active", "helpdesk_email"]
+    list_display = ["name", "slug", "kind", "is_active", "helpdesk_email"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name"]
     inlines = [RelationshipInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return ["kind"] if obj is not None else []
+        return ["kind", "slug"] if obj is not None else ["slug"]
 
 
 class RelationshipForm(ServiceForm):
@@ -134,12 +135,23 @@ class RelationshipForm(ServiceForm):
             actor=self.actor,
             customer=data["customer"],
             partner=data.get("partner"),
-            operating_model=data["operating_model"],
+            operating_model=data["operating_model"].code,
             scenario=data["scenario"],
             support_plan=data["support_plan"],
             time_zone=data["time_zone"],
             country=data["country"],
         )
+
+
+@admin.register(OperatingModel)
+class OperatingModelAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "partner_in_between"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["code", "partner_in_between"] if obj is not None else []
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(CustomerRelationship)

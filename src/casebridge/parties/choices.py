@@ -30,7 +30,9 @@ LEVELS_BY_ORGANISATION_KIND: dict[str, frozenset[str]] = {
 }
 
 
-class OperatingModel(models.TextChoices):
+class DefaultOperatingModel(models.TextChoices):
+    """The codes of the two operating models every deployment starts with (more can be added)."""
+
     PARTNER_IMPLEMENTATION = "model_1", "Model 1: partner provides implementation"
     VENDOR_IMPLEMENTATION = "model_2", "Model 2: vendor provides implementation"
 

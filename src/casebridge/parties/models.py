@@ -13,7 +13,6 @@ from django.db.models.functions import Lower
 
 from casebridge.core.models import TimeStampedModel
 from casebridge.parties.choices import (
-    OperatingModel,
     OrganisationKind,
     Role,
     Scenario,
@@ -34,6 +33,9 @@ class Organisation(TimeStampedModel):
     """The vendor (exactly one), a partner or a customer."""
 
     name = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=80, unique=True, help_text="Short stable name for the CLI and URLs."
+    )
     kind = models.CharField(max_length=10, choices=OrganisationKind.choices)
     helpdesk_email = models.EmailField(
         blank=True, help_text="Where this organisation's customers write for help (partners)."
@@ -77,6 +79,30 @@ class Organisation(TimeStampedModel):
         return self.kind == OrganisationKind.CUSTOMER
 
 
+class OperatingModel(TimeStampedModel):
+    """A named set of responsibilities between the parties (model 1, model 2, or your own)."""
+
+    code = models.SlugField(max_length=40, primary_key=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    partner_in_between = models.BooleanField(
+        help_text="Whether a partner serves the customer (model 1) or the vendor does (model 2)."
+    )
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def parties(self) -> tuple[str, ...]:
+        """The parties of this model, in the order matrices show them."""
+        if self.partner_in_between:
+            return (OrganisationKind.VENDOR, OrganisationKind.PARTNER, OrganisationKind.CUSTOMER)
+        return (OrganisationKind.VENDOR, OrganisationKind.CUSTOMER)
+
+
 class CustomerRelationship(TimeStampedModel):
     """How one customer is served: by which partner, under which operating model and plan."""
 
@@ -91,7 +117,9 @@ class CustomerRelationship(TimeStampedModel):
         related_name="customer_relationships",
         help_text="Empty in operating model 2, where the customer deals with the vendor directly.",
     )
-    operating_model = models.CharField(max_length=10, choices=OperatingModel.choices)
+    operating_model = models.ForeignKey(
+        OperatingModel, on_delete=models.PROTECT, related_name="relationships"
+    )
     scenario = models.CharField(max_length=12, choices=Scenario.choices)
     support_plan = models.CharField(max_length=20, choices=SupportPlan.choices)
     time_zone = models.CharField(max_length=64, default="UTC")
@@ -101,19 +129,14 @@ class CustomerRelationship(TimeStampedModel):
 
     class Meta:
         ordering = ["customer__name", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=(
-                    Q(operating_model=OperatingModel.PARTNER_IMPLEMENTATION, partner__isnull=False)
-                    | Q(operating_model=OperatingModel.VENDOR_IMPLEMENTATION, partner__isnull=True)
-                ),
-                name="relationship_partner_matches_model",
-            ),
-        ]
         indexes = [models.Index(fields=["partner", "customer"], name="relationship_partner_idx")]
 
     def __str__(self) -> str:
-        return f"{self.customer} ({self.get_operating_model_display()})"
+        return f"{self.customer} ({self.operating_model_id})"
+
+    @property
+    def partner_in_between(self) -> bool:
+        return self.partner_id is not None
 
 
 class PersonManager(BaseUserManager.from_queryset(PersonQuerySet)):  # type: ignore[misc]

@@ -35,7 +35,7 @@ QUALIFICATION_MINIMUMS: dict[str, int] = {
 def access_organisation(actor: Person, organisation_id: int) -> Organisation:
     organisation = (
         Organisation.objects.visible_to(actor)
-        .select_related("relationship__partner")
+        .select_related("relationship__partner", "relationship__operating_model")
         .filter(pk=organisation_id)
         .first()
     )

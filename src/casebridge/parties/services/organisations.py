@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.text import slugify
 
 from casebridge.core.audit import audit_record, changed, snapshot
 from casebridge.core.errors import Conflict
 from casebridge.core.outbox import outbox_record
 from casebridge.parties import permissions
 from casebridge.parties.choices import (
-    OperatingModel,
     OrganisationKind,
     Role,
     Scenario,
@@ -19,6 +19,7 @@ from casebridge.parties.choices import (
 )
 from casebridge.parties.models import (
     CustomerRelationship,
+    OperatingModel,
     Organisation,
     Person,
 )
@@ -33,7 +34,19 @@ from casebridge.parties.services._validation import (
     time_zones,
 )
 
-ORGANISATION_FIELDS = ["name", "kind", "helpdesk_email", "helpdesk_phone", "is_active"]
+ORGANISATION_FIELDS = ["name", "slug", "kind", "helpdesk_email", "helpdesk_phone", "is_active"]
+
+
+def _free_slug(name: str) -> str:
+    """``Rijnland Care Group`` → ``rijnland-care-group`` (``-2``, ``-3`` … when taken)."""
+    base = slugify(name)[:70].strip("-") or "organisation"
+    taken = set(Organisation.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base}-{number}" in taken:
+        number += 1
+    return f"{base}-{number}"
 
 
 @transaction.atomic
@@ -66,7 +79,11 @@ def organisation_create(
     try:
         with transaction.atomic():
             organisation = Organisation.objects.create(
-                name=name, kind=kind, helpdesk_email=helpdesk_email, helpdesk_phone=helpdesk_phone
+                name=name,
+                kind=kind,
+                slug=_free_slug(name),
+                helpdesk_email=helpdesk_email,
+                helpdesk_phone=helpdesk_phone,
             )
     except IntegrityError as error:  # a concurrent create won the race
         raise Conflict(
@@ -143,7 +160,7 @@ def organisation_update(
 
 RELATIONSHIP_FIELDS = [
     "partner_id",
-    "operating_model",
+    "operating_model_id",
     "scenario",
     "support_plan",
     "time_zone",
@@ -156,7 +173,7 @@ def _clean_relationship(
     errors: Errors,
     customer: Organisation,
     partner: Organisation | None,
-    operating_model: str,
+    operating_model: OperatingModel | None,
     scenario: str,
     support_plan: str,
     time_zone: str,
@@ -164,16 +181,17 @@ def _clean_relationship(
 ) -> str:
     if customer.kind != OrganisationKind.CUSTOMER:
         errors.add("customer", "Must be a customer organisation.")
-    clean_choice(operating_model, OperatingModel, errors, "operating_model")
     clean_choice(scenario, Scenario, errors, "scenario")
     clean_choice(support_plan, SupportPlan, errors, "support_plan")
-    if operating_model == OperatingModel.PARTNER_IMPLEMENTATION:
+    if operating_model is not None and operating_model.partner_in_between:
         if partner is None:
-            errors.add("partner", "Operating model 1 needs the partner that serves the customer.")
+            errors.add(
+                "partner", f"{operating_model.name} needs the partner that serves the customer."
+            )
         elif partner.kind != OrganisationKind.PARTNER:
             errors.add("partner", "Must be a partner organisation.")
-    elif operating_model == OperatingModel.VENDOR_IMPLEMENTATION and partner is not None:
-        errors.add("partner", "Operating model 2 has no partner between customer and vendor.")
+    elif operating_model is not None and partner is not None:
+        errors.add("partner", f"{operating_model.name} has no partner between customer and vendor.")
     if time_zone not in time_zones():
         errors.add("time_zone", f"{time_zone!r} is not a known time zone, e.g. Europe/Amsterdam.")
     country = (country or "").strip().upper()
@@ -201,11 +219,17 @@ def relationship_set(
             "Only the vendor's administrators and managers set customer relationships.",
         )
     errors = Errors()
+    model = OperatingModel.objects.filter(code=operating_model).first()
+    if model is None:
+        known = ", ".join(OperatingModel.objects.values_list("code", flat=True))
+        errors.add(
+            "operating_model", f"{operating_model!r} is not an operating model; known: {known}."
+        )
     country = _clean_relationship(
         errors=errors,
         customer=customer,
         partner=partner,
-        operating_model=operating_model,
+        operating_model=model,
         scenario=scenario,
         support_plan=support_plan,
         time_zone=time_zone,
@@ -214,7 +238,7 @@ def relationship_set(
     errors.raise_if_any("The customer relationship was not saved.")
     values = {
         "partner": partner,
-        "operating_model": operating_model,
+        "operating_model": model,
         "scenario": scenario,
         "support_plan": support_plan,
         "time_zone": time_zone,

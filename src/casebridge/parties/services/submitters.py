@@ -10,7 +10,6 @@ from casebridge.core.errors import Conflict, ValidationFailed
 from casebridge.core.outbox import outbox_record
 from casebridge.parties import permissions
 from casebridge.parties.choices import (
-    OperatingModel,
     OrganisationKind,
 )
 from casebridge.parties.models import (
@@ -33,7 +32,7 @@ def _may_submit_to_vendor(person: Person) -> bool:
         return True
     if organisation.kind == OrganisationKind.CUSTOMER:
         return CustomerRelationship.objects.filter(
-            customer=organisation, operating_model=OperatingModel.VENDOR_IMPLEMENTATION
+            customer=organisation, operating_model__partner_in_between=False
         ).exists()
     return False
 
