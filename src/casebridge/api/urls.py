@@ -8,6 +8,7 @@ from casebridge import __version__
 from casebridge.api.auth import authentication
 from casebridge.api.errors import install_error_handlers
 from casebridge.api.parties import router as parties_router
+from casebridge.api.rasci import router as rasci_router
 
 api = NinjaAPI(
     title="casebridge API",
@@ -23,3 +24,4 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("/v1/", parties_router)
+api.add_router("/v1/", rasci_router)

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "casebridge.core",
     "casebridge.parties",
+    "casebridge.rasci",
     "casebridge.api",
     "casebridge.ui",
     "casebridge.demo",

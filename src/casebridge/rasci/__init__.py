@@ -1,0 +1,1 @@
+"""RASCI: operating models' responsibility matrices, versioned, and the policy engine on them."""

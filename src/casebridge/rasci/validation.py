@@ -1,0 +1,86 @@
+"""The matrix invariants, as a pure function over plain rows (no database).
+
+A matrix is valid when it has at least one activity, every activity code is well formed and
+unique, and every activity has exactly one accountable party and at least one responsible one,
+with letters only for the operating model's parties.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    """One activity of a matrix with each party's letters (canonical, ``""`` for none)."""
+
+    code: str
+    name: str
+    letters: Mapping[str, str]
+    category: str = ""
+    roles: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Violation:
+    activity: str
+    party: str | None
+    problem: str
+
+    def __str__(self) -> str:
+        where = self.activity if self.party is None else f"{self.activity} / {self.party}"
+        return f"{where}: {self.problem}"
+
+
+@dataclass
+class Report:
+    violations: list[Violation] = field(default_factory=list)
+
+    def add(self, activity: str, party: str | None, problem: str) -> None:
+        self.violations.append(Violation(activity, party, problem))
+
+
+def matrix_violations(parties: Sequence[str], rows: Iterable[RowSpec]) -> list[Violation]:
+    """Every way ``rows`` break the invariants for a model with ``parties``; empty when valid."""
+    report = Report()
+    seen: set[str] = set()
+    count = 0
+    for row in rows:
+        count += 1
+        code = row.code
+        if not CODE_PATTERN.match(code or ""):
+            report.add(code or "(empty)", None, "the code must look like area.activity_name")
+        if code in seen:
+            report.add(code, None, "the activity appears twice")
+        seen.add(code)
+        if not (row.name or "").strip():
+            report.add(code, None, "the activity needs a name")
+        accountable: list[str] = []
+        responsible = False
+        for party, letters in row.letters.items():
+            if not letters:
+                continue
+            if party not in parties:
+                report.add(code, party, f"{party} is not a party of this operating model")
+                continue
+            if "A" in letters:
+                accountable.append(party)
+            responsible = responsible or "R" in letters
+        if not accountable:
+            report.add(code, None, "no party is accountable (A); exactly one must be")
+        elif len(accountable) > 1:
+            report.add(
+                code,
+                None,
+                f"{' and '.join(accountable)} are both accountable (A); exactly one may be",
+            )
+        if not responsible:
+            report.add(code, None, "no party is responsible (R); at least one must be")
+    if count == 0:
+        report.add("(matrix)", None, "a matrix needs at least one activity")
+    return report.violations
