@@ -11,6 +11,7 @@ from django.test import Client
 from casebridge.parties.choices import DefaultOperatingModel, Role
 from casebridge.parties.models import Organisation, Person
 from casebridge.parties.tokens import api_token_create
+from casebridge.rasci.defaults import ensure_default_matrices
 from tests.factories import (
     CustomerFactory,
     PartnerFactory,
@@ -133,3 +134,9 @@ class ApiClient:
 def api_as(db: None):
     """``api_as(person)`` → a client authenticated with a fresh token of that person."""
     return ApiClient
+
+
+@pytest.fixture
+def matrices(db: None) -> None:
+    """The default matrices (loaded by migration; reloaded if a transactional test flushed them)."""
+    ensure_default_matrices()

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
+from pydantic import AliasChoices
 
 from casebridge.api.schemas import ErrorOut
 from casebridge.core.errors import NotFound, ValidationFailed
@@ -44,16 +45,14 @@ class OperatingModelOut(Schema):
 
 class VersionOut(Schema):
     id: int
-    operating_model: str
+    operating_model: str = Field(
+        ..., validation_alias=AliasChoices("operating_model_id", "operating_model")
+    )
     number: int
     status: VersionStatus
     notes: str
     published_at: dt.datetime | None
     retired_at: dt.datetime | None
-
-    @staticmethod
-    def resolve_operating_model(version: MatrixVersion) -> str:
-        return version.operating_model_id
 
 
 class ActivityOut(Schema):

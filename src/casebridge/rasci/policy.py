@@ -64,6 +64,20 @@ def party_of(person: Person, relationship: CustomerRelationship) -> str | None:
     return None
 
 
+def _relationship(customer: Organisation) -> CustomerRelationship:
+    relationship = (
+        CustomerRelationship.objects.select_related("partner", "customer")
+        .filter(customer=customer)
+        .first()
+    )
+    if relationship is None:
+        raise ValidationFailed(
+            f"{customer.name} has no customer relationship.",
+            fields={"customer": "No relationship."},
+        )
+    return relationship
+
+
 def _activity(version: MatrixVersion, code: str) -> Activity | None:
     return (
         Activity.objects.filter(version=version, code=code)
@@ -84,8 +98,11 @@ def decide(
     ``version`` defaults to the customer's current matrix; a case passes the version it was
     opened under, so a newer matrix never changes the rules of an open case.
     """
-    customer_matrix = matrix_for(customer)
-    version = version or customer_matrix.version
+    if version is None:
+        customer_matrix = matrix_for(customer)
+        version, relationship = customer_matrix.version, customer_matrix.relationship
+    else:
+        relationship = _relationship(customer)
     label = version.label
 
     def answer(party: str | None, letters: str, reason: str) -> Decision:
@@ -102,7 +119,7 @@ def decide(
 
     if not actor.is_active:
         return answer(None, "", "The person is inactive.")
-    party = party_of(actor, customer_matrix.relationship)
+    party = party_of(actor, relationship)
     if party is None:
         return answer(None, "", f"{actor.organisation.name} is not a party to {customer.name}.")
     row = _activity(version, activity)
@@ -130,15 +147,17 @@ def _letters_for(
     wanted: str,
     version: MatrixVersion | None,
 ) -> list[PartyLetters]:
-    customer_matrix = matrix_for(customer)
-    version = version or customer_matrix.version
+    if version is None:
+        customer_matrix = matrix_for(customer)
+        version, relationship = customer_matrix.version, customer_matrix.relationship
+    else:
+        relationship = _relationship(customer)
     row = _activity(version, activity)
     if row is None:
         raise ValidationFailed(
             f"{activity} is not an activity of {version.label}.",
             fields={"activity": "Unknown activity."},
         )
-    relationship = customer_matrix.relationship
     organisations: dict[str, Organisation | None] = {
         Party.VENDOR: Organisation.objects.filter(kind=OrganisationKind.VENDOR).first(),
         Party.PARTNER: relationship.partner,
@@ -183,12 +202,16 @@ def _people_by_organisation(
         people = people.filter(roles__role__in=[*wanted, Role.CUSTOMER_CONTACT]).distinct()
     grouped: dict[int, list[Person]] = {}
     for person in people:
-        is_contact = person.organisation_id == customer_id and person.has_role(
-            Role.CUSTOMER_CONTACT
-        )
-        if not wanted or is_contact or person.role_codes & wanted:
+        if _stands_for(person, wanted, customer_id):
             grouped.setdefault(person.organisation_id, []).append(person)
     return grouped
+
+
+def _stands_for(person: Person, roles: set[str], customer_id: int) -> bool:
+    """Whether a person stands behind their party's letter for an activity with ``roles``."""
+    if not roles or person.role_codes & roles:
+        return True
+    return person.organisation_id == customer_id and person.has_role(Role.CUSTOMER_CONTACT)
 
 
 def responsible_for(
@@ -217,3 +240,53 @@ def supporting(
 ) -> list[PartyLetters]:
     """The parties that help the responsible one (S), with their people."""
     return _letters_for(activity, customer, "S", version)
+
+
+@dataclass(frozen=True)
+class ActivityHolders:
+    activity: Activity
+    holders: tuple[PartyLetters, ...]
+
+
+def customer_responsibilities(
+    customer: Organisation,
+) -> tuple[MatrixVersion, bool, list[ActivityHolders]]:
+    """Every activity of the customer's matrix with each party's letter and people (4 queries)."""
+    customer_matrix = matrix_for(customer)
+    version = customer_matrix.version
+    relationship = customer_matrix.relationship
+    organisations: dict[str, Organisation | None] = {
+        Party.VENDOR: Organisation.objects.filter(kind=OrganisationKind.VENDOR).first(),
+        Party.PARTNER: relationship.partner,
+        Party.CUSTOMER: relationship.customer,
+    }
+    everyone = _people_by_organisation(
+        [org.pk for org in organisations.values() if org is not None],
+        [],
+        customer_id=relationship.customer_id,
+    )
+    rows = []
+    for activity in (
+        Activity.objects.filter(version=version)
+        .prefetch_related(Prefetch("assignments", queryset=Assignment.objects.order_by("party")))
+        .order_by("position", "code")
+    ):
+        wanted = set(activity.roles)
+        holders = []
+        for assignment in activity.assignments.all():
+            organisation = organisations[assignment.party]
+            people = tuple(
+                person
+                for person in (everyone.get(organisation.pk, []) if organisation else [])
+                if _stands_for(person, wanted, relationship.customer_id)
+            )
+            holders.append(
+                PartyLetters(
+                    party=assignment.party,
+                    letters=assignment.letters,
+                    organisation=organisation,
+                    people=people,
+                )
+            )
+        rows.append(ActivityHolders(activity=activity, holders=tuple(holders)))
+    return version, customer_matrix.pinned, rows

@@ -74,6 +74,7 @@ def matrix_violations(parties: Sequence[str], rows: Iterable[RowSpec]) -> list[V
         if not accountable:
             report.add(code, None, "no party is accountable (A); exactly one must be")
         elif len(accountable) > 1:
+            accountable.sort(key=list(parties).index)
             report.add(
                 code,
                 None,

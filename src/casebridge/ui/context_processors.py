@@ -26,6 +26,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     elif organisation.kind == OrganisationKind.PARTNER:
         items.append(("Customers", reverse("ui:organisations") + "?kind=customer"))
         items.append(("Expiring certifications", reverse("ui:expiring")))
+    items.append(("RASCI", reverse("ui:rasci")))
     items.append(("API", reverse("api:openapi-view")))
     if user.is_staff:
         items.append(("Back office", reverse("admin:index")))

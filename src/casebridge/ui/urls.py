@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from casebridge.ui.views import parties
+from casebridge.ui.views import parties, rasci
 
 app_name = "ui"
 
@@ -28,4 +28,16 @@ urlpatterns = [
         name="submitter-verify",
     ),
     path("certifications/expiring/", parties.expiring_view, name="expiring"),
+    path("rasci/", rasci.matrices_view, name="rasci"),
+    path("rasci/versions/<int:version_id>/", rasci.version_view, name="rasci-version"),
+    path(
+        "rasci/versions/<int:version_id>/export.<str:format>",
+        rasci.version_export,
+        name="rasci-export",
+    ),
+    path(
+        "organisations/<int:organisation_id>/responsibilities/",
+        rasci.responsibilities_view,
+        name="responsibilities",
+    ),
 ]
