@@ -20,6 +20,9 @@ Everyday commands:
                       first start of a real deployment: the vendor and its first administrator
   check [--deploy]    check the configuration (--deploy: production readiness)
   migrate             create or update the database tables
+  rasci show --model 1 [--format md|csv|html] | import FILE.csv | publish --model 1
+        | diff --model 1 --from 1 --to 2 | who ACTIVITY --customer SLUG
+                      the operating models' RASCI matrices, and who is responsible for what
   jobs list | jobs run NAME
                       the periodic jobs, or run one now
   outbox status | drain | retry [ID ...]
