@@ -1,6 +1,9 @@
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from casebridge.rasci import selectors
+from casebridge.rasci import selectors, services
+from casebridge.rasci.defaults import DEFAULTS_FILE
+from casebridge.rasci.models import MatrixVersion
 
 
 def signed_in(person) -> Client:
@@ -20,8 +23,6 @@ def test_the_page_renders_both_default_matrices(world, matrices):
 
 
 def test_drafts_are_shown_to_the_vendor_with_their_violations(world, matrices):
-    from casebridge.rasci import services
-
     draft = services.draft_create(
         actor=world.vendor_admin,
         operating_model=selectors.published_version("model_1").operating_model,
@@ -78,3 +79,51 @@ def test_responsibilities_page_query_budget(world, matrices, django_assert_max_n
         response = client.get(f"/organisations/{world.customer_a.pk}/responsibilities/")
 
     assert response.status_code == 200
+
+
+def test_the_vendor_imports_a_csv_from_the_page(world, matrices):
+    upload = SimpleUploadedFile("m.csv", DEFAULTS_FILE.read_bytes(), content_type="text/csv")
+
+    response = signed_in(world.vendor_admin).post("/rasci/", {"file": upload}, follow=True)
+
+    assert "Imported model_1 v2 (draft), model_2 v2 (draft)." in response.content.decode()
+
+
+def test_a_bad_csv_shows_row_and_column_on_the_form_and_writes_nothing(world, matrices):
+    text = b"model,code,activity,vendor,partner,customer\nmodel_1,case.submit,Submit,A,A/R,C\n"
+    upload = SimpleUploadedFile("bad.csv", text, content_type="text/csv")
+
+    response = signed_in(world.vendor_admin).post("/rasci/", {"file": upload})
+
+    body = response.content.decode()
+    assert response.status_code == 422
+    assert "row 2, column vendor/partner/customer: vendor and partner are both accountable" in body
+    assert MatrixVersion.objects.count() == 2
+
+
+def test_partners_cannot_import(world, matrices):
+    upload = SimpleUploadedFile("m.csv", b"model,code\n", content_type="text/csv")
+
+    response = signed_in(world.partner_a_manager).post("/rasci/", {"file": upload})
+
+    assert response.status_code == 403
+
+
+def test_publishing_an_invalid_draft_from_the_page_says_why(world, matrices):
+    model = selectors.published_version("model_2").operating_model
+    draft = services.draft_create(actor=world.vendor_admin, operating_model=model)
+    services.draft_set_letters(
+        actor=world.vendor_admin,
+        version=draft,
+        activity_code="case.submit",
+        party="customer",
+        letters="R",
+    )
+
+    response = signed_in(world.vendor_admin).post(
+        f"/rasci/versions/{draft.pk}/publish/", follow=True
+    )
+
+    assert "model_2 v2 was not published" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.is_draft

@@ -31,6 +31,11 @@ urlpatterns = [
     path("rasci/", rasci.matrices_view, name="rasci"),
     path("rasci/versions/<int:version_id>/", rasci.version_view, name="rasci-version"),
     path(
+        "rasci/versions/<int:version_id>/publish/",
+        rasci.version_publish_view,
+        name="rasci-publish",
+    ),
+    path(
         "rasci/versions/<int:version_id>/export.<str:format>",
         rasci.version_export,
         name="rasci-export",

@@ -15,6 +15,7 @@ from casebridge.core.errors import DomainError, NotFound
 from casebridge.parties import permissions, selectors, services
 from casebridge.parties.choices import OrganisationKind
 from casebridge.parties.models import Organisation, Person
+from casebridge.ui.forms import apply_domain_error
 
 PAGE_SIZE = 50
 
@@ -40,14 +41,6 @@ class SubmitterForm(forms.Form):
     def __init__(self, *args: object, people: list[Person], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["person"].choices = [(p.pk, f"{p.full_name} <{p.email}>") for p in people]  # type: ignore[attr-defined]
-
-
-def apply_domain_error(form: forms.Form, error: DomainError) -> None:
-    """Show a service's refusal on the form: per field where it names one, else on top."""
-    if not error.fields:
-        form.add_error(None, error.detail)
-    for name, problems in error.fields.items():
-        form.add_error(name if name in form.fields else None, problems)
 
 
 @require_GET

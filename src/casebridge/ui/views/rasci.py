@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from casebridge.core.errors import DomainError, NotFound
+from casebridge.core.errors import DomainError, NotFound, ValidationFailed
 from casebridge.parties import selectors as party_selectors
 from casebridge.parties.choices import OrganisationKind
 from casebridge.parties.models import Person
-from casebridge.rasci import policy, selectors
+from casebridge.rasci import policy, selectors, services
 from casebridge.rasci.choices import VersionStatus
 from casebridge.rasci.csv_io import render_csv, render_html, render_markdown
 from casebridge.rasci.letters import NAMES
 from casebridge.rasci.models import MatrixVersion
 from casebridge.rasci.validation import matrix_violations
+from casebridge.ui.forms import apply_domain_error
 
 EXPORTS = {
     "csv": ("text/csv", render_csv),
@@ -42,10 +46,49 @@ def _matrix_context(version: MatrixVersion) -> dict[str, object]:
     }
 
 
-@require_GET
+MAX_IMPORT_BYTES = 1024 * 1024
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="CSV file", help_text="As exported with the CSV button.")
+    publish = forms.BooleanField(required=False, label="Publish at once")
+
+
+@require_http_methods(["GET", "POST"])
 @login_required
 def matrices_view(request: HttpRequest) -> HttpResponse:
     actor: Person = request.user  # type: ignore[assignment]
+    may_edit = services.can_edit_matrices(actor)
+    form = ImportForm()
+    status = 200
+    if request.method == "POST":
+        if not may_edit:
+            raise PermissionDenied("Only the vendor's administrators and managers edit matrices.")
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                if upload.size > MAX_IMPORT_BYTES:
+                    raise ValidationFailed(
+                        "The file was not imported.", fields={"file": "Larger than 1 MiB."}
+                    )
+                text = upload.read().decode("utf-8")
+            except UnicodeDecodeError:
+                form.add_error("file", "The file is not UTF-8 text.")
+            except ValidationFailed as error:
+                apply_domain_error(form, error)
+            else:
+                try:
+                    imported = services.matrices_import(
+                        actor=actor, text=text, publish=form.cleaned_data["publish"]
+                    )
+                except DomainError as error:
+                    apply_domain_error(form, error)
+                else:
+                    labels = ", ".join(f"{v.label} ({v.status})" for v in imported)
+                    messages.success(request, f"Imported {labels}.")
+                    return redirect("ui:rasci")
+        status = 422
     versions = list(selectors.version_list())
     current = [v for v in versions if v.status == VersionStatus.PUBLISHED]
     return render(
@@ -55,8 +98,29 @@ def matrices_view(request: HttpRequest) -> HttpResponse:
             "matrices": [_matrix_context(version) for version in current],
             "versions": [v for v in versions if _may_see(actor, v)],
             "letters": NAMES,
+            "import_form": form if may_edit else None,
         },
+        status=status,
     )
+
+
+@require_POST
+@login_required
+def version_publish_view(request: HttpRequest, version_id: int) -> HttpResponse:
+    actor: Person = request.user  # type: ignore[assignment]
+    try:
+        version = selectors.version_get(version_id)
+    except NotFound as error:
+        raise Http404(error.detail) from error
+    if not _may_see(actor, version):
+        raise Http404("No such matrix version.")
+    try:
+        services.version_publish(actor=actor, version=version)
+    except DomainError as error:
+        messages.error(request, error.detail)
+        return redirect("ui:rasci-version", version_id=version.pk)
+    messages.success(request, f"{version.label} is published.")
+    return redirect("ui:rasci")
 
 
 @require_GET
@@ -69,7 +133,12 @@ def version_view(request: HttpRequest, version_id: int) -> HttpResponse:
         raise Http404(error.detail) from error
     if not _may_see(actor, version):
         raise Http404("No such matrix version.")
-    context = {"matrices": [_matrix_context(version)], "versions": [], "letters": NAMES}
+    context = {
+        "matrices": [_matrix_context(version)],
+        "versions": [],
+        "letters": NAMES,
+        "may_publish": version.is_draft and services.can_edit_matrices(actor),
+    }
     return render(request, "ui/rasci/matrices.html", context)
 
 
