@@ -62,3 +62,18 @@ def test_a_partner_manager_registers_a_submitter_and_sees_field_errors(page, wor
     expect(page.locator("#submitters-card")).to_contain_text("awaiting verification")
     assert AuthorisedSubmitter.objects.get().person == world.partner_a_agent
     page.screenshot(path=str(SCREENSHOTS / "partner-organisation.png"), full_page=True)
+
+
+def test_a_customer_reads_the_matrices_and_who_does_what(page, world, matrices):
+    sign_in(page, "contact@customer-a.example")
+
+    page.get_by_role("link", name="RASCI").click()
+    expect(page.get_by_test_id("matrix-model_1")).to_contain_text("case.submit")
+    expect(page.get_by_test_id("matrix-model_2")).to_contain_text("case.submit")
+
+    page.goto(f"/organisations/{world.customer_a.pk}/")
+    page.get_by_role("link", name="who does what").click()
+    table = page.get_by_test_id("responsibilities")
+    expect(table).to_contain_text("Partner A")
+    expect(table).to_contain_text(world.customer_a_contact.full_name)
+    page.screenshot(path=str(SCREENSHOTS / "responsibilities.png"), full_page=False)
