@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "casebridge.core",
     "casebridge.parties",
     "casebridge.rasci",
+    "casebridge.installed_base",
     "casebridge.api",
     "casebridge.ui",
     "casebridge.demo",

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from casebridge.core import clock
+from casebridge.demo.installed_base import load_installed_base
 from casebridge.parties import services
 from casebridge.parties.choices import (
     DefaultOperatingModel,
@@ -370,6 +371,7 @@ def load_parties() -> DemoResult:
         return DemoResult(created=False, logins=LOGINS)
     with transaction.atomic():
         _create_all(clock.today())
+        load_installed_base()
     return DemoResult(created=True, logins=LOGINS)
 
 

@@ -136,3 +136,18 @@ class TrainingQuerySet(_OwnOrganisationScoped):
 class AuthorisedSubmitterQuerySet(_OwnOrganisationScoped):
     def authorised(self) -> AuthorisedSubmitterQuerySet:
         return self.filter(active=True, verified_at__isnull=False)
+
+
+def visible_organisation_ids(actor: Any) -> list[int] | None:
+    """The organisations whose own records (installations, cases) the actor may see: None for
+    the vendor (all of them), the partner and its customers, the customer itself; [] for an
+    anonymous or inactive caller."""
+    scope = _organisation_of(actor)
+    if scope is None:
+        return []
+    organisation_id, kind = scope
+    if kind == OrganisationKind.VENDOR:
+        return None
+    if kind == OrganisationKind.PARTNER:
+        return _related_ids_of(actor, with_vendor=False)
+    return [organisation_id]
