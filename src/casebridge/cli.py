@@ -23,6 +23,8 @@ Everyday commands:
   rasci show --model 1 [--format md|csv|html] | import FILE.csv | publish --model 1
         | diff --model 1 --from 1 --to 2 | who ACTIVITY --customer SLUG
                       the operating models' RASCI matrices, and who is responsible for what
+  installed-base import FILE.csv
+                      bulk-load installations (all rows valid, or nothing is written)
   jobs list | jobs run NAME
                       the periodic jobs, or run one now
   outbox status | drain | retry [ID ...]
@@ -33,6 +35,10 @@ Every Django management command works too: `casebridge help --commands` lists th
 `casebridge help COMMAND` explains one. Settings come from the environment; see
 docs/configuration.md.
 """
+
+
+#: Commands people type with a hyphen; Django's command modules use underscores.
+ALIASES = {"installed-base": "installed_base"}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -48,6 +54,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     from django.core.management import execute_from_command_line
 
+    args[0] = ALIASES.get(args[0], args[0])
     execute_from_command_line(["casebridge", *args])
 
 

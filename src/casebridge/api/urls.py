@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from casebridge import __version__
 from casebridge.api.auth import authentication
 from casebridge.api.errors import install_error_handlers
+from casebridge.api.installed_base import router as installed_base_router
 from casebridge.api.parties import router as parties_router
 from casebridge.api.rasci import router as rasci_router
 
@@ -25,3 +26,4 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/v1/", parties_router)
 api.add_router("/v1/", rasci_router)
+api.add_router("/v1/", installed_base_router)

@@ -31,6 +31,10 @@ from casebridge.installed_base.models import (
 from casebridge.parties.models import Organisation, Person
 
 
+def component_list() -> QuerySet[Component]:
+    return Component.objects.order_by("update_order", "code")
+
+
 def current_policy() -> EndOfLifePolicy | None:
     return EndOfLifePolicy.objects.order_by("-created_at", "-id").first()
 

@@ -26,6 +26,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     elif organisation.kind == OrganisationKind.PARTNER:
         items.append(("Customers", reverse("ui:organisations") + "?kind=customer"))
         items.append(("Expiring certifications", reverse("ui:expiring")))
+    if organisation.kind != OrganisationKind.CUSTOMER:
+        items.append(("End of life", reverse("ui:compliance")))
+    items.append(("Releases", reverse("ui:releases")))
     items.append(("RASCI", reverse("ui:rasci")))
     items.append(("API", reverse("api:openapi-view")))
     if user.is_staff:

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from casebridge.ui.views import parties, rasci
+from casebridge.ui.views import installed_base, parties, rasci
 
 app_name = "ui"
 
@@ -28,6 +28,9 @@ urlpatterns = [
         name="submitter-verify",
     ),
     path("certifications/expiring/", parties.expiring_view, name="expiring"),
+    path("installed-base/", installed_base.compliance_view, name="compliance"),
+    path("installed-base/export.csv", installed_base.compliance_export, name="compliance-export"),
+    path("installed-base/releases/", installed_base.releases_view, name="releases"),
     path("rasci/", rasci.matrices_view, name="rasci"),
     path("rasci/versions/<int:version_id>/", rasci.version_view, name="rasci-version"),
     path(

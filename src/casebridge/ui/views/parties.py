@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from casebridge.core import clock
 from casebridge.core.errors import DomainError, NotFound
+from casebridge.installed_base import selectors as installed_base
 from casebridge.parties import permissions, selectors, services
 from casebridge.parties.choices import OrganisationKind
 from casebridge.parties.models import Organisation, Person
@@ -102,9 +103,24 @@ def _organisation_context(
             if organisation.kind == OrganisationKind.PARTNER
             else []
         ),
+        **_installed_base_context(actor, organisation),
         "may_register": may_register,
         "may_verify": permissions.can_verify_submitters(actor),
         "today": today,
+    }
+
+
+def _installed_base_context(actor: Person, organisation: Organisation) -> dict[str, object]:
+    if organisation.kind != OrganisationKind.CUSTOMER:
+        return {}
+    installations = list(
+        installed_base.installation_list(actor=actor, customer_id=organisation.pk)[:200]
+    )
+    states = installed_base.states_of(installations, catalogue=None)
+    return {
+        "installations": states,
+        "mismatches": installed_base.bundle_mismatches(states),
+        "notices": list(installed_base.notice_list(actor=actor, customer_id=organisation.pk)[:20]),
     }
 
 
