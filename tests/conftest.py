@@ -3,13 +3,17 @@ model-2 customer served by the vendor directly; people in each with and without 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pytest
+import time_machine
 from django.test import Client
 
+from casebridge.installed_base import services as installed_base_services
+from casebridge.installed_base.defaults import ensure_default_catalogue
 from casebridge.parties.choices import DefaultOperatingModel, Role
-from casebridge.parties.models import Organisation, Person
+from casebridge.parties.models import CustomerRelationship, Organisation, Person
 from casebridge.parties.tokens import api_token_create
 from casebridge.rasci.defaults import ensure_default_matrices
 from tests.factories import (
@@ -140,3 +144,39 @@ def api_as(db: None):
 def matrices(db: None) -> None:
     """The default matrices (loaded by migration; reloaded if a transactional test flushed them)."""
     ensure_default_matrices()
+
+
+INSTALLED_BASE_TODAY = dt.date(2026, 6, 15)
+RELEASES = [
+    ("2024.10", dt.date(2024, 10, 15)),
+    ("2025.04", dt.date(2025, 4, 10)),
+    ("2025.08", dt.date(2025, 8, 1)),
+]
+
+
+@pytest.fixture
+def catalogue(db: None) -> None:
+    ensure_default_catalogue()
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(dt.datetime(2026, 6, 15, 12, tzinfo=dt.UTC), tick=False):
+        yield INSTALLED_BASE_TODAY
+
+
+@pytest.fixture
+def releases(world, catalogue, frozen):
+    """Every customer of the world on premises, and three releases. Under the default policy
+    (12 months after the next release), on 2026-06-15: 2024.10 ended 2026-04-10 (unsupported),
+    2025.04 ends 2026-08-01 (ending soon), 2025.08 has no end yet (supported)."""
+    CustomerRelationship.objects.update(scenario="on_premises")
+    return {
+        version: installed_base_services.release_create(
+            actor=None,
+            version=version,
+            released_on=released,
+            bundle={"server_core": f"{version}.1", "wallboard": f"{version}.0"},
+        )
+        for version, released in RELEASES
+    }

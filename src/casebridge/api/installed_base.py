@@ -319,6 +319,14 @@ def create_installation(request: HttpRequest, payload: InstallationIn) -> Status
     return Status(201, _one(installation))
 
 
+@router.post("/installed-base/installations/import", response={201: ImportOut, **ERRORS})
+def import_installations(request: HttpRequest, payload: ImportIn) -> Status[Any]:
+    """All rows valid, or nothing is written; declared before the ``{installation_id}`` routes."""
+    records = list(csv.DictReader(io.StringIO(payload.csv.lstrip("\ufeff"))))
+    result = services.installations_import(actor=_actor(request), records=records)
+    return Status(201, {"rows": result.rows, "created": result.created})
+
+
 @router.get(
     "/installed-base/installations/{installation_id}", response={200: InstallationOut, **ERRORS}
 )
@@ -350,13 +358,6 @@ def remove_installation(
     installation = selectors.access_installation(actor, installation_id)
     services.installation_remove(actor=actor, installation=installation, reason=payload.reason)
     return Status(204, None)
-
-
-@router.post("/installed-base/installations/import", response={201: ImportOut, **ERRORS})
-def import_installations(request: HttpRequest, payload: ImportIn) -> Status[Any]:
-    records = list(csv.DictReader(io.StringIO(payload.csv.lstrip("\ufeff"))))
-    result = services.installations_import(actor=_actor(request), records=records)
-    return Status(201, {"rows": result.rows, "created": result.created})
 
 
 class ComplianceFilters(Schema):

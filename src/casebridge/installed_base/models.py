@@ -119,7 +119,7 @@ class BundleItem(models.Model):
 
 
 class EndOfLifePolicy(TimeStampedModel):
-    """How long releases stay supported when they carry no explicit dates. The newest row rules."""
+    """How long releases stay supported when they carry no explicit dates. The latest row rules."""
 
     kind = models.CharField(max_length=30, choices=PolicyKind.choices)
     supported_releases = models.PositiveSmallIntegerField(
@@ -136,7 +136,7 @@ class EndOfLifePolicy(TimeStampedModel):
     )
 
     class Meta:
-        ordering = ["-created_at", "-id"]
+        ordering = ["-id"]
         verbose_name_plural = "end-of-life policies"
         constraints = [
             models.CheckConstraint(

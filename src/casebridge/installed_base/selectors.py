@@ -36,7 +36,7 @@ def component_list() -> QuerySet[Component]:
 
 
 def current_policy() -> EndOfLifePolicy | None:
-    return EndOfLifePolicy.objects.order_by("-created_at", "-id").first()
+    return EndOfLifePolicy.objects.order_by("-id").first()
 
 
 def policy_terms(policy: EndOfLifePolicy | None) -> PolicyTerms:

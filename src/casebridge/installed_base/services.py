@@ -181,9 +181,10 @@ def policy_set(
 # --- Installations ---
 
 
-def default_managing_party(component: Component, customer: Organisation) -> str | None:
-    """The catalogue's managing party for a component at this customer (model and scenario)."""
-    relationship = getattr(customer, "relationship", None)
+def default_managing_party(
+    component: Component, relationship: CustomerRelationship | None
+) -> str | None:
+    """The catalogue's managing party for a component at a customer (its model and scenario)."""
     if relationship is None:
         return None
     default = (
@@ -233,7 +234,8 @@ def _check_installation(
     if data.environment not in Environment.values:
         fields["environment"] = f"One of: {', '.join(Environment.values)}."
     managing = data.managing_party
-    default = default_managing_party(component, customer) if component is not None else None
+    relationship = CustomerRelationship.objects.filter(customer=customer).first()
+    default = default_managing_party(component, relationship) if component is not None else None
     if managing is None or managing == "":
         managing = default
         if managing is None and component is not None:
