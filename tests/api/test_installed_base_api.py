@@ -246,3 +246,27 @@ def test_bulk_import_over_the_api_is_all_or_nothing(world, releases, api_as):
     assert refused.json()["fields"]["file"] == ["row 3, component: Unknown component 'gizmo'."]
     assert accepted.json() == {"rows": 1, "created": 1}
     assert Installation.objects.count() == 1
+
+
+def test_a_partner_records_an_installation_from_the_customer_page(world, releases):
+    client = Client()
+    client.force_login(world.partner_a_manager)
+    url = f"/organisations/{world.customer_a.pk}/installations/"
+
+    bad = client.post(
+        url, {"component": "server_core", "version": "0.1", "environment": "production"}
+    )
+    good = client.post(
+        url, {"component": "server_core", "version": "2025.08.1", "environment": "production"}
+    )
+    other = Client()
+    other.force_login(world.partner_b_manager)
+    hidden = other.post(
+        url, {"component": "server_core", "version": "2025.08.1", "environment": "test"}
+    )
+
+    assert bad.status_code == 422
+    assert 'data-field="version"' in bad.content.decode()
+    assert good.status_code == 302
+    assert hidden.status_code == 404
+    assert Installation.objects.count() == 1

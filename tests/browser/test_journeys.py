@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from casebridge.installed_base import services
+from casebridge.installed_base.services import InstallationInput
 from casebridge.parties.models import AuthorisedSubmitter
 from tests.factories import PASSWORD, CertificationFactory
 
@@ -77,3 +79,21 @@ def test_a_customer_reads_the_matrices_and_who_does_what(page, world, matrices):
     expect(table).to_contain_text("Partner A")
     expect(table).to_contain_text(world.customer_a_contact.full_name)
     page.screenshot(path=str(SCREENSHOTS / "responsibilities.png"), full_page=False)
+
+
+def test_the_vendor_reads_the_end_of_life_report_with_its_chart(page, world, releases):
+    services.installation_create(
+        actor=None,
+        customer=world.customer_a,
+        data=InstallationInput(component="wallboard", version="2024.10.0"),
+    )
+    sign_in(page, "admin@vendor.example")
+
+    page.get_by_role("link", name="End of life").click()
+
+    expect(page.get_by_test_id("exposed")).to_contain_text("Customer of A")
+    drawn = page.evaluate(
+        "() => Chart.getChart(document.getElementById('lifecycle-chart')) !== undefined"
+    )
+    assert drawn
+    page.screenshot(path=str(SCREENSHOTS / "compliance.png"), full_page=False)

@@ -29,6 +29,11 @@ urlpatterns = [
     ),
     path("certifications/expiring/", parties.expiring_view, name="expiring"),
     path("installed-base/", installed_base.compliance_view, name="compliance"),
+    path(
+        "organisations/<int:organisation_id>/installations/",
+        installed_base.installation_add_view,
+        name="installation-add",
+    ),
     path("installed-base/export.csv", installed_base.compliance_export, name="compliance-export"),
     path("installed-base/releases/", installed_base.releases_view, name="releases"),
     path("rasci/", rasci.matrices_view, name="rasci"),

@@ -8,19 +8,21 @@ import datetime as dt
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casebridge.core import clock
-from casebridge.core.errors import DomainError
+from casebridge.core.errors import DomainError, NotFound
 from casebridge.installed_base import selectors, services
 from casebridge.installed_base.choices import Lifecycle, PolicyKind
 from casebridge.installed_base.exports import write_compliance_csv
+from casebridge.installed_base.services import InstallationInput
 from casebridge.parties import selectors as party_selectors
 from casebridge.parties.choices import OrganisationKind
 from casebridge.parties.models import Person
-from casebridge.ui.forms import apply_domain_error
+from casebridge.ui.forms import InstallationForm, apply_domain_error
+from casebridge.ui.views.parties import organisation_page
 
 CHART_STATES = [Lifecycle.SUPPORTED, Lifecycle.ENDING_SOON, Lifecycle.UNSUPPORTED]
 LIST_LIMIT = 500
@@ -188,6 +190,7 @@ def releases_view(request: HttpRequest) -> HttpResponse:
         {
             "releases": releases,
             "components": components,
+            "catalogue": selectors.component_list().prefetch_related("defaults"),
             "policy": terms,
             "policy_label": PolicyKind(terms.kind).label,
             "may_edit": may_edit,
@@ -197,3 +200,37 @@ def releases_view(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+@require_POST
+@login_required
+def installation_add_view(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    actor: Person = request.user  # type: ignore[assignment]
+    try:
+        customer = party_selectors.access_organisation(actor, organisation_id)
+    except NotFound as error:
+        raise Http404(error.detail) from error
+    if not services.can_manage_installations_of(actor, customer):
+        return HttpResponse("You may not record installations for this customer.", status=403)
+    form = InstallationForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.installation_create(
+                actor=actor,
+                customer=customer,
+                data=InstallationInput(
+                    component=data["component"],
+                    version=data["version"],
+                    environment=data["environment"],
+                    label=data["label"],
+                    managing_party=data["managing_party"] or None,
+                    managing_override_reason=data["managing_override_reason"],
+                ),
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, "The installation is recorded.")
+            return redirect("ui:organisation", organisation_id=customer.pk)
+    return organisation_page(request, customer, installation_form=form, status=422)

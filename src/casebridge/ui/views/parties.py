@@ -13,10 +13,11 @@ from django.views.decorators.http import require_GET, require_POST
 from casebridge.core import clock
 from casebridge.core.errors import DomainError, NotFound
 from casebridge.installed_base import selectors as installed_base
+from casebridge.installed_base.services import can_manage_installations_of
 from casebridge.parties import permissions, selectors, services
 from casebridge.parties.choices import OrganisationKind
 from casebridge.parties.models import Organisation, Person
-from casebridge.ui.forms import apply_domain_error
+from casebridge.ui.forms import InstallationForm, apply_domain_error
 
 PAGE_SIZE = 50
 
@@ -128,11 +129,26 @@ def _installed_base_context(actor: Person, organisation: Organisation) -> dict[s
 @login_required
 def organisation_view(request: HttpRequest, organisation_id: int) -> HttpResponse:
     actor: Person = request.user  # type: ignore[assignment]
-    organisation = _organisation_or_404(actor, organisation_id)
+    return organisation_page(request, _organisation_or_404(actor, organisation_id))
+
+
+def organisation_page(
+    request: HttpRequest,
+    organisation: Organisation,
+    *,
+    installation_form: forms.Form | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The organisation page; other views re-render it with their form's errors."""
+    actor: Person = request.user  # type: ignore[assignment]
     context = _organisation_context(actor, organisation, request)
     if context["may_register"]:
         context["submitter_form"] = SubmitterForm(people=_eligible_people(actor, organisation))
-    return render(request, "ui/parties/organisation_detail.html", context)
+    if organisation.kind == OrganisationKind.CUSTOMER and can_manage_installations_of(
+        actor, organisation
+    ):
+        context["installation_form"] = installation_form or InstallationForm()
+    return render(request, "ui/parties/organisation_detail.html", context, status=status)
 
 
 def _eligible_people(actor: Person, organisation: Organisation) -> list[Person]:
