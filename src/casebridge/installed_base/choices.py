@@ -1,10 +1,9 @@
 from django.db import models
 
+from casebridge.rasci.choices import Party
 
-class ManagingParty(models.TextChoices):
-    VENDOR = "vendor", "Vendor"
-    PARTNER = "partner", "Partner"
-    CUSTOMER = "customer", "Customer"
+#: The party that manages an installation: one of the RASCI parties.
+ManagingParty = Party
 
 
 class Environment(models.TextChoices):

@@ -61,6 +61,13 @@ class ServiceAdmin(admin.ModelAdmin):
         return False
 
 
+class AddOnlyAdmin(ServiceAdmin):
+    """Records that are added, never edited (certifications, trainings, submitters)."""
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+
 class OrganisationForm(ServiceForm):
     class Meta:
         model = Organisation
@@ -261,7 +268,7 @@ class CertificationForm(ServiceForm):
 
 
 @admin.register(Certification)
-class CertificationAdmin(ServiceAdmin):
+class CertificationAdmin(AddOnlyAdmin):
     form = CertificationForm
     list_display = ["person", "level", "issued_on", "expires_on", "reference"]
     list_filter = ["level"]
@@ -269,9 +276,6 @@ class CertificationAdmin(ServiceAdmin):
     search_fields = ["person__full_name", "person__email", "reference"]
     autocomplete_fields = ["person"]
     date_hierarchy = "expires_on"
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is None and super().has_change_permission(request, obj)
 
 
 class TrainingForm(ServiceForm):
@@ -287,16 +291,13 @@ class TrainingForm(ServiceForm):
 
 
 @admin.register(Training)
-class TrainingAdmin(ServiceAdmin):
+class TrainingAdmin(AddOnlyAdmin):
     form = TrainingForm
     list_display = ["person", "partner", "level", "held_on", "included_in_fee"]
     list_filter = ["level", "included_in_fee"]
     list_select_related = ["person", "partner"]
     search_fields = ["person__full_name", "partner__name"]
     autocomplete_fields = ["person"]
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is None and super().has_change_permission(request, obj)
 
 
 class SubmitterForm(ServiceForm):
@@ -312,7 +313,7 @@ class SubmitterForm(ServiceForm):
 
 
 @admin.register(AuthorisedSubmitter)
-class AuthorisedSubmitterAdmin(ServiceAdmin):
+class AuthorisedSubmitterAdmin(AddOnlyAdmin):
     form = SubmitterForm
     list_display = ["person", "email", "phone", "verified_at", "active"]
     list_filter = ["active"]
@@ -320,9 +321,6 @@ class AuthorisedSubmitterAdmin(ServiceAdmin):
     search_fields = ["person__full_name", "email", "phone"]
     autocomplete_fields = ["person"]
     actions = ["verify"]
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is None and super().has_change_permission(request, obj)
 
     @admin.action(description="Verify the selected submitters")
     def verify(self, request: HttpRequest, queryset: QuerySet[AuthorisedSubmitter]) -> None:

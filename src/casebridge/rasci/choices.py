@@ -1,12 +1,9 @@
 from django.db import models
 
+from casebridge.parties.choices import OrganisationKind
 
-class Party(models.TextChoices):
-    """The parties a matrix assigns letters to (the kinds of organisation)."""
-
-    VENDOR = "vendor", "Vendor"
-    PARTNER = "partner", "Partner"
-    CUSTOMER = "customer", "Customer"
+#: The parties a matrix assigns letters to are the kinds of organisation.
+Party = OrganisationKind
 
 
 class VersionStatus(models.TextChoices):

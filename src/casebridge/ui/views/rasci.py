@@ -33,6 +33,17 @@ def _may_see(actor: Person, version: MatrixVersion) -> bool:
     return not version.is_draft or actor.organisation.kind == OrganisationKind.VENDOR
 
 
+def _version_or_404(actor: Person, version_id: int) -> MatrixVersion:
+    """A version the actor may see (drafts are the vendor's), else 404."""
+    try:
+        version = selectors.version_get(version_id)
+    except NotFound as error:
+        raise Http404(error.detail) from error
+    if not _may_see(actor, version):
+        raise Http404("No such matrix version.")
+    return version
+
+
 def _matrix_context(version: MatrixVersion) -> dict[str, object]:
     parties = version.operating_model.parties
     rows = selectors.version_rows(version)
@@ -108,12 +119,7 @@ def matrices_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def version_publish_view(request: HttpRequest, version_id: int) -> HttpResponse:
     actor: Person = request.user  # type: ignore[assignment]
-    try:
-        version = selectors.version_get(version_id)
-    except NotFound as error:
-        raise Http404(error.detail) from error
-    if not _may_see(actor, version):
-        raise Http404("No such matrix version.")
+    version = _version_or_404(actor, version_id)
     try:
         services.version_publish(actor=actor, version=version)
     except DomainError as error:
@@ -127,12 +133,7 @@ def version_publish_view(request: HttpRequest, version_id: int) -> HttpResponse:
 @login_required
 def version_view(request: HttpRequest, version_id: int) -> HttpResponse:
     actor: Person = request.user  # type: ignore[assignment]
-    try:
-        version = selectors.version_get(version_id)
-    except NotFound as error:
-        raise Http404(error.detail) from error
-    if not _may_see(actor, version):
-        raise Http404("No such matrix version.")
+    version = _version_or_404(actor, version_id)
     context = {
         "matrices": [_matrix_context(version)],
         "versions": [],
@@ -148,12 +149,7 @@ def version_export(request: HttpRequest, version_id: int, format: str) -> HttpRe
     actor: Person = request.user  # type: ignore[assignment]
     if format not in EXPORTS:
         raise Http404("Unknown export format.")
-    try:
-        version = selectors.version_get(version_id)
-    except NotFound as error:
-        raise Http404(error.detail) from error
-    if not _may_see(actor, version):
-        raise Http404("No such matrix version.")
+    version = _version_or_404(actor, version_id)
     content_type, renderer = EXPORTS[format]
     rows = selectors.version_rows(version)
     parties = version.operating_model.parties
