@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "casebridge.parties",
     "casebridge.rasci",
     "casebridge.installed_base",
+    "casebridge.cases",
     "casebridge.api",
     "casebridge.ui",
     "casebridge.demo",
@@ -256,6 +257,8 @@ CASEBRIDGE_OUTBOX_BACKOFF_CAP_SECONDS = env_int("CASEBRIDGE_OUTBOX_BACKOFF_CAP_S
 CASEBRIDGE_CERTIFICATION_WARNING_DAYS = env_int("CASEBRIDGE_CERTIFICATION_WARNING_DAYS", 30)
 CASEBRIDGE_DEFAULT_PHONE_REGION = os.environ.get("CASEBRIDGE_DEFAULT_PHONE_REGION", "NL")
 CASEBRIDGE_API_PAGE_SIZE = env_int("CASEBRIDGE_API_PAGE_SIZE", 50)
+CASEBRIDGE_REOPEN_WINDOW_DAYS = env_int("CASEBRIDGE_REOPEN_WINDOW_DAYS", 14)
+CASEBRIDGE_BLOCK_UNQUALIFIED_PARTNERS = env_bool("CASEBRIDGE_BLOCK_UNQUALIFIED_PARTNERS", True)
 
 # --- Security ------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -1,0 +1,78 @@
+from django.db import models
+
+
+class Category(models.TextChoices):
+    INCIDENT = "incident", "Incident"
+    SERVICE_REQUEST = "service_request", "Service request"
+    QUESTION = "question", "Question"
+
+
+class Level(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class Priority(models.TextChoices):
+    P1 = "P1", "Priority 1"
+    P2 = "P2", "Priority 2"
+    P3 = "P3", "Priority 3"
+    P4 = "P4", "Priority 4"
+
+
+class EngagementKind(models.TextChoices):
+    CUSTOMER = "customer", "Customer engagement"
+    VENDOR = "vendor", "Vendor engagement"
+
+
+class CustomerStatus(models.TextChoices):
+    NEW = "new", "New"
+    TRIAGE = "triage", "Triage"
+    IN_PROGRESS = "in_progress", "In progress"
+    WAITING_ON_CUSTOMER = "waiting_on_customer", "Waiting on customer"
+    ESCALATED = "escalated", "Escalated to the vendor"
+    SOLUTION_PROPOSED = "solution_proposed", "Solution proposed"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+
+
+class VendorStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted"
+    RETURNED = "returned", "Returned to the submitter"
+    INVESTIGATING = "investigating", "Investigating (Level 2 Advanced)"
+    EXPERT = "expert", "With Level 3 Expert"
+    WAITING_ON_PARTNER = "waiting_on_partner", "Waiting on the submitter"
+    SOLUTION_PROVIDED = "solution_provided", "Solution provided"
+    CONFIRMED = "confirmed", "Confirmed"
+
+
+class Audience(models.TextChoices):
+    PUBLIC = "public", "Everyone (customer, partner, vendor)"
+    PARTNER_VENDOR = "partner_vendor", "Partner and vendor"
+    PARTNER_INTERNAL = "partner_internal", "Partner only"
+    VENDOR_INTERNAL = "vendor_internal", "Vendor only"
+
+
+class Frequency(models.TextChoices):
+    CONSTANT = "constant", "Constant"
+    INTERMITTENT = "intermittent", "Intermittent"
+    ONCE = "once", "Once"
+
+
+class ReturnReason(models.TextChoices):
+    INCOMPLETE = "incomplete", "Incomplete"
+    NOT_ATTRIBUTABLE = "not_attributable", "Not attributable to the vendor"
+
+
+#: The other causes a submitter rules out before escalating.
+CAUSES = (
+    "tenant",
+    "teams",
+    "sharepoint",
+    "azure",
+    "network",
+    "sbc",
+    "firewall",
+    "vpn",
+    "antivirus",
+)

@@ -1,0 +1,274 @@
+"""The case, its engagements, conversation, phone follow-ups and append-only history."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.db import models
+
+from casebridge.cases.choices import (
+    Audience,
+    Category,
+    EngagementKind,
+    Frequency,
+    Level,
+    Priority,
+)
+from casebridge.cases.querysets import CaseQuerySet, CommentQuerySet
+from casebridge.core.models import TimeStampedModel
+from casebridge.installed_base.models import Component, Installation
+from casebridge.parties.choices import SupportLevel
+from casebridge.parties.models import Organisation
+from casebridge.rasci.models import MatrixVersion
+
+
+class CaseSequence(models.Model):
+    """The last case number handed out in a year (locked while a case is created)."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class SeverityRule(models.Model):
+    """One cell of the severity matrix: impact x urgency → priority (data, editable)."""
+
+    impact = models.CharField(max_length=6, choices=Level.choices)
+    urgency = models.CharField(max_length=6, choices=Level.choices)
+    priority = models.CharField(max_length=2, choices=Priority.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["impact", "urgency"], name="severity_rule_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.impact} x {self.urgency} → {self.priority}"
+
+
+class GuidelineRequirement(models.Model):
+    """A field the submission guidelines require before escalation, for a priority and category
+    (empty means any)."""
+
+    field = models.CharField(max_length=40)
+    priority = models.CharField(max_length=2, choices=Priority.choices, blank=True)
+    category = models.CharField(max_length=20, choices=Category.choices, blank=True)
+
+    class Meta:
+        ordering = ["field"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["field", "priority", "category"], name="guideline_requirement_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field} ({self.priority or 'any'}, {self.category or 'any'})"
+
+
+class Case(TimeStampedModel):
+    """One support case, from the customer's first contact to its closing."""
+
+    number = models.CharField(max_length=20, unique=True)
+    customer = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="cases")
+    partner = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="partner_cases"
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reported_cases"
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField()
+    category = models.CharField(max_length=20, choices=Category.choices)
+    impact = models.CharField(max_length=6, choices=Level.choices)
+    urgency = models.CharField(max_length=6, choices=Level.choices)
+    priority = models.CharField(max_length=2, choices=Priority.choices)
+    priority_override_reason = models.CharField(max_length=300, blank=True)
+    component = models.ForeignKey(
+        Component, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    installation = models.ForeignKey(
+        Installation, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+    )
+    version = models.CharField(max_length=40, blank=True)
+    tier = models.CharField(max_length=20, choices=SupportLevel.choices, default="l1_basic")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_cases",
+    )
+    matrix_version = models.ForeignKey(MatrixVersion, on_delete=models.PROTECT, related_name="+")
+    revision = models.PositiveIntegerField(default=1, help_text="Grows with every change (ETag).")
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # The submission guidelines' fields.
+    expected_behaviour = models.TextField(blank=True)
+    actual_behaviour = models.TextField(blank=True)
+    error_messages = models.TextField(blank=True)
+    steps_to_reproduce = models.TextField(blank=True)
+    reproducible = models.BooleanField(null=True, blank=True)
+    occurred_at = models.DateTimeField(null=True, blank=True, help_text="A sample interaction.")
+    frequency = models.CharField(max_length=12, choices=Frequency.choices, blank=True)
+    business_impact = models.TextField(blank=True)
+    users_affected = models.PositiveIntegerField(null=True, blank=True)
+    actions_taken = models.TextField(blank=True)
+    causes_ruled_out = models.JSONField(default=list, blank=True)
+    evidence = models.TextField(
+        blank=True, help_text="Logs, screenshots, HAR files: links or the attachments' names."
+    )
+    submitter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="submitted_cases",
+    )
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-updated_at"], name="case_customer_idx"),
+            models.Index(fields=["partner", "priority", "-updated_at"], name="case_partner_idx"),
+            models.Index(fields=["priority", "-updated_at"], name="case_priority_idx"),
+            models.Index(fields=["assignee", "-updated_at"], name="case_assignee_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class Engagement(TimeStampedModel):
+    """One relationship's side of a case: the customer's, and once escalated the vendor's."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="engagements")
+    kind = models.CharField(max_length=10, choices=EngagementKind.choices)
+    status = models.CharField(max_length=30)
+    tier = models.CharField(max_length=20, choices=SupportLevel.choices)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    opened_at = models.DateTimeField()
+    status_changed_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "kind"], name="engagement_one_per_kind"),
+        ]
+        indexes = [
+            models.Index(fields=["kind", "status", "case"], name="engagement_queue_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind}: {self.status}"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise TypeError("case history is append-only: events are never updated")
+
+    def delete(self) -> NoReturn:
+        raise TypeError("case history is append-only: events are never deleted")
+
+
+class CaseEvent(models.Model):
+    """One change to a case, appended once and never changed (who, when, what, before/after)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    occurred_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=254)
+    kind = models.CharField(max_length=40)
+    engagement = models.CharField(max_length=10, choices=EngagementKind.choices, blank=True)
+    audience = models.CharField(max_length=20, choices=Audience.choices, default=Audience.PUBLIC)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        indexes = [models.Index(fields=["case", "occurred_at"], name="case_event_case_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise TypeError("case history is append-only: events are never updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError("case history is append-only: events are never deleted")
+
+
+class Comment(models.Model):
+    """A message on a case for an audience; the Markdown is kept and rendered sanitised."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    audience = models.CharField(max_length=20, choices=Audience.choices)
+    body = models.TextField()
+    body_html = models.TextField()
+    created_at = models.DateTimeField()
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "audience", "created_at"], name="comment_case_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.audience} by {self.author_id}"
+
+
+class PhoneFollowUp(models.Model):
+    """A call on the 24x7 line about a case (Priority 1 follow-up)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="phone_calls")
+    caller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    caller_number = models.CharField(max_length=20)
+    called_at = models.DateTimeField()
+    summary = models.TextField()
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-called_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} call from {self.caller_number}"
+
+
+class IdempotencyRecord(models.Model):
+    """A client's Idempotency-Key for a case it created: a retry gets the same case back."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["actor", "key"], name="idempotency_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id}:{self.key} → {self.case_id}"

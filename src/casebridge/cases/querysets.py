@@ -1,0 +1,55 @@
+"""Who sees which cases and which messages.
+
+Cases: the vendor sees the cases escalated to it and every case of a model-2 customer (it is
+their first contact); a partner sees its customers' cases; a customer its own.
+Messages by audience: the customer reads public ones; the partner public, partner+vendor and
+partner-internal; the vendor public, partner+vendor and vendor-internal. A model-2 customer
+carries the partner's duties and reads partner+vendor messages as well.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+
+from casebridge.cases.choices import Audience, EngagementKind
+from casebridge.parties.choices import OrganisationKind
+
+AUDIENCES_BY_PARTY: dict[str, frozenset[str]] = {
+    OrganisationKind.VENDOR: frozenset(
+        {Audience.PUBLIC, Audience.PARTNER_VENDOR, Audience.VENDOR_INTERNAL}
+    ),
+    OrganisationKind.PARTNER: frozenset(
+        {Audience.PUBLIC, Audience.PARTNER_VENDOR, Audience.PARTNER_INTERNAL}
+    ),
+    OrganisationKind.CUSTOMER: frozenset({Audience.PUBLIC}),
+}
+
+
+def audiences_for(actor: Any, *, partner_in_between: bool) -> frozenset[str]:
+    kind = actor.organisation.kind
+    if kind == OrganisationKind.CUSTOMER and not partner_in_between:
+        return frozenset({Audience.PUBLIC, Audience.PARTNER_VENDOR})
+    return AUDIENCES_BY_PARTY[kind]
+
+
+class CaseQuerySet(models.QuerySet):
+    def visible_to(self, actor: Any) -> CaseQuerySet:
+        if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+            return self.none()
+        kind = actor.organisation.kind
+        if kind == OrganisationKind.VENDOR:
+            from casebridge.cases.models import Engagement
+
+            escalated = Engagement.objects.filter(case=OuterRef("pk"), kind=EngagementKind.VENDOR)
+            return self.filter(Q(partner__isnull=True) | Q(Exists(escalated)))
+        if kind == OrganisationKind.PARTNER:
+            return self.filter(partner_id=actor.organisation_id)
+        return self.filter(customer_id=actor.organisation_id)
+
+
+class CommentQuerySet(models.QuerySet):
+    def visible_to(self, actor: Any, *, partner_in_between: bool) -> CommentQuerySet:
+        return self.filter(audience__in=audiences_for(actor, partner_in_between=partner_in_between))

@@ -1,0 +1,102 @@
+"""Reads of cases: one case through the caller's scope, queues with cursor pagination, the
+timeline and the conversation as the caller may see them."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from casebridge.cases.choices import EngagementKind
+from casebridge.cases.models import Case, CaseEvent, Comment, Engagement
+from casebridge.cases.querysets import audiences_for
+from casebridge.core.errors import NotFound, ValidationFailed
+from casebridge.parties.models import Person
+
+
+def access_case(actor: Person, case_id: int) -> Case:
+    """The case if the actor may see it; missing and forbidden both answer 404."""
+    case = (
+        Case.objects.visible_to(actor)
+        .select_related(
+            "customer", "partner", "reporter", "component", "matrix_version", "assignee"
+        )
+        .prefetch_related("engagements")
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None:
+        raise NotFound("No such case.")
+    return case
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: str | None = None
+    engagement: str = EngagementKind.CUSTOMER
+    priority: str | None = None
+    tier: str | None = None
+    assignee_id: int | None = None
+    customer_id: int | None = None
+    component: str | None = None
+
+
+def case_queue(*, actor: Person, filters: QueueFilters) -> QuerySet[Case]:
+    """The cases the actor may see, filtered, newest change first."""
+    cases = Case.objects.visible_to(actor).select_related("customer", "partner", "assignee")
+    if filters.status:
+        cases = cases.filter(
+            engagements__kind=filters.engagement, engagements__status=filters.status
+        )
+    elif filters.engagement == EngagementKind.VENDOR:
+        cases = cases.filter(engagements__kind=EngagementKind.VENDOR)
+    if filters.priority:
+        cases = cases.filter(priority=filters.priority)
+    if filters.tier:
+        cases = cases.filter(tier=filters.tier)
+    if filters.assignee_id is not None:
+        cases = cases.filter(assignee_id=filters.assignee_id)
+    if filters.customer_id is not None:
+        cases = cases.filter(customer_id=filters.customer_id)
+    if filters.component:
+        cases = cases.filter(component_id=filters.component)
+    return cases.prefetch_related(
+        Prefetch("engagements", queryset=Engagement.objects.order_by("kind"))
+    ).order_by("-updated_at", "-id")
+
+
+def encode_cursor(case: Case) -> str:
+    raw = json.dumps([case.updated_at.isoformat(), case.pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def after_cursor(cases: QuerySet[Case], cursor: str | None) -> QuerySet[Case]:
+    """Keyset pagination on (updated_at, id) descending: stable under inserts."""
+    if not cursor:
+        return cases
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        updated, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        moment = dt.datetime.fromisoformat(updated)
+    except (ValueError, TypeError) as error:
+        raise ValidationFailed(
+            "The cursor is not one this API gave out.", fields={"cursor": "Invalid."}
+        ) from error
+    return cases.filter(Q(updated_at__lt=moment) | Q(updated_at=moment, id__lt=pk))
+
+
+def case_comments(*, actor: Person, case: Case) -> QuerySet[Comment]:
+    return (
+        Comment.objects.filter(case=case)
+        .visible_to(actor, partner_in_between=case.partner_id is not None)
+        .select_related("author__organisation")
+        .order_by("created_at", "id")
+    )
+
+
+def case_timeline(*, actor: Person, case: Case) -> QuerySet[CaseEvent]:
+    audiences = audiences_for(actor, partner_in_between=case.partner_id is not None)
+    return CaseEvent.objects.filter(case=case, audience__in=audiences).order_by("occurred_at", "id")
