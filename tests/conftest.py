@@ -10,17 +10,21 @@ import pytest
 import time_machine
 from django.test import Client
 
+from casebridge.cases import services as case_services
 from casebridge.installed_base import services as installed_base_services
 from casebridge.installed_base.defaults import ensure_default_catalogue
 from casebridge.parties.choices import DefaultOperatingModel, Role
 from casebridge.parties.models import CustomerRelationship, Organisation, Person
+from casebridge.parties.models import Person as PersonModel
 from casebridge.parties.tokens import api_token_create
 from casebridge.rasci.defaults import ensure_default_matrices
 from tests.factories import (
+    CertificationFactory,
     CustomerFactory,
     PartnerFactory,
     PersonFactory,
     RelationshipFactory,
+    SubmitterFactory,
     VendorFactory,
     operating_model,
 )
@@ -180,3 +184,40 @@ def releases(world, catalogue, frozen):
         )
         for version, released in RELEASES
     }
+
+
+@pytest.fixture
+def desk(world, matrices):
+    """Partner A qualified, its manager an authorised L2 engineer, the vendor's engineer at L3."""
+    PersonModel.objects.filter(pk=world.vendor_engineer.pk).update(support_level="l3_expert")
+    PersonModel.objects.filter(pk=world.partner_a_manager.pk).update(
+        support_level="l2_intermediate"
+    )
+    PersonModel.objects.filter(pk=world.partner_a_agent.pk).update(support_level="l1_basic")
+    for person in (world.partner_a_manager, world.partner_a_agent):
+        person.refresh_from_db()
+        CertificationFactory(person=person, level="l1_basic", issued_on=dt.date(2026, 1, 1))
+        CertificationFactory(person=person, level="l2_intermediate", issued_on=dt.date(2026, 1, 1))
+    world.vendor_engineer.refresh_from_db()
+    SubmitterFactory(
+        person=world.partner_a_manager, verified_at=dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
+    )
+    return world
+
+
+@pytest.fixture
+def open_case(desk):
+    def make(*, actor=None, customer=None, impact="high", urgency="medium", **guidelines):
+        case, _ = case_services.case_open(
+            actor=actor or desk.customer_a_contact,
+            customer=customer or desk.customer_a,
+            title="Callers hear silence",
+            description="Since this morning no call reaches an agent.",
+            category="incident",
+            impact=impact,
+            urgency=urgency,
+            guidelines=guidelines,
+        )
+        return case
+
+    return make

@@ -5,7 +5,7 @@ from casebridge.cases import services
 from casebridge.cases.models import Case, CaseEvent, Comment, Engagement, IdempotencyRecord
 from casebridge.cases.selectors import QueueFilters, access_case, case_comments, case_queue
 from casebridge.core.errors import NotFound, PermissionDenied, ValidationFailed
-from tests.cases.conftest import COMPLETE, act
+from tests.cases.helpers import COMPLETE, act
 
 
 def status(case, kind="customer"):

@@ -32,6 +32,8 @@ from casebridge.api.schemas import (
     TrainingIn,
     TrainingOut,
 )
+from casebridge.cases.models import Case
+from casebridge.cases.selectors import open_p1_cases
 from casebridge.core.errors import NotFound, ValidationFailed
 from casebridge.parties import selectors, services
 from casebridge.parties.choices import OrganisationKind, Role, SubmitterState
@@ -339,13 +341,20 @@ def deactivate_submitter(
     summary="Who is calling: the person, organisation and authorisation behind a phone number",
 )
 def lookup_caller(request: HttpRequest, phone: str) -> Any:
-    match = selectors.caller_lookup(actor=_actor(request), phone=phone)
+    actor = _actor(request)
+    match = selectors.caller_lookup(actor=actor, phone=phone)
+    open_p1 = (
+        list(open_p1_cases(match.person).filter(pk__in=Case.objects.visible_to(actor))[:20])
+        if match.person is not None
+        else []
+    )
     return {
         "phone": match.phone,
         "state": match.state,
         "person": match.person,
         "organisation": match.organisation,
         "submitter_id": match.submitter.pk if match.submitter else None,
+        "open_p1_cases": open_p1,
     }
 
 

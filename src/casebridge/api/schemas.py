@@ -206,12 +206,19 @@ class SubmitterDeactivateIn(Schema):
     reason: str = Field(..., min_length=1, max_length=300)
 
 
+class OpenCaseRefOut(Schema):
+    id: int
+    number: str
+    title: str
+
+
 class CallerOut(Schema):
     phone: str
     state: SubmitterState
     person: PersonRefOut | None
     organisation: OrganisationRefOut | None
     submitter_id: int | None
+    open_p1_cases: list[OpenCaseRefOut] = Field(default_factory=list)
 
 
 class TokenOut(Schema):

@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from casebridge import __version__
 from casebridge.api.auth import authentication
+from casebridge.api.cases import router as cases_router
 from casebridge.api.errors import install_error_handlers
 from casebridge.api.installed_base import router as installed_base_router
 from casebridge.api.parties import router as parties_router
@@ -27,3 +28,4 @@ install_error_handlers(api)
 api.add_router("/v1/", parties_router)
 api.add_router("/v1/", rasci_router)
 api.add_router("/v1/", installed_base_router)
+api.add_router("/v1/", cases_router)

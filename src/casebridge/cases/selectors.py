@@ -10,11 +10,13 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from casebridge.cases import workflow
 from casebridge.cases.choices import EngagementKind
 from casebridge.cases.models import Case, CaseEvent, Comment, Engagement
 from casebridge.cases.querysets import audiences_for
 from casebridge.core.errors import NotFound, ValidationFailed
 from casebridge.parties.models import Person
+from casebridge.rasci import policy
 
 
 def access_case(actor: Person, case_id: int) -> Case:
@@ -46,7 +48,9 @@ class QueueFilters:
 
 def case_queue(*, actor: Person, filters: QueueFilters) -> QuerySet[Case]:
     """The cases the actor may see, filtered, newest change first."""
-    cases = Case.objects.visible_to(actor).select_related("customer", "partner", "assignee")
+    cases = Case.objects.visible_to(actor).select_related(
+        "customer", "partner", "assignee", "matrix_version"
+    )
     if filters.status:
         cases = cases.filter(
             engagements__kind=filters.engagement, engagements__status=filters.status
@@ -100,3 +104,31 @@ def case_comments(*, actor: Person, case: Case) -> QuerySet[Comment]:
 def case_timeline(*, actor: Person, case: Case) -> QuerySet[CaseEvent]:
     audiences = audiences_for(actor, partner_in_between=case.partner_id is not None)
     return CaseEvent.objects.filter(case=case, audience__in=audiences).order_by("occurred_at", "id")
+
+
+def allowed_actions(*, actor: Person, case: Case) -> list[str]:
+    """The workflow actions the actor may perform on the case now (for buttons and the API)."""
+    engagements = {e.kind: e for e in case.engagements.all()}
+    allowed = []
+    for kind, engagement in engagements.items():
+        for transition in workflow.available(kind, engagement.status):
+            if transition.action == "escalate" and EngagementKind.VENDOR in engagements:
+                continue
+            if not workflow.meets_level(actor.support_level, transition.level):
+                continue
+            decision = policy.decide(
+                actor, transition.activity, case.customer, version=case.matrix_version
+            )
+            if decision.allowed:
+                allowed.append(transition.action)
+    return allowed
+
+
+def open_p1_cases(person: Person) -> QuerySet[Case]:
+    """Open Priority 1 cases of the caller's organisation (for the 24x7 line's caller lookup)."""
+    organisation = person.organisation_id
+    return (
+        Case.objects.filter(priority="P1", closed_at__isnull=True)
+        .filter(Q(customer_id=organisation) | Q(partner_id=organisation))
+        .order_by("-created_at")
+    )

@@ -1,0 +1,376 @@
+"""Case endpoints: open (idempotent), queues with cursor pagination, the case with its ETag,
+workflow actions (If-Match), escalation with its checklist, conversation, history, phone calls."""
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Header, Query, Router, Schema, Status
+
+from casebridge.api.schemas import ErrorOut
+from casebridge.cases import selectors, services
+from casebridge.cases.choices import (
+    Audience,
+    Category,
+    EngagementKind,
+    Frequency,
+    Level,
+    Priority,
+    ReturnReason,
+)
+from casebridge.cases.escalation import escalation_readiness
+from casebridge.cases.models import Case
+from casebridge.core.errors import NotFound, ValidationFailed
+from casebridge.parties import selectors as party_selectors
+from casebridge.parties.choices import OrganisationKind
+from casebridge.parties.models import Person
+
+router = Router(tags=["cases"])
+
+ERRORS: dict[int, Any] = {
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    412: ErrorOut,
+    422: ErrorOut,
+}
+MAX_PAGE = 100
+
+
+def _actor(request: HttpRequest) -> Person:
+    return request.auth  # type: ignore[attr-defined,no-any-return]
+
+
+def _etag(case: Case) -> str:
+    return f'W/"{case.revision}"'
+
+
+def _revision(if_match: str | None) -> int | None:
+    """``If-Match: W/"7"`` (or ``"7"`` or ``7``) → 7; absent → no check."""
+    if not if_match:
+        return None
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise ValidationFailed(
+            "If-Match must be the case's ETag.", fields={"If-Match": "Not an ETag of a case."}
+        )
+    return int(text)
+
+
+class EngagementOut(Schema):
+    kind: EngagementKind
+    status: str
+    tier: str
+    status_changed_at: dt.datetime
+    closed_at: dt.datetime | None
+
+
+class CaseOut(Schema):
+    id: int
+    number: str
+    revision: int
+    customer_id: int
+    partner_id: int | None
+    reporter_id: int
+    title: str
+    description: str
+    category: Category
+    impact: Level
+    urgency: Level
+    priority: Priority
+    priority_override_reason: str
+    component: str | None = Field(None, alias="component_id")
+    version: str
+    tier: str
+    matrix_version: str
+    submitter_id: int | None
+    escalated_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    engagements: list[EngagementOut]
+    allowed_actions: list[str]
+
+    @staticmethod
+    def resolve_matrix_version(case: Case) -> str:
+        return case.matrix_version.label
+
+    @staticmethod
+    def resolve_engagements(case: Case) -> list[Any]:
+        return sorted(case.engagements.all(), key=lambda e: e.kind)
+
+    @staticmethod
+    def resolve_allowed_actions(case: Case) -> list[str]:
+        return list(getattr(case, "allowed_actions", []))
+
+
+class CaseIn(Schema):
+    customer_id: int
+    title: str = Field(..., max_length=200)
+    description: str = Field(..., max_length=50_000)
+    category: Category
+    impact: Level
+    urgency: Level
+    component: str | None = Field(None, max_length=60)
+    version: str = Field("", max_length=40)
+    installation_id: int | None = None
+    priority_override: Priority | None = None
+    priority_override_reason: str = Field("", max_length=300)
+    expected_behaviour: str = ""
+    actual_behaviour: str = ""
+    error_messages: str = ""
+    steps_to_reproduce: str = ""
+    reproducible: bool | None = None
+    occurred_at: dt.datetime | None = None
+    frequency: Frequency | None = None
+    business_impact: str = ""
+    users_affected: int | None = Field(None, ge=0)
+    actions_taken: str = ""
+    causes_ruled_out: list[str] = Field(default_factory=list)
+    evidence: str = ""
+
+
+class ActionIn(Schema):
+    reason: str = Field("", max_length=2000)
+    return_reason: ReturnReason | None = None
+
+
+class CommentIn(Schema):
+    audience: Audience
+    body: str = Field(..., max_length=50_000)
+
+
+class CommentOut(Schema):
+    id: int
+    author_id: int
+    author_name: str = Field(..., alias="author.full_name")
+    audience: Audience
+    body: str
+    body_html: str
+    created_at: dt.datetime
+
+
+class EventOut(Schema):
+    id: int
+    occurred_at: dt.datetime
+    actor_label: str
+    kind: str
+    engagement: str
+    audience: Audience
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+class CheckItemOut(Schema):
+    item: str
+    ok: bool
+    problem: str
+
+
+class ReadinessOut(Schema):
+    ready: bool
+    checklist: list[CheckItemOut]
+    problems: dict[str, list[str]]
+
+
+class PhoneCallIn(Schema):
+    caller_number: str = Field(..., max_length=40)
+    summary: str = Field(..., max_length=5000)
+    called_at: dt.datetime | None = None
+
+
+class PhoneCallOut(Schema):
+    id: int
+    caller_id: int | None
+    caller_number: str
+    called_at: dt.datetime
+    summary: str
+
+
+class CasePageOut(Schema):
+    items: list[CaseOut]
+    next_cursor: str | None
+
+
+class QueueIn(Schema):
+    engagement: EngagementKind = EngagementKind.CUSTOMER
+    status: str | None = None
+    priority: Priority | None = None
+    tier: str | None = None
+    assignee_id: int | None = None
+    customer_id: int | None = None
+    component: str | None = None
+    cursor: str | None = None
+    limit: int = Field(50, ge=1, le=MAX_PAGE)
+
+
+def _with_actions(actor: Person, case: Case) -> Case:
+    case.allowed_actions = selectors.allowed_actions(actor=actor, case=case)  # type: ignore[attr-defined]
+    return case
+
+
+def _fresh(request: HttpRequest, response: HttpResponse, case: Case) -> Case:
+    """The case as the caller sees it now, with the ETag header set."""
+    actor = _actor(request)
+    fresh = _with_actions(actor, selectors.access_case(actor, case.pk))
+    response["ETag"] = _etag(fresh)
+    return fresh
+
+
+@router.post("/cases", response={201: CaseOut, **ERRORS}, summary="Open a case (idempotent)")
+def open_case(
+    request: HttpRequest,
+    response: HttpResponse,
+    payload: CaseIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),  # type: ignore[type-arg]
+) -> Status[Any]:
+    actor = _actor(request)
+    try:
+        customer = party_selectors.access_organisation(actor, payload.customer_id)
+    except NotFound as error:
+        raise ValidationFailed(
+            "The case was not opened.", fields={"customer_id": error.detail}
+        ) from error
+    if customer.kind != OrganisationKind.CUSTOMER:
+        raise ValidationFailed(
+            "The case was not opened.", fields={"customer_id": "Not a customer."}
+        )
+    data = payload.dict()
+    guidelines = {name: data[name] for name in services.GUIDELINE_FIELDS}
+    guidelines["frequency"] = guidelines["frequency"] or ""
+    case, _ = services.case_open(
+        actor=actor,
+        customer=customer,
+        title=payload.title,
+        description=payload.description,
+        category=payload.category,
+        impact=payload.impact,
+        urgency=payload.urgency,
+        component=payload.component,
+        version=payload.version,
+        installation_id=payload.installation_id,
+        priority_override=payload.priority_override,
+        priority_override_reason=payload.priority_override_reason,
+        idempotency_key=(idempotency_key or "").strip()[:200] or None,
+        guidelines=guidelines,
+    )
+    return Status(201, _fresh(request, response, case))
+
+
+@router.get("/cases", response={200: CasePageOut, **ERRORS}, summary="A queue of cases")
+def case_queue(request: HttpRequest, query: Query[QueueIn]) -> Any:
+    actor = _actor(request)
+    filters = selectors.QueueFilters(
+        engagement=query.engagement,
+        status=query.status,
+        priority=query.priority,
+        tier=query.tier,
+        assignee_id=query.assignee_id,
+        customer_id=query.customer_id,
+        component=query.component,
+    )
+    cases = selectors.after_cursor(selectors.case_queue(actor=actor, filters=filters), query.cursor)
+    page = list(cases[: query.limit + 1])
+    more = len(page) > query.limit
+    page = page[: query.limit]
+    return {
+        "items": page,
+        "next_cursor": selectors.encode_cursor(page[-1]) if more and page else None,
+    }
+
+
+@router.get("/cases/{case_id}", response={200: CaseOut, **ERRORS})
+def get_case(request: HttpRequest, response: HttpResponse, case_id: int) -> Any:
+    return _fresh(request, response, selectors.access_case(_actor(request), case_id))
+
+
+@router.post(
+    "/cases/{case_id}/actions/{action}",
+    response={200: CaseOut, **ERRORS},
+    summary="Perform a workflow action; send If-Match with the ETag to refuse stale writes",
+)
+def perform_action(
+    request: HttpRequest,
+    response: HttpResponse,
+    case_id: int,
+    action: str,
+    payload: ActionIn,
+    if_match: str | None = Header(None, alias="If-Match"),  # type: ignore[type-arg]
+) -> Any:
+    actor = _actor(request)
+    case = selectors.access_case(actor, case_id)
+    revision = _revision(if_match)
+    if action == "escalate":
+        case = services.case_escalate(actor=actor, case=case, expected_revision=revision)
+    else:
+        case = services.case_act(
+            actor=actor,
+            case=case,
+            action=action,
+            expected_revision=revision,
+            reason=payload.reason,
+            return_reason=payload.return_reason,
+        )
+    return _fresh(request, response, case)
+
+
+@router.get(
+    "/cases/{case_id}/escalation-check",
+    response={200: ReadinessOut, **ERRORS},
+    summary="The escalation gate's checklist for the caller as submitter",
+)
+def escalation_check(request: HttpRequest, case_id: int) -> Any:
+    actor = _actor(request)
+    readiness = escalation_readiness(selectors.access_case(actor, case_id), submitter=actor)
+    return {
+        "ready": readiness.ready,
+        "checklist": [
+            {"item": item, "ok": ok, "problem": problem}
+            for item, ok, problem in readiness.checklist
+        ],
+        "problems": readiness.problems,
+    }
+
+
+@router.get("/cases/{case_id}/comments", response={200: list[CommentOut], **ERRORS})
+def list_comments(request: HttpRequest, case_id: int) -> Any:
+    actor = _actor(request)
+    return list(selectors.case_comments(actor=actor, case=selectors.access_case(actor, case_id)))
+
+
+@router.post("/cases/{case_id}/comments", response={201: CommentOut, **ERRORS})
+def add_comment(
+    request: HttpRequest,
+    case_id: int,
+    payload: CommentIn,
+    if_match: str | None = Header(None, alias="If-Match"),  # type: ignore[type-arg]
+) -> Any:
+    actor = _actor(request)
+    comment = services.case_comment(
+        actor=actor,
+        case=selectors.access_case(actor, case_id),
+        audience=payload.audience,
+        body=payload.body,
+        expected_revision=_revision(if_match),
+    )
+    return Status(201, comment)
+
+
+@router.get("/cases/{case_id}/events", response={200: list[EventOut], **ERRORS})
+def list_events(request: HttpRequest, case_id: int) -> Any:
+    actor = _actor(request)
+    return list(selectors.case_timeline(actor=actor, case=selectors.access_case(actor, case_id)))
+
+
+@router.post("/cases/{case_id}/phone-calls", response={201: PhoneCallOut, **ERRORS})
+def log_phone_call(request: HttpRequest, case_id: int, payload: PhoneCallIn) -> Any:
+    actor = _actor(request)
+    call = services.case_log_phone_call(
+        actor=actor,
+        case=selectors.access_case(actor, case_id),
+        caller_number=payload.caller_number,
+        summary=payload.summary,
+        called_at=payload.called_at,
+    )
+    return Status(201, call)

@@ -1,0 +1,28 @@
+"""Shared helpers of the case tests (the fixtures live in tests/conftest.py)."""
+
+import datetime as dt
+
+from casebridge.cases import services
+
+COMPLETE = {
+    "expected_behaviour": "Calls reach an agent.",
+    "actual_behaviour": "Callers hear silence after the menu.",
+    "error_messages": "SIP 488 Not Acceptable Here",
+    "steps_to_reproduce": "Call the main number, press 1.",
+    "reproducible": True,
+    "occurred_at": dt.datetime(2026, 6, 1, 9, 30, tzinfo=dt.UTC),
+    "frequency": "constant",
+    "business_impact": "No customer calls answered.",
+    "users_affected": 120,
+    "actions_taken": "Restarted the SBC; no change.",
+    "causes_ruled_out": ["tenant", "teams", "network", "sbc", "firewall"],
+    "evidence": "trace.har, sbc.log",
+}
+
+
+def act(case, actor, action, **extra):
+    case.refresh_from_db()
+    return services.case_act(
+        actor=actor, case=case, action=action, expected_revision=case.revision, **extra
+    )
+
