@@ -11,6 +11,7 @@ import time_machine
 from django.test import Client
 
 from casebridge.cases import services as case_services
+from casebridge.cases.defaults import ensure_case_defaults
 from casebridge.installed_base import services as installed_base_services
 from casebridge.installed_base.defaults import ensure_default_catalogue
 from casebridge.parties.choices import DefaultOperatingModel, Role
@@ -189,6 +190,8 @@ def releases(world, catalogue, frozen):
 @pytest.fixture
 def desk(world, matrices):
     """Partner A qualified, its manager an authorised L2 engineer, the vendor's engineer at L3."""
+    ensure_case_defaults()
+    ensure_default_catalogue()
     PersonModel.objects.filter(pk=world.vendor_engineer.pk).update(support_level="l3_expert")
     PersonModel.objects.filter(pk=world.partner_a_manager.pk).update(
         support_level="l2_intermediate"

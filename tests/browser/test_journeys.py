@@ -97,3 +97,104 @@ def test_the_vendor_reads_the_end_of_life_report_with_its_chart(page, world, rel
     )
     assert drawn
     page.screenshot(path=str(SCREENSHOTS / "compliance.png"), full_page=False)
+
+
+def as_person(browser, live_server, email):
+    context = browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    person_page = context.new_page()
+    sign_in(person_page, email)
+    return person_page
+
+
+def click_action(page, label, reason=None):
+    form = page.locator("form.action-form", has=page.get_by_role("button", name=label))
+    if reason is not None:
+        form.locator("input[name=reason]").fill(reason)
+    form.get_by_role("button", name=label).click()
+
+
+def test_the_whole_case_journey(browser, live_server, desk, matrices):
+    # The customer reports.
+    customer = as_person(browser, live_server, "contact@customer-a.example")
+    customer.get_by_role("link", name="Cases").click()
+    customer.get_by_role("link", name="New case").click()
+    customer.get_by_label("Title").fill("Callers hear silence")
+    customer.get_by_label("Description").fill("Since this morning no call reaches an agent.")
+    customer.get_by_label("Impact").select_option("high")
+    customer.get_by_label("Urgency").select_option("medium")
+    customer.get_by_role("button", name="Open the case").click()
+    expect(customer.get_by_test_id("case-status")).to_contain_text("customer side: new")
+    case_url = customer.url
+
+    # Partner Level 1 takes it.
+    agent = as_person(browser, live_server, "agent@a.example")
+    agent.goto(case_url)
+    click_action(agent, "Take into triage")
+    click_action(agent, "Start work")
+    expect(agent.get_by_test_id("case-status")).to_contain_text("customer side: in_progress")
+    agent.get_by_label("Audience").select_option("partner_internal")
+    agent.get_by_label("Body").fill("Looks like the vendor's media service.")
+    agent.get_by_role("button", name="Send").click()
+
+    # Partner Level 2 tries to escalate: the gate refuses and lists what is missing.
+    engineer = as_person(browser, live_server, "manager@a.example")
+    engineer.goto(case_url)
+    engineer.get_by_role("button", name="Escalate to the vendor").click()
+    expect(engineer.locator(".messages")).to_contain_text("cannot go to the vendor yet")
+    checklist = engineer.get_by_test_id("checklist")
+    expect(checklist).to_contain_text("Expected behaviour")
+
+    # ... completes the details (the checklist follows as the form is filled) and escalates.
+    form = engineer.locator("#details-form")
+    form.get_by_label("Expected behaviour").fill("Calls reach an agent.")
+    form.get_by_label("Actual behaviour").fill("Silence after the menu.")
+    form.get_by_label("Error messages").fill("SIP 488")
+    form.get_by_label("Steps to reproduce").fill("Call, press 1.")
+    form.get_by_label("Reproducible").select_option("true")
+    form.get_by_label("Occurred at").fill("2026-06-01 09:30")
+    form.get_by_label("Frequency").select_option("constant")
+    form.get_by_label("Business impact").fill("No calls answered.")
+    form.get_by_label("Users affected").fill("120")
+    form.get_by_label("Actions taken").fill("Restarted the SBC.")
+    for cause in ("tenant", "teams", "network"):
+        form.get_by_label(cause, exact=True).check()
+    form.get_by_label("Evidence").fill("trace.har")
+    form.get_by_label("Component").select_option("sbc")
+    engineer.get_by_role("button", name="Save details").click()
+    expect(engineer.get_by_test_id("checklist")).not_to_contain_text("✘")
+    engineer.get_by_role("button", name="Escalate to the vendor").click()
+    expect(engineer.get_by_test_id("case-status")).to_contain_text("vendor side: submitted")
+
+    # The vendor accepts, asks for information; the partner answers.
+    vendor = as_person(browser, live_server, "engineer@vendor.example")
+    vendor.get_by_role("link", name="Cases").click()
+    vendor.get_by_test_id("queue").get_by_role("link").first.click()
+    click_action(vendor, "Accept")
+    vendor.get_by_label("Audience").select_option("partner_vendor")
+    vendor.get_by_label("Body").fill("Please send the SBC trace of a failing call.")
+    vendor.get_by_role("button", name="Send").click()
+    click_action(vendor, "Ask for information")
+    engineer.goto(case_url)
+    click_action(engineer, "Answer")
+    expect(engineer.get_by_test_id("case-status")).to_contain_text("vendor side: investigating")
+
+    # The vendor provides a solution; the partner confirms it and closes with the customer.
+    vendor.reload()
+    click_action(vendor, "Provide a solution")
+    engineer.reload()
+    click_action(engineer, "Confirm the solution")
+    engineer.get_by_label("Audience").select_option("public")
+    engineer.get_by_label("Body").fill("A fix is deployed; please try again.")
+    engineer.get_by_role("button", name="Send").click()
+    click_action(engineer, "Resolve")
+    click_action(engineer, "Close")
+    expect(engineer.get_by_test_id("case-status")).to_contain_text("customer side: closed")
+
+    # The customer sees only the public messages.
+    customer.reload()
+    thread = customer.get_by_test_id("thread")
+    expect(thread).to_contain_text("A fix is deployed")
+    expect(thread).not_to_contain_text("media service")
+    expect(thread).not_to_contain_text("SBC trace")
+    customer.screenshot(path=str(SCREENSHOTS / "case-customer.png"), full_page=True)

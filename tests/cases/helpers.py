@@ -25,4 +25,3 @@ def act(case, actor, action, **extra):
     return services.case_act(
         actor=actor, case=case, action=action, expected_revision=case.revision, **extra
     )
-

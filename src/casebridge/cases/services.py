@@ -617,3 +617,69 @@ def case_log_phone_call(
     )
     _bump(case)
     return call
+
+
+def can_edit_details(actor: Person, case: Case) -> bool:
+    """The customer's own people, and whoever runs its Level 1 or submits its cases."""
+    if actor.organisation_id == case.customer_id:
+        return True
+    return any(
+        policy.decide(actor, activity, case.customer, version=case.matrix_version).allowed
+        for activity in ("support.l1", "case.submit")
+    )
+
+
+DETAIL_FIELDS = ("title", "description", "component", "version", *GUIDELINE_FIELDS)
+
+
+@transaction.atomic
+def case_update_details(
+    *, actor: Person, case: Case, expected_revision: int | None, changes: Mapping[str, Any]
+) -> Case:
+    """Fill in or correct the case's description and guideline fields before escalation."""
+    case = _lock(case, expected_revision)
+    if not can_edit_details(actor, case):
+        raise PermissionDenied("You may not change this case's details.")
+    fields: dict[str, list[str]] = {}
+    unknown = sorted(set(changes) - set(DETAIL_FIELDS))
+    if unknown:
+        fields["fields"] = [f"Not editable: {', '.join(unknown)}."]
+    values = _clean_guidelines(changes, fields)
+    if "title" in changes:
+        values["title"] = (changes["title"] or "").strip()
+        if not values["title"] or len(values["title"]) > 200:
+            fields.setdefault("title", []).append("Between 1 and 200 characters.")
+    if "description" in changes:
+        values["description"] = (changes["description"] or "").strip()
+        if not values["description"]:
+            fields.setdefault("description", []).append("Describe the problem.")
+    if "version" in changes:
+        values["version"] = (changes["version"] or "").strip()[:40]
+    if "component" in changes:
+        code = changes["component"] or None
+        if code is not None and not Component.objects.filter(code=code).exists():
+            fields.setdefault("component", []).append(f"Unknown component {code!r}.")
+        values["component_id"] = code
+    if fields:
+        raise ValidationFailed("The case was not changed.", fields=fields)
+    before = {name: _jsonable(getattr(case, name)) for name in values}
+    after = {name: _jsonable(value) for name, value in values.items()}
+    changed_names = [name for name in values if before[name] != after[name]]
+    if not changed_names:
+        return case
+    _event(
+        case,
+        actor,
+        "details_changed",
+        audience=Audience.PUBLIC,
+        before={name: before[name] for name in changed_names},
+        after={name: after[name] for name in changed_names},
+    )
+    _bump(case, **{name: values[name] for name in changed_names})
+    return case
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value

@@ -15,13 +15,17 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     organisation = user.organisation
-    items = [("My organisation", reverse("ui:organisation", args=[organisation.pk]))]
+    items = [
+        ("Cases", reverse("ui:cases")),
+        ("My organisation", reverse("ui:organisation", args=[organisation.pk])),
+    ]
     if organisation.kind == OrganisationKind.VENDOR:
         items = [
+            items[0],
             ("Organisations", reverse("ui:organisations")),
             ("Partners", reverse("ui:organisations") + "?kind=partner"),
             ("Expiring certifications", reverse("ui:expiring")),
-            *items,
+            *items[1:],
         ]
     elif organisation.kind == OrganisationKind.PARTNER:
         items.append(("Customers", reverse("ui:organisations") + "?kind=customer"))

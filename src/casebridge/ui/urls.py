@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from casebridge.ui.views import installed_base, parties, rasci
+from casebridge.ui.views import cases, installed_base, parties, rasci
 
 app_name = "ui"
 
@@ -28,6 +28,17 @@ urlpatterns = [
         name="submitter-verify",
     ),
     path("certifications/expiring/", parties.expiring_view, name="expiring"),
+    path("cases/", cases.queue_view, name="cases"),
+    path("cases/new/", cases.new_case_view, name="case-new"),
+    path("cases/<int:case_id>/", cases.case_view, name="case"),
+    path("cases/<int:case_id>/actions/<str:action>/", cases.case_action_view, name="case-action"),
+    path("cases/<int:case_id>/comments/", cases.case_comment_view, name="case-comment"),
+    path("cases/<int:case_id>/details/", cases.case_details_view, name="case-details"),
+    path(
+        "cases/<int:case_id>/escalation-check/",
+        cases.escalation_checklist_view,
+        name="case-checklist",
+    ),
     path("installed-base/", installed_base.compliance_view, name="compliance"),
     path(
         "organisations/<int:organisation_id>/installations/",

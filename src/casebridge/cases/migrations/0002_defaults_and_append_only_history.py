@@ -18,16 +18,9 @@ DROP FUNCTION IF EXISTS cases_caseevent_append_only();
 
 
 def load_defaults(apps, schema_editor):
-    from casebridge.cases.data.severity_and_guidelines import GUIDELINES, SEVERITY
+    from casebridge.cases.defaults import ensure_case_defaults
 
-    SeverityRule = apps.get_model("cases", "SeverityRule")
-    GuidelineRequirement = apps.get_model("cases", "GuidelineRequirement")
-    for (impact, urgency), priority in SEVERITY.items():
-        SeverityRule.objects.get_or_create(
-            impact=impact, urgency=urgency, defaults={"priority": priority}
-        )
-    for field, priority, category in GUIDELINES:
-        GuidelineRequirement.objects.get_or_create(field=field, priority=priority, category=category)
+    ensure_case_defaults(apps)
 
 
 def forbid_changes(apps, schema_editor):

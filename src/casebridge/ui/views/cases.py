@@ -1,0 +1,349 @@
+"""Portal pages for cases: queues, a new case, the case page with its actions, escalation
+checklist (live over HTMX), conversation with an audience selector and the timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from casebridge.cases import selectors, services, workflow
+from casebridge.cases.choices import (
+    CAUSES,
+    Audience,
+    Category,
+    CustomerStatus,
+    EngagementKind,
+    Frequency,
+    Level,
+    Priority,
+    ReturnReason,
+    VendorStatus,
+)
+from casebridge.cases.escalation import escalation_readiness
+from casebridge.cases.models import Case
+from casebridge.cases.querysets import audiences_for
+from casebridge.core.errors import DomainError, NotFound
+from casebridge.installed_base.selectors import component_list
+from casebridge.parties import selectors as party_selectors
+from casebridge.parties.choices import OrganisationKind
+from casebridge.parties.models import Person
+from casebridge.ui.forms import apply_domain_error
+
+PAGE_SIZE = 50
+
+
+def _case_or_404(actor: Person, case_id: int) -> Case:
+    try:
+        return selectors.access_case(actor, case_id)
+    except NotFound as error:
+        raise Http404(error.detail) from error
+
+
+@require_GET
+@login_required
+def queue_view(request: HttpRequest) -> HttpResponse:
+    actor: Person = request.user  # type: ignore[assignment]
+    is_vendor = actor.organisation.kind == OrganisationKind.VENDOR
+    engagement = request.GET.get("engagement") or (
+        EngagementKind.VENDOR if is_vendor else EngagementKind.CUSTOMER
+    )
+    if engagement not in EngagementKind.values:
+        engagement = EngagementKind.CUSTOMER
+    statuses = VendorStatus if engagement == EngagementKind.VENDOR else CustomerStatus
+    status = request.GET.get("status") or None
+    priority = request.GET.get("priority") or None
+    filters = selectors.QueueFilters(
+        engagement=engagement,
+        status=status if status in statuses.values else None,
+        priority=priority if priority in Priority.values else None,
+    )
+    page = Paginator(selectors.case_queue(actor=actor, filters=filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "ui/cases/queue.html",
+        {
+            "page": page,
+            "engagement": engagement,
+            "statuses": statuses.choices,
+            "priorities": Priority.choices,
+            "filters": filters,
+            "engagements": EngagementKind.choices,
+        },
+    )
+
+
+class NewCaseForm(forms.Form):
+    customer = forms.TypedChoiceField(coerce=int)
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}))
+    category = forms.ChoiceField(choices=Category.choices)
+    impact = forms.ChoiceField(choices=Level.choices, initial=Level.MEDIUM)
+    urgency = forms.ChoiceField(choices=Level.choices, initial=Level.MEDIUM)
+    component = forms.ChoiceField(required=False)
+    version = forms.CharField(required=False, max_length=40)
+
+    def __init__(self, *args: Any, actor: Person, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        customers = party_selectors.organisation_list(actor=actor, kind=OrganisationKind.CUSTOMER)
+        self.fields["customer"].choices = [(c.pk, c.name) for c in customers[:500]]  # type: ignore[attr-defined]
+        self.fields["component"].choices = [  # type: ignore[attr-defined]
+            ("", "Not known yet"),
+            *((c.code, c.name) for c in component_list()),
+        ]
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def new_case_view(request: HttpRequest) -> HttpResponse:
+    actor: Person = request.user  # type: ignore[assignment]
+    form = NewCaseForm(request.POST or None, actor=actor)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                customer = party_selectors.access_organisation(actor, data["customer"])
+                case, _ = services.case_open(
+                    actor=actor,
+                    customer=customer,
+                    title=data["title"],
+                    description=data["description"],
+                    category=data["category"],
+                    impact=data["impact"],
+                    urgency=data["urgency"],
+                    component=data["component"] or None,
+                    version=data["version"],
+                )
+            except DomainError as error:
+                apply_domain_error(form, error)
+            else:
+                if case.priority == Priority.P1:
+                    messages.warning(request, "Priority 1: follow up on the vendor's 24x7 line.")
+                return redirect("ui:case", case_id=case.pk)
+        status = 422
+    return render(request, "ui/cases/new.html", {"form": form}, status=status)
+
+
+class DetailsForm(forms.Form):
+    expected_behaviour = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    actual_behaviour = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    error_messages = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    steps_to_reproduce = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reproducible = forms.NullBooleanField(required=False)
+    occurred_at = forms.DateTimeField(
+        required=False,
+        help_text="A sample interaction's time (UTC), e.g. 2026-06-01 09:30.",
+    )
+    frequency = forms.ChoiceField(required=False, choices=[("", "—"), *Frequency.choices])
+    business_impact = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    users_affected = forms.IntegerField(required=False, min_value=0)
+    actions_taken = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    causes_ruled_out = forms.MultipleChoiceField(
+        required=False,
+        choices=[(cause, cause) for cause in CAUSES],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    evidence = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    component = forms.ChoiceField(required=False)
+    version = forms.CharField(required=False, max_length=40)
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["component"].choices = [  # type: ignore[attr-defined]
+            ("", "Not known yet"),
+            *((c.code, c.name) for c in component_list()),
+        ]
+
+
+class CommentForm(forms.Form):
+    audience = forms.ChoiceField()
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=50_000)
+
+    def __init__(self, *args: Any, audiences: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["audience"].choices = audiences  # type: ignore[attr-defined]
+
+
+def _details_initial(case: Case) -> dict[str, Any]:
+    names = [name for name in DetailsForm.base_fields if name not in {"revision", "component"}]
+    return {
+        **{name: getattr(case, name) for name in names},
+        "component": case.component_id or "",
+        "revision": case.revision,
+    }
+
+
+def _workflow_context(actor: Person, case: Case) -> dict[str, Any]:
+    """The buttons the actor may press now, and the escalation checklist when it applies."""
+    allowed = selectors.allowed_actions(actor=actor, case=case)
+    engagements = {e.kind: e for e in case.engagements.all()}
+    actions = [
+        transition
+        for kind in (EngagementKind.CUSTOMER, EngagementKind.VENDOR)
+        if kind in engagements
+        for transition in workflow.available(kind, engagements[kind].status)
+        if transition.action in allowed and transition.action != "escalate"
+    ]
+    return {
+        "case": case,
+        "engagements": engagements,
+        "actions": actions,
+        "may_escalate": "escalate" in allowed,
+        "readiness": escalation_readiness(case, submitter=actor) if "escalate" in allowed else None,
+        "return_reasons": ReturnReason.choices,
+    }
+
+
+def case_page(
+    request: HttpRequest,
+    case: Case,
+    *,
+    comment_form: CommentForm | None = None,
+    details_form: DetailsForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    actor: Person = request.user  # type: ignore[assignment]
+    partner_in_between = case.partner_id is not None
+    writable = [
+        (value, label)
+        for value, label in Audience.choices
+        if value in audiences_for(actor, partner_in_between=partner_in_between)
+    ]
+    may_edit = services.can_edit_details(actor, case)
+    return render(
+        request,
+        "ui/cases/detail.html",
+        {
+            **_workflow_context(actor, case),
+            "comments": selectors.case_comments(actor=actor, case=case),
+            "events": selectors.case_timeline(actor=actor, case=case),
+            "comment_form": comment_form or CommentForm(audiences=writable),
+            "details_form": (details_form or DetailsForm(initial=_details_initial(case)))
+            if may_edit
+            else None,
+            "is_p1": case.priority == Priority.P1,
+            "vendor_phone": party_selectors.organisation_list(
+                actor=actor, kind=OrganisationKind.VENDOR
+            )
+            .values_list("helpdesk_phone", flat=True)
+            .first(),
+        },
+        status=status,
+    )
+
+
+@require_GET
+@login_required
+def case_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    actor: Person = request.user  # type: ignore[assignment]
+    return case_page(request, _case_or_404(actor, case_id))
+
+
+@require_POST
+@login_required
+def case_action_view(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
+    actor: Person = request.user  # type: ignore[assignment]
+    case = _case_or_404(actor, case_id)
+    revision = request.POST.get("revision")
+    expected = int(revision) if revision and revision.isdigit() else None
+    try:
+        if action == "escalate":
+            services.case_escalate(actor=actor, case=case, expected_revision=expected)
+        else:
+            services.case_act(
+                actor=actor,
+                case=case,
+                action=action,
+                expected_revision=expected,
+                reason=request.POST.get("reason", ""),
+                return_reason=request.POST.get("return_reason") or None,
+            )
+    except DomainError as error:
+        problems = "; ".join(
+            f"{name}: {' '.join(items)}"
+            for name, items in error.fields.items()
+            if name != "allowed"
+        )
+        messages.error(request, f"{error.detail} {problems}".strip())
+        status = error.status
+        return case_page(request, _case_or_404(actor, case_id), status=status)
+    return redirect("ui:case", case_id=case.pk)
+
+
+@require_POST
+@login_required
+def case_comment_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    actor: Person = request.user  # type: ignore[assignment]
+    case = _case_or_404(actor, case_id)
+    writable = [
+        (value, label)
+        for value, label in Audience.choices
+        if value in audiences_for(actor, partner_in_between=case.partner_id is not None)
+    ]
+    form = CommentForm(request.POST, audiences=writable)
+    if form.is_valid():
+        try:
+            services.case_comment(
+                actor=actor,
+                case=case,
+                audience=form.cleaned_data["audience"],
+                body=form.cleaned_data["body"],
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            return redirect("ui:case", case_id=case.pk)
+    return case_page(request, case, comment_form=form, status=422)
+
+
+@require_POST
+@login_required
+def case_details_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    actor: Person = request.user  # type: ignore[assignment]
+    case = _case_or_404(actor, case_id)
+    form = DetailsForm(request.POST)
+    saved = False
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        revision = data.pop("revision")
+        data["frequency"] = data["frequency"] or ""
+        data["component"] = data["component"] or None
+        try:
+            services.case_update_details(
+                actor=actor, case=case, expected_revision=revision, changes=data
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            saved = True
+    if request.htmx:  # type: ignore[attr-defined]
+        # Autosave: the checklist, the buttons and the revision follow; the form stays as typed.
+        case = _case_or_404(actor, case_id)
+        context = {**_workflow_context(actor, case), "problems": form.errors}
+        return render(
+            request, "ui/cases/partials/autosaved.html", context, status=200 if saved else 422
+        )
+    if saved:
+        messages.success(request, "The details are saved.")
+        return redirect("ui:case", case_id=case.pk)
+    return case_page(request, case, details_form=form, status=422)
+
+
+@require_GET
+@login_required
+def escalation_checklist_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The checklist partial the escalation form refreshes while it is filled in."""
+    actor: Person = request.user  # type: ignore[assignment]
+    case = _case_or_404(actor, case_id)
+    readiness = escalation_readiness(case, submitter=actor)
+    return render(request, "ui/cases/partials/checklist.html", {"readiness": readiness})

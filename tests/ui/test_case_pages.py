@@ -1,0 +1,125 @@
+from django.test import Client
+
+from casebridge.cases.models import Case, Comment
+
+
+def signed_in(person) -> Client:
+    client = Client()
+    client.force_login(person)
+    return client
+
+
+def test_a_customer_opens_a_case_from_the_form(desk):
+    desk.vendor.helpdesk_phone = "+31205550100"
+    desk.vendor.save()
+    client = signed_in(desk.customer_a_contact)
+
+    bad = client.post(
+        "/cases/new/",
+        {
+            "customer": desk.customer_a.pk,
+            "title": "",
+            "description": "x",
+            "category": "incident",
+            "impact": "low",
+            "urgency": "low",
+        },
+    )
+    good = client.post(
+        "/cases/new/",
+        {
+            "customer": desk.customer_a.pk,
+            "title": "Down",
+            "description": "x",
+            "category": "incident",
+            "impact": "high",
+            "urgency": "high",
+        },
+    )
+
+    assert bad.status_code == 422
+    assert 'data-field="title"' in bad.content.decode()
+    assert good.status_code == 302
+    case = Case.objects.get()
+    page = client.get(good.url).content.decode()
+    assert case.priority == "P1"
+    assert 'data-testid="p1-line"' in page
+    assert "+31 20 555 0100" in page
+
+
+def test_case_pages_of_other_organisations_are_404(desk, open_case):
+    case = open_case()
+
+    assert signed_in(desk.partner_b_agent).get(f"/cases/{case.pk}/").status_code == 404
+    assert (
+        signed_in(desk.customer_b_contact)
+        .post(f"/cases/{case.pk}/comments/", {"audience": "public", "body": "x"})
+        .status_code
+        == 404
+    )
+    assert signed_in(desk.vendor_engineer).get(f"/cases/{case.pk}/").status_code == 404
+    assert not Comment.objects.exists()
+
+
+def test_only_the_allowed_actions_are_offered(desk, open_case):
+    case = open_case()
+
+    agent_page = signed_in(desk.partner_a_agent).get(f"/cases/{case.pk}/").content.decode()
+    customer_page = signed_in(desk.customer_a_contact).get(f"/cases/{case.pk}/").content.decode()
+
+    assert "Take into triage" in agent_page
+    assert "Take into triage" not in customer_page
+
+
+def test_a_stale_button_shows_the_conflict(desk, open_case):
+    case = open_case()
+    client = signed_in(desk.partner_a_agent)
+    client.post(f"/cases/{case.pk}/actions/triage/", {"revision": "1"})
+
+    response = client.post(f"/cases/{case.pk}/actions/start/", {"revision": "1"})
+
+    assert response.status_code == 412
+    assert "changed since you read it" in response.content.decode()
+
+
+def test_the_customer_page_hides_internal_messages(desk, open_case):
+    case = open_case()
+    signed_in(desk.partner_a_agent).post(
+        f"/cases/{case.pk}/comments/", {"audience": "partner_internal", "body": "internal note"}
+    )
+    signed_in(desk.partner_a_agent).post(
+        f"/cases/{case.pk}/comments/", {"audience": "public", "body": "hello customer"}
+    )
+
+    page = signed_in(desk.customer_a_contact).get(f"/cases/{case.pk}/").content.decode()
+
+    assert "hello customer" in page
+    assert "internal note" not in page
+
+
+def test_autosave_returns_the_checklist_and_keeps_the_revisions_in_step(desk, open_case):
+    case = open_case()
+    client = signed_in(desk.partner_a_agent)
+    client.post(f"/cases/{case.pk}/actions/start/", {"revision": "1"})
+
+    response = client.post(
+        f"/cases/{case.pk}/details/",
+        {"revision": "2", "expected_behaviour": "Calls connect", "frequency": ""},
+        headers={"HX-Request": "true"},
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="details-revision" value="3" hx-swap-oob="true"' in body
+    assert Case.objects.get(pk=case.pk).expected_behaviour == "Calls connect"
+
+
+def test_queue_page_query_budget(desk, open_case, django_assert_max_num_queries):
+    for _ in range(10):
+        open_case()
+    client = signed_in(desk.partner_a_agent)
+
+    with django_assert_max_num_queries(10):
+        response = client.get("/cases/")
+
+    assert response.status_code == 200
