@@ -5,7 +5,8 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Header, Query, Router, Schema, Status
+from ninja import Field, File, Form, Header, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from casebridge.api.schemas import ErrorOut
 from casebridge.cases import selectors, services
@@ -18,6 +19,7 @@ from casebridge.cases.choices import (
     Priority,
     ReturnReason,
 )
+from casebridge.cases.downloads import attachment_response
 from casebridge.cases.escalation import escalation_readiness
 from casebridge.cases.models import Case
 from casebridge.core.errors import NotFound, ValidationFailed
@@ -374,3 +376,80 @@ def log_phone_call(request: HttpRequest, case_id: int, payload: PhoneCallIn) -> 
         called_at=payload.called_at,
     )
     return Status(201, call)
+
+
+class AttachmentOut(Schema):
+    id: int
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+    audience: Audience
+    uploaded_by_id: int
+    created_at: dt.datetime
+
+
+class AssignIn(Schema):
+    engagement: EngagementKind
+    assignee_id: int | None = None
+
+
+@router.post(
+    "/cases/{case_id}/attachments",
+    response={201: AttachmentOut, 413: ErrorOut, 415: ErrorOut, **ERRORS},
+    summary="Attach evidence (multipart: file, audience); size and content type are checked",
+)
+def attach(
+    request: HttpRequest,
+    case_id: int,
+    file: File[UploadedFile],
+    audience: Form[Audience],
+) -> Status[Any]:
+    actor = _actor(request)
+    attachment = services.case_attach(
+        actor=actor, case=selectors.access_case(actor, case_id), upload=file, audience=audience
+    )
+    return Status(201, attachment)
+
+
+@router.get("/cases/{case_id}/attachments", response={200: list[AttachmentOut], **ERRORS})
+def list_attachments(request: HttpRequest, case_id: int) -> Any:
+    actor = _actor(request)
+    return list(selectors.case_attachments(actor=actor, case=selectors.access_case(actor, case_id)))
+
+
+@router.get(
+    "/cases/{case_id}/attachments/{attachment_id}/content",
+    response={200: None, **ERRORS},
+    summary="Download an attachment (always as a download, never rendered inline)",
+)
+def download_attachment(request: HttpRequest, case_id: int, attachment_id: int) -> Any:
+    attachment = selectors.access_attachment(_actor(request), case_id, attachment_id)
+    return attachment_response(attachment)
+
+
+@router.post("/cases/{case_id}/assign", response={200: CaseOut, **ERRORS})
+def assign(
+    request: HttpRequest,
+    response: HttpResponse,
+    case_id: int,
+    payload: AssignIn,
+    if_match: str | None = Header(None, alias="If-Match"),  # type: ignore[type-arg]
+) -> Any:
+    actor = _actor(request)
+    assignee = None
+    if payload.assignee_id is not None:
+        try:
+            assignee = party_selectors.access_person(actor, payload.assignee_id)
+        except NotFound as error:
+            raise ValidationFailed(
+                "The case was not assigned.", fields={"assignee_id": error.detail}
+            ) from error
+    case = services.case_assign(
+        actor=actor,
+        case=selectors.access_case(actor, case_id),
+        engagement=payload.engagement,
+        assignee=assignee,
+        expected_revision=_revision(if_match),
+    )
+    return _fresh(request, response, case)

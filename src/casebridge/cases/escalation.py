@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q
 
-from casebridge.cases.choices import CAUSES, Priority
+from casebridge.cases.choices import CAUSES, Audience, Priority
 from casebridge.cases.models import Case, GuidelineRequirement
 from casebridge.installed_base.gate import escalation_gate
 from casebridge.parties.choices import SubmitterState
@@ -75,6 +75,11 @@ def _filled(case: Case, name: str) -> bool:
     value: Any = getattr(case, f"{name}_id" if name == "component" else name, None)
     if name == "causes_ruled_out":
         return bool(value) and all(cause in CAUSES for cause in value)
+    if name == "evidence" and not (value or "").strip():
+        # Files shared with the vendor count as evidence as well as written references.
+        return case.attachments.filter(
+            audience__in=[Audience.PUBLIC, Audience.PARTNER_VENDOR]
+        ).exists()
     if isinstance(value, str):
         return bool(value.strip())
     return value is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, NoReturn
 
 from django.conf import settings
@@ -234,6 +235,33 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.audience} by {self.author_id}"
+
+
+def _attachment_path(instance: Attachment, filename: str) -> str:
+    return f"cases/{instance.case_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """Evidence on a case: logs, screenshots, HAR files; stored under a random name."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    audience = models.CharField(max_length=20, choices=Audience.choices)
+    file = models.FileField(upload_to=_attachment_path, max_length=300)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "audience"], name="attachment_case_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.original_name}"
 
 
 class PhoneFollowUp(models.Model):

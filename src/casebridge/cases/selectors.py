@@ -12,7 +12,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from casebridge.cases import workflow
 from casebridge.cases.choices import EngagementKind
-from casebridge.cases.models import Case, CaseEvent, Comment, Engagement
+from casebridge.cases.models import Attachment, Case, CaseEvent, Comment, Engagement
 from casebridge.cases.querysets import audiences_for
 from casebridge.core.errors import NotFound, ValidationFailed
 from casebridge.parties.models import Person
@@ -132,3 +132,21 @@ def open_p1_cases(person: Person) -> QuerySet[Case]:
         .filter(Q(customer_id=organisation) | Q(partner_id=organisation))
         .order_by("-created_at")
     )
+
+
+def case_attachments(*, actor: Person, case: Case) -> QuerySet[Attachment]:
+    audiences = audiences_for(actor, partner_in_between=case.partner_id is not None)
+    return (
+        Attachment.objects.filter(case=case, audience__in=audiences)
+        .select_related("uploaded_by")
+        .order_by("created_at", "id")
+    )
+
+
+def access_attachment(actor: Person, case_id: int, attachment_id: int) -> Attachment:
+    """An attachment of a visible case, for an audience the actor reads; else 404."""
+    case = access_case(actor, case_id)
+    attachment = case_attachments(actor=actor, case=case).filter(pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound("No such attachment.")
+    return attachment

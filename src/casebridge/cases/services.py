@@ -4,10 +4,13 @@ policy, save, append the case event, record the outbox event; one transaction.""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
+from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
 from casebridge.cases import workflow
@@ -25,6 +28,7 @@ from casebridge.cases.choices import (
 )
 from casebridge.cases.escalation import escalation_readiness
 from casebridge.cases.models import (
+    Attachment,
     Case,
     CaseEvent,
     CaseSequence,
@@ -36,6 +40,7 @@ from casebridge.cases.models import (
 )
 from casebridge.cases.querysets import audiences_for
 from casebridge.cases.text import render_markdown
+from casebridge.cases.uploads import SNIFF_BYTES, sniff
 from casebridge.core import clock
 from casebridge.core.errors import (
     Conflict,
@@ -683,3 +688,110 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value.isoformat()
     return value
+
+
+class UploadTooLarge(DomainError):
+    code = "too_large"
+    status = 413
+
+
+class UnsupportedUpload(DomainError):
+    code = "unsupported_type"
+    status = 415
+
+
+@transaction.atomic
+def case_attach(*, actor: Person, case: Case, upload: UploadedFile, audience: str) -> Attachment:
+    """Store evidence for an audience; size and sniffed type are checked before anything is kept."""
+    case = _lock(case, None)
+    if audience not in audiences_for(actor, partner_in_between=case.partner_id is not None):
+        raise ValidationFailed(
+            "The file was not attached.",
+            fields={"audience": "Your organisation cannot share with this audience."},
+        )
+    limit = settings.CASEBRIDGE_MAX_UPLOAD_BYTES
+    if upload.size is None or upload.size > limit:
+        raise UploadTooLarge(
+            f"The file is larger than {limit // (1024 * 1024)} MiB.",
+            fields={"file": f"At most {limit} bytes."},
+        )
+    if upload.size == 0:
+        raise ValidationFailed("The file is empty.", fields={"file": "Empty."})
+    upload.seek(0)
+    head = upload.read(SNIFF_BYTES)
+    verdict = sniff(upload.name or "", head)
+    if not verdict.allowed:
+        raise UnsupportedUpload(verdict.problem, fields={"file": verdict.problem})
+    upload.seek(0)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    attachment = Attachment(
+        case=case,
+        uploaded_by=actor,
+        audience=audience,
+        original_name=PurePath(upload.name or "file").name[:255],
+        content_type=verdict.content_type,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        created_at=clock.now(),
+    )
+    attachment.file.save(attachment.original_name, upload, save=False)
+    try:
+        attachment.save()
+    except Exception:
+        attachment.file.delete(save=False)  # never keep a file without its row
+        raise
+    _event(
+        case,
+        actor,
+        "attached",
+        audience=audience,
+        after={"attachment_id": attachment.pk, "name": attachment.original_name},
+    )
+    _bump(case)
+    return attachment
+
+
+@transaction.atomic
+def case_assign(
+    *,
+    actor: Person,
+    case: Case,
+    engagement: str,
+    assignee: Person | None,
+    expected_revision: int | None = None,
+) -> Case:
+    """Give one side of the case to a person of the organisation that works that side."""
+    case = _lock(case, expected_revision)
+    side = _engagement(case, engagement)
+    if side is None:
+        raise IllegalAction(
+            f"{case.number} has no {engagement} engagement.", fields={"allowed": []}
+        )
+    activity = "support.l1" if engagement == EngagementKind.CUSTOMER else "support.l2_advanced_l3"
+    decision = policy.decide(actor, activity, case.customer, version=case.matrix_version)
+    if not decision.allowed:
+        raise PermissionDenied(decision.reason)
+    if assignee is not None and (
+        not assignee.is_active or assignee.organisation_id != actor.organisation_id
+    ):
+        raise ValidationFailed(
+            "The case was not assigned.",
+            fields={"assignee_id": "Assign to an active colleague of your organisation."},
+        )
+    before = side.assignee_id
+    side.assignee = assignee
+    side.save(update_fields=["assignee", "updated_at"])
+    _event(
+        case,
+        actor,
+        "assigned",
+        engagement=engagement,
+        audience=Audience.PARTNER_VENDOR,
+        before={"assignee_id": before},
+        after={"assignee_id": assignee.pk if assignee else None},
+    )
+    _bump(case, assignee=assignee)
+    return case

@@ -208,7 +208,13 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # CASEBRIDGE_STORAGE_BACKEND names another Django storage, e.g. an S3-compatible one
+    # (storages.backends.s3.S3Storage, configured by its own AWS_* variables).
+    "default": {
+        "BACKEND": os.environ.get(
+            "CASEBRIDGE_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+        )
+    },
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -257,6 +263,7 @@ CASEBRIDGE_OUTBOX_BACKOFF_CAP_SECONDS = env_int("CASEBRIDGE_OUTBOX_BACKOFF_CAP_S
 CASEBRIDGE_CERTIFICATION_WARNING_DAYS = env_int("CASEBRIDGE_CERTIFICATION_WARNING_DAYS", 30)
 CASEBRIDGE_DEFAULT_PHONE_REGION = os.environ.get("CASEBRIDGE_DEFAULT_PHONE_REGION", "NL")
 CASEBRIDGE_API_PAGE_SIZE = env_int("CASEBRIDGE_API_PAGE_SIZE", 50)
+CASEBRIDGE_MAX_UPLOAD_BYTES = env_int("CASEBRIDGE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 CASEBRIDGE_REOPEN_WINDOW_DAYS = env_int("CASEBRIDGE_REOPEN_WINDOW_DAYS", 14)
 CASEBRIDGE_BLOCK_UNQUALIFIED_PARTNERS = env_bool("CASEBRIDGE_BLOCK_UNQUALIFIED_PARTNERS", True)
 

@@ -5,6 +5,8 @@ set, uses that database (the suite then runs on PostgreSQL).
 """
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ["CASEBRIDGE_MODE"] = "test"
 os.environ.setdefault("SECRET_KEY", "casebridge-test-only-secret-key-not-for-any-deployment")
@@ -13,3 +15,6 @@ from casebridge.config.settings import *  # noqa: F403
 
 # Static files are served from the app directories in tests; nothing is collected.
 STATIC_ROOT = None
+
+# Uploaded files of the suite go to a throwaway folder.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="casebridge-media-"))

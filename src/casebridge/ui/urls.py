@@ -34,6 +34,12 @@ urlpatterns = [
     path("cases/<int:case_id>/actions/<str:action>/", cases.case_action_view, name="case-action"),
     path("cases/<int:case_id>/comments/", cases.case_comment_view, name="case-comment"),
     path("cases/<int:case_id>/details/", cases.case_details_view, name="case-details"),
+    path("cases/<int:case_id>/attachments/", cases.case_attach_view, name="case-attach"),
+    path(
+        "cases/<int:case_id>/attachments/<int:attachment_id>/",
+        cases.attachment_download_view,
+        name="case-attachment",
+    ),
     path(
         "cases/<int:case_id>/escalation-check/",
         cases.escalation_checklist_view,

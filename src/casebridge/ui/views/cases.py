@@ -26,6 +26,7 @@ from casebridge.cases.choices import (
     ReturnReason,
     VendorStatus,
 )
+from casebridge.cases.downloads import attachment_response
 from casebridge.cases.escalation import escalation_readiness
 from casebridge.cases.models import Case
 from casebridge.cases.querysets import audiences_for
@@ -210,15 +211,11 @@ def case_page(
     *,
     comment_form: CommentForm | None = None,
     details_form: DetailsForm | None = None,
+    attachment_form: forms.Form | None = None,
     status: int = 200,
 ) -> HttpResponse:
     actor: Person = request.user  # type: ignore[assignment]
-    partner_in_between = case.partner_id is not None
-    writable = [
-        (value, label)
-        for value, label in Audience.choices
-        if value in audiences_for(actor, partner_in_between=partner_in_between)
-    ]
+    writable = _writable_audiences(actor, case)
     may_edit = services.can_edit_details(actor, case)
     return render(
         request,
@@ -228,6 +225,8 @@ def case_page(
             "comments": selectors.case_comments(actor=actor, case=case),
             "events": selectors.case_timeline(actor=actor, case=case),
             "comment_form": comment_form or CommentForm(audiences=writable),
+            "attachments": selectors.case_attachments(actor=actor, case=case),
+            "attachment_form": attachment_form or AttachmentForm(audiences=writable),
             "details_form": (details_form or DetailsForm(initial=_details_initial(case)))
             if may_edit
             else None,
@@ -285,12 +284,7 @@ def case_action_view(request: HttpRequest, case_id: int, action: str) -> HttpRes
 def case_comment_view(request: HttpRequest, case_id: int) -> HttpResponse:
     actor: Person = request.user  # type: ignore[assignment]
     case = _case_or_404(actor, case_id)
-    writable = [
-        (value, label)
-        for value, label in Audience.choices
-        if value in audiences_for(actor, partner_in_between=case.partner_id is not None)
-    ]
-    form = CommentForm(request.POST, audiences=writable)
+    form = CommentForm(request.POST, audiences=_writable_audiences(actor, case))
     if form.is_valid():
         try:
             services.case_comment(
@@ -347,3 +341,54 @@ def escalation_checklist_view(request: HttpRequest, case_id: int) -> HttpRespons
     case = _case_or_404(actor, case_id)
     readiness = escalation_readiness(case, submitter=actor)
     return render(request, "ui/cases/partials/checklist.html", {"readiness": readiness})
+
+
+class AttachmentForm(forms.Form):
+    audience = forms.ChoiceField()
+    file = forms.FileField()
+
+    def __init__(self, *args: Any, audiences: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["audience"].choices = audiences  # type: ignore[attr-defined]
+
+
+def _writable_audiences(actor: Person, case: Case) -> list[tuple[str, str]]:
+    return [
+        (value, label)
+        for value, label in Audience.choices
+        if value in audiences_for(actor, partner_in_between=case.partner_id is not None)
+    ]
+
+
+@require_POST
+@login_required
+def case_attach_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    actor: Person = request.user  # type: ignore[assignment]
+    case = _case_or_404(actor, case_id)
+    form = AttachmentForm(request.POST, request.FILES, audiences=_writable_audiences(actor, case))
+    status = 422
+    if form.is_valid():
+        try:
+            services.case_attach(
+                actor=actor,
+                case=case,
+                upload=form.cleaned_data["file"],
+                audience=form.cleaned_data["audience"],
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+            status = error.status
+        else:
+            return redirect("ui:case", case_id=case.pk)
+    return case_page(request, case, attachment_form=form, status=status)
+
+
+@require_GET
+@login_required
+def attachment_download_view(request: HttpRequest, case_id: int, attachment_id: int) -> Any:
+    actor: Person = request.user  # type: ignore[assignment]
+    try:
+        attachment = selectors.access_attachment(actor, case_id, attachment_id)
+    except NotFound as error:
+        raise Http404(error.detail) from error
+    return attachment_response(attachment)
