@@ -200,3 +200,41 @@ def test_bad_audiences_answer_422(desk, api_as, audience):
     )
 
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize("sort", ["updated", "created", "priority"])
+def test_every_order_pages_through_each_case_once(desk, api_as, sort):
+    levels = [
+        ("low", "low"),
+        ("high", "high"),
+        ("medium", "medium"),
+        ("high", "medium"),
+        ("low", "high"),
+    ]
+    ids = [
+        opened(api_as, desk.partner_a_agent, desk.customer_a, impact=i, urgency=u).json()["id"]
+        for i, u in levels
+    ]
+    client = api_as(desk.partner_a_agent)
+    everything = [
+        c["id"] for c in client.get("/api/v1/cases", sort=sort, limit=100).json()["items"]
+    ]
+
+    seen, cursor = [], None
+    while True:
+        params = {"sort": sort, "limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = client.get("/api/v1/cases", **params).json()
+        seen += [c["id"] for c in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+
+    assert seen == everything
+    assert sorted(seen) == sorted(ids)
+    if sort == "priority":
+        priorities = [Case.objects.get(pk=pk).priority for pk in seen]
+        assert priorities == sorted(priorities)
+
+
+def test_an_unknown_order_answers_422(desk, api_as):
+    assert api_as(desk.partner_a_agent).get("/api/v1/cases", sort="random").status_code == 422

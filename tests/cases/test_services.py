@@ -386,3 +386,33 @@ def test_phone_follow_ups_are_logged_with_the_caller(desk, open_case):
 
     assert call.caller_number == "+31205550188"
     assert CaseEvent.objects.filter(case=case, kind="phone_call").count() == 1
+
+
+def test_an_unsupported_version_goes_through_only_with_an_override(desk, open_case, releases):
+    case = open_case(**COMPLETE)
+    Case.objects.filter(pk=case.pk).update(component="server_core", version="2024.10.1")
+    act(case, desk.partner_a_agent, "start")
+    case.refresh_from_db()
+
+    with pytest.raises(ValidationFailed) as refused:
+        services.case_escalate(
+            actor=desk.partner_a_manager, case=case, expected_revision=case.revision
+        )
+    assert list(refused.value.fields) == ["version"]
+    assert "upgrade first" in refused.value.fields["version"][0]
+
+    services.case_escalate(
+        actor=desk.partner_a_manager,
+        case=case,
+        expected_revision=case.revision,
+        version_override_request="Upgrade planned; the fault blocks the upgrade itself.",
+    )
+    with pytest.raises(ValidationFailed) as needs_reason:
+        act(case, desk.vendor_engineer, "accept")
+    assert "reason" in needs_reason.value.fields
+    act(case, desk.vendor_engineer, "accept", reason="Known defect in 2024.10; we take it.")
+
+    case.refresh_from_db()
+    assert case.version_override_by == desk.vendor_engineer
+    assert case.version_override_reason == "Known defect in 2024.10; we take it."
+    assert CaseEvent.objects.filter(case=case, kind="version_override_granted").exists()

@@ -87,6 +87,9 @@ class CaseOut(Schema):
     tier: str
     matrix_version: str
     submitter_id: int | None
+    version_override_request: str
+    version_override_by_id: int | None
+    version_override_reason: str
     escalated_at: dt.datetime | None
     closed_at: dt.datetime | None
     created_at: dt.datetime
@@ -136,6 +139,11 @@ class CaseIn(Schema):
 class ActionIn(Schema):
     reason: str = Field("", max_length=2000)
     return_reason: ReturnReason | None = None
+    version_override_request: str = Field(
+        "",
+        max_length=500,
+        description="With escalate: ask the vendor to take an unsupported version anyway.",
+    )
 
 
 class CommentIn(Schema):
@@ -203,6 +211,7 @@ class QueueIn(Schema):
     assignee_id: int | None = None
     customer_id: int | None = None
     component: str | None = None
+    sort: str = Field("updated", description="updated (default), created or priority.")
     cursor: str | None = None
     limit: int = Field(50, ge=1, le=MAX_PAGE)
 
@@ -271,14 +280,17 @@ def case_queue(request: HttpRequest, query: Query[QueueIn]) -> Any:
         assignee_id=query.assignee_id,
         customer_id=query.customer_id,
         component=query.component,
+        sort=query.sort,
     )
-    cases = selectors.after_cursor(selectors.case_queue(actor=actor, filters=filters), query.cursor)
+    cases = selectors.after_cursor(
+        selectors.case_queue(actor=actor, filters=filters), query.cursor, query.sort
+    )
     page = list(cases[: query.limit + 1])
     more = len(page) > query.limit
     page = page[: query.limit]
     return {
         "items": page,
-        "next_cursor": selectors.encode_cursor(page[-1]) if more and page else None,
+        "next_cursor": selectors.encode_cursor(page[-1], query.sort) if more and page else None,
     }
 
 
@@ -304,7 +316,12 @@ def perform_action(
     case = selectors.access_case(actor, case_id)
     revision = _revision(if_match)
     if action == "escalate":
-        case = services.case_escalate(actor=actor, case=case, expected_revision=revision)
+        case = services.case_escalate(
+            actor=actor,
+            case=case,
+            expected_revision=revision,
+            version_override_request=payload.version_override_request,
+        )
     else:
         case = services.case_act(
             actor=actor,

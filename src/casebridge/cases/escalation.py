@@ -91,7 +91,11 @@ def escalation_readiness(
     submitter: Person,
     overridden_by: Person | None = None,
     override_reason: str = "",
+    override_request: str = "",
 ) -> Readiness:
+    """Every rule checked at once. ``override_request`` is the submitter asking the vendor to
+    take an unsupported version anyway: the version rule then passes, and the vendor engineer
+    who accepts the case grants the override with a reason (or returns it)."""
     readiness = Readiness()
     state = submitter_state(submitter)
     readiness.check(
@@ -128,5 +132,13 @@ def escalation_readiness(
             override_reason=override_reason,
         )
         readiness.gate_outcome = answer.outcome
-        readiness.check("version", "Version is supported", answer.allowed, answer.reason)
+        requested = bool(override_request.strip()) and not answer.allowed
+        if requested:
+            readiness.gate_outcome = "override_requested"
+        readiness.check(
+            "version",
+            "Version is supported (or an override is requested)",
+            answer.allowed or requested,
+            answer.reason + " Or ask the vendor to accept it anyway, with a reason.",
+        )
     return readiness

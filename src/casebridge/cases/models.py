@@ -129,6 +129,20 @@ class Case(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="submitted_cases",
     )
+    version_override_request = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Why the submitter asks the vendor to take the case on an unsupported version.",
+    )
+    version_override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The vendor engineer who accepted the case despite its version.",
+    )
+    version_override_reason = models.CharField(max_length=500, blank=True)
 
     objects = CaseQuerySet.as_manager()
 
@@ -139,6 +153,9 @@ class Case(TimeStampedModel):
             models.Index(fields=["partner", "priority", "-updated_at"], name="case_partner_idx"),
             models.Index(fields=["priority", "-updated_at"], name="case_priority_idx"),
             models.Index(fields=["assignee", "-updated_at"], name="case_assignee_idx"),
+            models.Index(fields=["tier", "-updated_at"], name="case_tier_idx"),
+            models.Index(fields=["component", "-updated_at"], name="case_component_idx"),
+            models.Index(fields=["partner", "-created_at"], name="case_partner_created_idx"),
         ]
 
     def __str__(self) -> str:

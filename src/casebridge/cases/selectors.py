@@ -44,6 +44,15 @@ class QueueFilters:
     assignee_id: int | None = None
     customer_id: int | None = None
     component: str | None = None
+    sort: str = "updated"
+
+
+#: Queue orders: newest change first, newest case first, or most urgent first.
+SORTS = {
+    "updated": ("-updated_at", "-id"),
+    "created": ("-created_at", "-id"),
+    "priority": ("priority", "-updated_at", "-id"),
+}
 
 
 def case_queue(*, actor: Person, filters: QueueFilters) -> QuerySet[Case]:
@@ -67,29 +76,47 @@ def case_queue(*, actor: Person, filters: QueueFilters) -> QuerySet[Case]:
         cases = cases.filter(customer_id=filters.customer_id)
     if filters.component:
         cases = cases.filter(component_id=filters.component)
+    if filters.sort not in SORTS:
+        raise ValidationFailed("Unknown order.", fields={"sort": f"One of: {', '.join(SORTS)}."})
     return cases.prefetch_related(
         Prefetch("engagements", queryset=Engagement.objects.order_by("kind"))
-    ).order_by("-updated_at", "-id")
+    ).order_by(*SORTS[filters.sort])
 
 
-def encode_cursor(case: Case) -> str:
-    raw = json.dumps([case.updated_at.isoformat(), case.pk]).encode()
+def encode_cursor(case: Case, sort: str = "updated") -> str:
+    """An opaque position after ``case`` in the queue's order."""
+    key = [case.updated_at.isoformat(), case.created_at.isoformat(), case.priority, case.pk]
+    raw = json.dumps([sort, *key]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def after_cursor(cases: QuerySet[Case], cursor: str | None) -> QuerySet[Case]:
-    """Keyset pagination on (updated_at, id) descending: stable under inserts."""
+def after_cursor(
+    cases: QuerySet[Case], cursor: str | None, sort: str = "updated"
+) -> QuerySet[Case]:
+    """Keyset pagination in the queue's order: stable while cases are added or changed."""
     if not cursor:
         return cases
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        updated, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        moment = dt.datetime.fromisoformat(updated)
+        cursor_sort, updated, created, priority, pk = json.loads(
+            base64.urlsafe_b64decode(padded.encode())
+        )
+        updated_at = dt.datetime.fromisoformat(updated)
+        created_at = dt.datetime.fromisoformat(created)
     except (ValueError, TypeError) as error:
         raise ValidationFailed(
             "The cursor is not one this API gave out.", fields={"cursor": "Invalid."}
         ) from error
-    return cases.filter(Q(updated_at__lt=moment) | Q(updated_at=moment, id__lt=pk))
+    if cursor_sort != sort:
+        raise ValidationFailed(
+            "The cursor belongs to another order.", fields={"cursor": "Restart without it."}
+        )
+    newer_first = Q(updated_at__lt=updated_at) | Q(updated_at=updated_at, id__lt=pk)
+    if sort == "created":
+        return cases.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=pk))
+    if sort == "priority":
+        return cases.filter(Q(priority__gt=priority) | (Q(priority=priority) & newer_first))
+    return cases.filter(newer_first)
 
 
 def case_comments(*, actor: Person, case: Case) -> QuerySet[Comment]:

@@ -404,6 +404,14 @@ def case_act(
                 fields={"return_reason": f"One of: {', '.join(ReturnReason.values)}."},
             )
         details["return_reason"] = return_reason
+    pending_override = (
+        action == "accept" and case.version_override_request and case.version_override_by_id is None
+    )
+    if pending_override and not reason:
+        raise ValidationFailed(
+            "Accepting a case on an unsupported version overrides the upgrade rule: say why.",
+            fields={"reason": "Required to accept despite the version."},
+        )
     if action == "reopen" and not _reopen_window_open(case, engagement):
         raise IllegalAction(
             f"{case.number} was closed too long ago to reopen; open a new case.",
@@ -422,6 +430,17 @@ def case_act(
     elif action == "resubmit":
         _move_customer(case, customer_side, CustomerStatus.ESCALATED, actor, "submitted again")
         changes["tier"] = "l2_advanced"
+    elif action == "accept" and pending_override:
+        changes["version_override_by"] = actor
+        changes["version_override_reason"] = reason
+        _event(
+            case,
+            actor,
+            "version_override_granted",
+            engagement=EngagementKind.VENDOR,
+            audience=Audience.PARTNER_VENDOR,
+            after={"version": case.version, "reason": reason},
+        )
     elif action == "to_expert":
         changes["tier"] = "l3_expert"
     elif action == "to_advanced":
@@ -468,8 +487,12 @@ def case_escalate(
     expected_revision: int | None,
     overridden_by: Person | None = None,
     override_reason: str = "",
+    version_override_request: str = "",
 ) -> Case:
-    """Send a fully detailed case to the vendor; every unmet rule of the gate is listed at once."""
+    """Send a fully detailed case to the vendor; every unmet rule of the gate is listed at once.
+
+    With ``version_override_request`` an unsupported version may go through: the vendor
+    engineer who accepts the case then grants the override with a reason, or returns it."""
     case = _lock(case, expected_revision)
     customer_side = _engagement(case, EngagementKind.CUSTOMER)
     assert customer_side is not None
@@ -485,8 +508,13 @@ def case_escalate(
     _authorise(actor, case, transition)
     if Engagement.objects.filter(case=case, kind=EngagementKind.VENDOR).exists():
         raise IllegalAction(f"{case.number} is already with the vendor.", fields={"allowed": []})
+    request = (version_override_request or "").strip()[:500]
     readiness = escalation_readiness(
-        case, submitter=actor, overridden_by=overridden_by, override_reason=override_reason
+        case,
+        submitter=actor,
+        overridden_by=overridden_by,
+        override_reason=override_reason,
+        override_request=request,
     )
     if not readiness.ready:
         raise ValidationFailed(
@@ -512,7 +540,13 @@ def case_escalate(
         audience=Audience.PARTNER_VENDOR,
         after={"status": VendorStatus.SUBMITTED, "submitter": actor.email},
     )
-    _bump(case, submitter=actor, escalated_at=moment, tier="l2_advanced")
+    _bump(
+        case,
+        submitter=actor,
+        escalated_at=moment,
+        tier="l2_advanced",
+        version_override_request=request if readiness.gate_outcome == "override_requested" else "",
+    )
     outbox_record(
         kind="case.escalated",
         dedup_key=f"case.escalated:{case.pk}:{case.revision}",

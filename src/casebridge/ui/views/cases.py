@@ -60,10 +60,12 @@ def queue_view(request: HttpRequest) -> HttpResponse:
     statuses = VendorStatus if engagement == EngagementKind.VENDOR else CustomerStatus
     status = request.GET.get("status") or None
     priority = request.GET.get("priority") or None
+    sort = request.GET.get("sort") or "updated"
     filters = selectors.QueueFilters(
         engagement=engagement,
         status=status if status in statuses.values else None,
         priority=priority if priority in Priority.values else None,
+        sort=sort if sort in selectors.SORTS else "updated",
     )
     page = Paginator(selectors.case_queue(actor=actor, filters=filters), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -78,6 +80,7 @@ def queue_view(request: HttpRequest) -> HttpResponse:
             "priorities": Priority.choices,
             "filters": filters,
             "engagements": EngagementKind.choices,
+            "sorts": [("updated", "Last changed"), ("created", "Newest"), ("priority", "Priority")],
         },
     )
 
@@ -257,7 +260,12 @@ def case_action_view(request: HttpRequest, case_id: int, action: str) -> HttpRes
     expected = int(revision) if revision and revision.isdigit() else None
     try:
         if action == "escalate":
-            services.case_escalate(actor=actor, case=case, expected_revision=expected)
+            services.case_escalate(
+                actor=actor,
+                case=case,
+                expected_revision=expected,
+                version_override_request=request.POST.get("version_override_request", ""),
+            )
         else:
             services.case_act(
                 actor=actor,
