@@ -1,0 +1,42 @@
+"""Writes to cases. Each service: lock the case, check the revision, the workflow and the RASCI
+policy, save, append the case event, record the outbox event; one transaction."""
+
+from casebridge.cases.services._common import (
+    GUIDELINE_FIELDS,
+    IllegalAction,
+    StaleRevision,
+    UnsupportedUpload,
+    UploadTooLarge,
+)
+from casebridge.cases.services.actions import case_act, case_escalate
+from casebridge.cases.services.conversation import (
+    case_attach,
+    case_comment,
+    case_log_phone_call,
+)
+from casebridge.cases.services.details import (
+    DETAIL_FIELDS,
+    can_edit_details,
+    case_assign,
+    case_update_details,
+)
+from casebridge.cases.services.opening import case_open, priority_for
+
+__all__ = [
+    "DETAIL_FIELDS",
+    "GUIDELINE_FIELDS",
+    "IllegalAction",
+    "StaleRevision",
+    "UnsupportedUpload",
+    "UploadTooLarge",
+    "can_edit_details",
+    "case_act",
+    "case_assign",
+    "case_attach",
+    "case_comment",
+    "case_escalate",
+    "case_log_phone_call",
+    "case_open",
+    "case_update_details",
+    "priority_for",
+]

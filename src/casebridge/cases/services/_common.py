@@ -1,0 +1,158 @@
+"""Shared pieces of the case services: errors, locking, revisions, events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from casebridge.cases.choices import (
+    CAUSES,
+    Audience,
+    EngagementKind,
+    Frequency,
+)
+from casebridge.cases.models import (
+    Case,
+    CaseEvent,
+    Engagement,
+)
+from casebridge.core import clock
+from casebridge.core.errors import (
+    DomainError,
+)
+from casebridge.parties.models import Person
+
+
+class StaleRevision(DomainError):
+    """The case changed since the caller read it (HTTP 412)."""
+
+    code = "stale_revision"
+    status = 412
+
+
+class IllegalAction(DomainError):
+    """The action does not apply in the case's state (HTTP 409); ``fields`` name the allowed."""
+
+    code = "illegal_transition"
+    status = 409
+
+
+class UploadTooLarge(DomainError):
+    code = "too_large"
+    status = 413
+
+
+class UnsupportedUpload(DomainError):
+    code = "unsupported_type"
+    status = 415
+
+
+GUIDELINE_FIELDS = (
+    "expected_behaviour",
+    "actual_behaviour",
+    "error_messages",
+    "steps_to_reproduce",
+    "reproducible",
+    "occurred_at",
+    "frequency",
+    "business_impact",
+    "users_affected",
+    "actions_taken",
+    "causes_ruled_out",
+    "evidence",
+)
+
+
+def _event(
+    case: Case,
+    actor: Person | None,
+    kind: str,
+    *,
+    engagement: str = "",
+    audience: str = Audience.PUBLIC,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case,
+        occurred_at=clock.now(),
+        actor=actor,
+        actor_label="system" if actor is None else actor.email,
+        kind=kind,
+        engagement=engagement,
+        audience=audience,
+        before=dict(before or {}),
+        after=dict(after or {}),
+    )
+
+
+def _clean_guidelines(values: Mapping[str, Any], fields: dict[str, list[str]]) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    for name in GUIDELINE_FIELDS:
+        if name not in values:
+            continue
+        value = values[name]
+        if name == "frequency" and value not in ("", None, *Frequency.values):
+            fields.setdefault(name, []).append(f"One of: {', '.join(Frequency.values)}.")
+        if name == "causes_ruled_out":
+            unknown = sorted(set(value or []) - set(CAUSES))
+            if unknown:
+                fields.setdefault(name, []).append(
+                    f"Unknown: {', '.join(unknown)}; choose from {', '.join(CAUSES)}."
+                )
+            value = sorted(set(value or []))
+        if name == "users_affected" and value is not None and int(value) < 0:
+            fields.setdefault(name, []).append("Cannot be negative.")
+        cleaned[name] = "" if value is None and name in {"frequency"} else value
+    return cleaned
+
+
+def _lock(case: Case, expected_revision: int | None) -> Case:
+    locked = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("customer", "partner", "matrix_version")
+        .get(pk=case.pk)
+    )
+    if expected_revision is not None and locked.revision != expected_revision:
+        raise StaleRevision(
+            f"{locked.number} changed since you read it (revision {locked.revision}, you had "
+            f"{expected_revision}). Reload and try again.",
+            fields={"revision": f"Current revision is {locked.revision}."},
+        )
+    return locked
+
+
+def _engagement(case: Case, kind: str) -> Engagement | None:
+    return Engagement.objects.select_for_update().filter(case=case, kind=kind).first()
+
+
+def _bump(case: Case, **changes: Any) -> None:
+    for name, value in changes.items():
+        setattr(case, name, value)
+    case.revision += 1
+    case.save(update_fields=[*changes, "revision", "updated_at"])
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def _move_customer(
+    case: Case, engagement: Engagement, target: str, actor: Person, why: str
+) -> None:
+    """A consequence on the customer side of a vendor-side step (not a user action)."""
+    before = engagement.status
+    engagement.status = target
+    engagement.status_changed_at = clock.now()
+    engagement.save(update_fields=["status", "status_changed_at", "updated_at"])
+    _event(
+        case,
+        actor,
+        "status_followed",
+        engagement=EngagementKind.CUSTOMER,
+        before={"status": before},
+        after={"status": target, "why": why},
+    )

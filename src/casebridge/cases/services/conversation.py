@@ -1,0 +1,202 @@
+"""Messages, files and phone follow-ups on a case."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from casebridge.cases.choices import (
+    Audience,
+    CustomerStatus,
+    EngagementKind,
+)
+from casebridge.cases.models import (
+    Attachment,
+    Case,
+    Comment,
+    PhoneFollowUp,
+)
+from casebridge.cases.querysets import audiences_for
+from casebridge.cases.services._common import (
+    UnsupportedUpload,
+    UploadTooLarge,
+    _bump,
+    _engagement,
+    _event,
+    _lock,
+    _move_customer,
+)
+from casebridge.cases.text import render_markdown
+from casebridge.cases.uploads import SNIFF_BYTES, sniff
+from casebridge.core import clock
+from casebridge.core.errors import (
+    PermissionDenied,
+    ValidationFailed,
+)
+from casebridge.core.outbox import outbox_record
+from casebridge.parties.choices import OrganisationKind
+from casebridge.parties.models import AuthorisedSubmitter, Person
+from casebridge.parties.phones import normalise_phone
+from casebridge.rasci import policy
+
+
+@transaction.atomic
+def case_comment(
+    *, actor: Person, case: Case, audience: str, body: str, expected_revision: int | None = None
+) -> Comment:
+    """Add a message for an audience the actor's party may write to."""
+    case = _lock(case, expected_revision)
+    partner_in_between = case.partner_id is not None
+    fields: dict[str, str] = {}
+    if audience not in Audience.values:
+        fields["audience"] = f"One of: {', '.join(Audience.values)}."
+    elif audience not in audiences_for(actor, partner_in_between=partner_in_between):
+        fields["audience"] = "Your organisation cannot write to this audience."
+    if not (body or "").strip():
+        fields["body"] = "Write something."
+    elif len(body) > 50_000:
+        fields["body"] = "At most 50,000 characters."
+    if fields:
+        raise ValidationFailed("The message was not added.", fields=fields)
+    if audience == Audience.PUBLIC and actor.organisation.kind != OrganisationKind.CUSTOMER:
+        # Writing to the customer is the customer.communicate activity: in model 1 the vendor
+        # holds I for it and so never writes to the customer directly.
+        decision = policy.decide(
+            actor, "customer.communicate", case.customer, version=case.matrix_version
+        )
+        if not decision.may_contribute:
+            raise PermissionDenied(decision.reason)
+    comment = Comment.objects.create(
+        case=case,
+        author=actor,
+        audience=audience,
+        body=body,
+        body_html=render_markdown(body),
+        created_at=clock.now(),
+    )
+    _event(case, actor, "commented", audience=audience, after={"comment_id": comment.pk})
+    customer_side = _engagement(case, EngagementKind.CUSTOMER)
+    if (
+        customer_side is not None
+        and customer_side.status == CustomerStatus.WAITING_ON_CUSTOMER
+        and actor.organisation_id == case.customer_id
+    ):
+        _move_customer(
+            case, customer_side, CustomerStatus.IN_PROGRESS, actor, "the customer replied"
+        )
+    _bump(case)
+    outbox_record(
+        kind="case.commented",
+        payload={"case_id": case.pk, "comment_id": comment.pk, "audience": audience},
+    )
+    return comment
+
+
+@transaction.atomic
+def case_log_phone_call(
+    *,
+    actor: Person,
+    case: Case,
+    caller_number: str,
+    summary: str,
+    called_at: dt.datetime | None = None,
+) -> PhoneFollowUp:
+    """Log a follow-up call on the 24x7 line (activity ``case.p1_follow_up``)."""
+    case = _lock(case, None)
+    decision = policy.decide(actor, "case.p1_follow_up", case.customer, version=case.matrix_version)
+    if not decision.may_contribute:
+        raise PermissionDenied(decision.reason)
+    fields: dict[str, list[str]] = {}
+    try:
+        number = normalise_phone(caller_number, field="caller_number")
+    except ValidationFailed as error:
+        fields.update(error.fields)
+        number = ""
+    if not (summary or "").strip():
+        fields["summary"] = ["Summarise the call."]
+    moment = called_at or clock.now()
+    if moment > clock.now() + dt.timedelta(minutes=5):
+        fields["called_at"] = ["A call cannot be in the future."]
+    if fields:
+        raise ValidationFailed("The call was not logged.", fields=fields)
+    submitter = (
+        AuthorisedSubmitter.objects.filter(phone=number, active=True)
+        .select_related("person")
+        .first()
+    )
+    call = PhoneFollowUp.objects.create(
+        case=case,
+        caller=submitter.person if submitter else None,
+        caller_number=number,
+        called_at=moment,
+        summary=summary.strip(),
+        logged_by=actor,
+    )
+    _event(
+        case,
+        actor,
+        "phone_call",
+        audience=Audience.PARTNER_VENDOR,
+        after={"caller_number": number, "call_id": call.pk},
+    )
+    _bump(case)
+    return call
+
+
+@transaction.atomic
+def case_attach(*, actor: Person, case: Case, upload: UploadedFile, audience: str) -> Attachment:
+    """Store evidence for an audience; size and sniffed type are checked before anything is kept."""
+    case = _lock(case, None)
+    if audience not in audiences_for(actor, partner_in_between=case.partner_id is not None):
+        raise ValidationFailed(
+            "The file was not attached.",
+            fields={"audience": "Your organisation cannot share with this audience."},
+        )
+    limit = settings.CASEBRIDGE_MAX_UPLOAD_BYTES
+    if upload.size is None or upload.size > limit:
+        raise UploadTooLarge(
+            f"The file is larger than {limit // (1024 * 1024)} MiB.",
+            fields={"file": f"At most {limit} bytes."},
+        )
+    if upload.size == 0:
+        raise ValidationFailed("The file is empty.", fields={"file": "Empty."})
+    upload.seek(0)
+    head = upload.read(SNIFF_BYTES)
+    verdict = sniff(upload.name or "", head)
+    if not verdict.allowed:
+        raise UnsupportedUpload(verdict.problem, fields={"file": verdict.problem})
+    upload.seek(0)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    attachment = Attachment(
+        case=case,
+        uploaded_by=actor,
+        audience=audience,
+        original_name=PurePath(upload.name or "file").name[:255],
+        content_type=verdict.content_type,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        created_at=clock.now(),
+    )
+    attachment.file.save(attachment.original_name, upload, save=False)
+    try:
+        attachment.save()
+    except Exception:
+        attachment.file.delete(save=False)  # never keep a file without its row
+        raise
+    _event(
+        case,
+        actor,
+        "attached",
+        audience=audience,
+        after={"attachment_id": attachment.pk, "name": attachment.original_name},
+    )
+    _bump(case)
+    return attachment

@@ -1,0 +1,136 @@
+"""Filling in a case's details and assigning it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+
+from casebridge.cases.choices import (
+    Audience,
+    EngagementKind,
+)
+from casebridge.cases.models import (
+    Case,
+)
+from casebridge.cases.services._common import (
+    GUIDELINE_FIELDS,
+    IllegalAction,
+    _bump,
+    _clean_guidelines,
+    _engagement,
+    _event,
+    _jsonable,
+    _lock,
+)
+from casebridge.core.errors import (
+    PermissionDenied,
+    ValidationFailed,
+)
+from casebridge.installed_base.models import Component
+from casebridge.parties.models import Person
+from casebridge.rasci import policy
+
+
+def can_edit_details(actor: Person, case: Case) -> bool:
+    """The customer's own people, and whoever runs its Level 1 or submits its cases."""
+    if actor.organisation_id == case.customer_id:
+        return True
+    return any(
+        policy.decide(actor, activity, case.customer, version=case.matrix_version).allowed
+        for activity in ("support.l1", "case.submit")
+    )
+
+
+DETAIL_FIELDS = ("title", "description", "component", "version", *GUIDELINE_FIELDS)
+
+
+@transaction.atomic
+def case_update_details(
+    *, actor: Person, case: Case, expected_revision: int | None, changes: Mapping[str, Any]
+) -> Case:
+    """Fill in or correct the case's description and guideline fields before escalation."""
+    case = _lock(case, expected_revision)
+    if not can_edit_details(actor, case):
+        raise PermissionDenied("You may not change this case's details.")
+    fields: dict[str, list[str]] = {}
+    unknown = sorted(set(changes) - set(DETAIL_FIELDS))
+    if unknown:
+        fields["fields"] = [f"Not editable: {', '.join(unknown)}."]
+    values = _clean_guidelines(changes, fields)
+    if "title" in changes:
+        values["title"] = (changes["title"] or "").strip()
+        if not values["title"] or len(values["title"]) > 200:
+            fields.setdefault("title", []).append("Between 1 and 200 characters.")
+    if "description" in changes:
+        values["description"] = (changes["description"] or "").strip()
+        if not values["description"]:
+            fields.setdefault("description", []).append("Describe the problem.")
+    if "version" in changes:
+        values["version"] = (changes["version"] or "").strip()[:40]
+    if "component" in changes:
+        code = changes["component"] or None
+        if code is not None and not Component.objects.filter(code=code).exists():
+            fields.setdefault("component", []).append(f"Unknown component {code!r}.")
+        values["component_id"] = code
+    if fields:
+        raise ValidationFailed("The case was not changed.", fields=fields)
+    before = {name: _jsonable(getattr(case, name)) for name in values}
+    after = {name: _jsonable(value) for name, value in values.items()}
+    changed_names = [name for name in values if before[name] != after[name]]
+    if not changed_names:
+        return case
+    _event(
+        case,
+        actor,
+        "details_changed",
+        audience=Audience.PUBLIC,
+        before={name: before[name] for name in changed_names},
+        after={name: after[name] for name in changed_names},
+    )
+    _bump(case, **{name: values[name] for name in changed_names})
+    return case
+
+
+@transaction.atomic
+def case_assign(
+    *,
+    actor: Person,
+    case: Case,
+    engagement: str,
+    assignee: Person | None,
+    expected_revision: int | None = None,
+) -> Case:
+    """Give one side of the case to a person of the organisation that works that side."""
+    case = _lock(case, expected_revision)
+    side = _engagement(case, engagement)
+    if side is None:
+        raise IllegalAction(
+            f"{case.number} has no {engagement} engagement.", fields={"allowed": []}
+        )
+    activity = "support.l1" if engagement == EngagementKind.CUSTOMER else "support.l2_advanced_l3"
+    decision = policy.decide(actor, activity, case.customer, version=case.matrix_version)
+    if not decision.allowed:
+        raise PermissionDenied(decision.reason)
+    if assignee is not None and (
+        not assignee.is_active or assignee.organisation_id != actor.organisation_id
+    ):
+        raise ValidationFailed(
+            "The case was not assigned.",
+            fields={"assignee_id": "Assign to an active colleague of your organisation."},
+        )
+    before = side.assignee_id
+    side.assignee = assignee
+    side.save(update_fields=["assignee", "updated_at"])
+    _event(
+        case,
+        actor,
+        "assigned",
+        engagement=engagement,
+        audience=Audience.PARTNER_VENDOR,
+        before={"assignee_id": before},
+        after={"assignee_id": assignee.pk if assignee else None},
+    )
+    _bump(case, assignee=assignee)
+    return case

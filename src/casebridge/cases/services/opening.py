@@ -1,0 +1,191 @@
+"""Opening a case: priority, number, idempotency."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from casebridge.cases.choices import (
+    Category,
+    CustomerStatus,
+    EngagementKind,
+    Level,
+    Priority,
+)
+from casebridge.cases.models import (
+    Case,
+    CaseSequence,
+    Engagement,
+    IdempotencyRecord,
+    SeverityRule,
+)
+from casebridge.cases.services._common import (
+    _clean_guidelines,
+    _event,
+)
+from casebridge.core import clock
+from casebridge.core.errors import (
+    Conflict,
+    PermissionDenied,
+    ValidationFailed,
+)
+from casebridge.core.outbox import outbox_record
+from casebridge.installed_base.models import Component, Installation
+from casebridge.parties.models import Organisation, Person
+from casebridge.rasci import policy
+from casebridge.rasci.selectors import matrix_for
+
+
+def priority_for(impact: str, urgency: str) -> str:
+    rule = SeverityRule.objects.filter(impact=impact, urgency=urgency).first()
+    if rule is None:
+        raise ValidationFailed(
+            "The severity matrix has no cell for this impact and urgency.",
+            fields={"impact": f"No rule for {impact} x {urgency}."},
+        )
+    return rule.priority
+
+
+def _next_number(year: int) -> str:
+    """``CB-2026-000123``: a per-year counter under a row lock, so parallel opens never clash."""
+    CaseSequence.objects.get_or_create(year=year)
+    sequence = CaseSequence.objects.select_for_update().get(year=year)
+    sequence.last += 1
+    sequence.save(update_fields=["last"])
+    return f"CB-{year}-{sequence.last:06d}"
+
+
+def _may_open_for(actor: Person, customer: Organisation) -> bool:
+    """The customer's own people report; the desk that runs its Level 1 logs calls for it."""
+    if actor.organisation_id == customer.pk:
+        return True
+    return policy.decide(actor, "support.l1", customer).allowed
+
+
+@transaction.atomic
+def case_open(
+    *,
+    actor: Person,
+    customer: Organisation,
+    title: str,
+    description: str,
+    category: str,
+    impact: str,
+    urgency: str,
+    component: str | None = None,
+    version: str = "",
+    installation_id: int | None = None,
+    priority_override: str | None = None,
+    priority_override_reason: str = "",
+    idempotency_key: str | None = None,
+    guidelines: Mapping[str, Any] | None = None,
+) -> tuple[Case, bool]:
+    """Open a case; returns (case, created). A repeated Idempotency-Key returns the first case."""
+    if idempotency_key:
+        record = IdempotencyRecord.objects.filter(actor=actor, key=idempotency_key).first()
+        if record is not None:
+            return record.case, False
+    if not actor.is_active or not _may_open_for(actor, customer):
+        raise PermissionDenied("You may not open cases for this customer.")
+    fields: dict[str, list[str]] = {}
+
+    def problem(name: str, message: str) -> None:
+        fields.setdefault(name, []).append(message)
+
+    title, description = (title or "").strip(), (description or "").strip()
+    if not title:
+        problem("title", "Say in a line what is wrong.")
+    elif len(title) > 200:
+        problem("title", "At most 200 characters.")
+    if not description:
+        problem("description", "Describe the problem.")
+    if category not in Category.values:
+        problem("category", f"One of: {', '.join(Category.values)}.")
+    for name, value in (("impact", impact), ("urgency", urgency)):
+        if value not in Level.values:
+            problem(name, f"One of: {', '.join(Level.values)}.")
+    priority = ""
+    if not fields.get("impact") and not fields.get("urgency"):
+        priority = priority_for(impact, urgency)
+    if priority_override:
+        if priority_override not in Priority.values:
+            problem("priority_override", f"One of: {', '.join(Priority.values)}.")
+        elif not priority_override_reason.strip():
+            problem("priority_override_reason", "Say why the priority differs from the matrix.")
+        else:
+            priority = priority_override
+    component_row = None
+    if component:
+        component_row = Component.objects.filter(code=component).first()
+        if component_row is None:
+            problem("component", f"Unknown component {component!r}.")
+    installation = None
+    if installation_id is not None:
+        installation = Installation.objects.filter(pk=installation_id, customer=customer).first()
+        if installation is None:
+            problem("installation_id", "No such installation at this customer.")
+        else:
+            component_row = installation.component
+            version = version or installation.version
+    extra = _clean_guidelines(guidelines or {}, fields)
+    try:
+        matrix = matrix_for(customer)
+    except ValidationFailed as error:
+        for name, messages in error.fields.items():
+            fields.setdefault(name, []).extend(messages)
+        matrix = None
+    if fields or matrix is None:
+        raise ValidationFailed("The case was not opened.", fields=fields)
+    moment = clock.now()
+    case = Case.objects.create(
+        number=_next_number(moment.year),
+        customer=customer,
+        partner=matrix.relationship.partner,
+        reporter=actor,
+        title=title,
+        description=description,
+        category=category,
+        impact=impact,
+        urgency=urgency,
+        priority=priority,
+        priority_override_reason=priority_override_reason.strip() if priority_override else "",
+        component=component_row,
+        installation=installation,
+        version=(version or "").strip(),
+        matrix_version=matrix.version,
+        **extra,
+    )
+    Engagement.objects.create(
+        case=case,
+        kind=EngagementKind.CUSTOMER,
+        status=CustomerStatus.NEW,
+        tier="l1_basic",
+        opened_at=moment,
+        status_changed_at=moment,
+    )
+    _event(
+        case,
+        actor,
+        "opened",
+        engagement=EngagementKind.CUSTOMER,
+        after={"number": case.number, "priority": priority, "matrix_version": matrix.version.label},
+    )
+    if idempotency_key:
+        try:
+            with transaction.atomic():
+                IdempotencyRecord.objects.create(
+                    actor=actor, key=idempotency_key, case=case, created_at=moment
+                )
+        except IntegrityError as error:  # a concurrent retry won; this attempt is discarded
+            raise Conflict(
+                "A request with this Idempotency-Key is being processed; retry.",
+                fields={"idempotency_key": "In use."},
+            ) from error
+    outbox_record(
+        kind="case.opened",
+        dedup_key=f"case.opened:{case.pk}",
+        payload={"case_id": case.pk, "number": case.number, "priority": priority},
+    )
+    return case, True
