@@ -194,3 +194,18 @@ def test_bad_settings_name_the_variable(tmp_path, env, message):
 
     assert result.returncode != 0
     assert message in result.stderr
+
+
+@pytest.mark.django_db
+def test_demo_cases_sit_at_the_partner_with_the_vendor_and_in_model_2():
+    from casebridge.cases.models import Engagement
+
+    call_command("demo")
+
+    states = sorted(Engagement.objects.values_list("case__customer__slug", "kind", "status"))
+    assert states == [
+        ("delta-water-board", "customer", "escalated"),
+        ("delta-water-board", "vendor", "waiting_on_partner"),
+        ("polder-energy", "customer", "new"),
+        ("rijnland-care-group", "customer", "in_progress"),
+    ]

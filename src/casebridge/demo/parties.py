@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from casebridge.core import clock
+from casebridge.demo.cases import load_cases
 from casebridge.demo.installed_base import load_installed_base
 from casebridge.parties import services
 from casebridge.parties.choices import (
@@ -372,6 +373,7 @@ def load_parties() -> DemoResult:
     with transaction.atomic():
         _create_all(clock.today())
         load_installed_base()
+        load_cases()
     return DemoResult(created=True, logins=LOGINS)
 
 
