@@ -238,3 +238,16 @@ def test_every_order_pages_through_each_case_once(desk, api_as, sort):
 
 def test_an_unknown_order_answers_422(desk, api_as):
     assert api_as(desk.partner_a_agent).get("/api/v1/cases", sort="random").status_code == 422
+
+
+def test_a_time_without_a_zone_answers_422(desk, api_as):
+    response = api_as(desk.partner_a_agent).post(
+        "/api/v1/cases",
+        {"customer_id": desk.customer_a.pk, **BODY, "occurred_at": "2026-06-01T09:30:00"},
+    )
+
+    assert response.status_code == 422
+    assert response.json()["fields"] == {
+        "occurred_at": ["Give a time zone, e.g. 2026-06-01T09:30:00Z."]
+    }
+    assert not Case.objects.exists()

@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import field_validator
 
 from casebridge.api.schemas import ErrorOut
 from casebridge.cases import selectors, services
@@ -42,6 +43,12 @@ MAX_PAGE = 100
 
 def _actor(request: HttpRequest) -> Person:
     return request.auth  # type: ignore[attr-defined,no-any-return]
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValueError("Give a time zone, e.g. 2026-06-01T09:30:00Z.")
+    return value
 
 
 def _etag(case: Case) -> str:
@@ -135,6 +142,11 @@ class CaseIn(Schema):
     causes_ruled_out: list[str] = Field(default_factory=list)
     evidence: str = ""
 
+    @field_validator("occurred_at")
+    @classmethod
+    def aware(cls, value: dt.datetime | None) -> dt.datetime | None:
+        return _aware(value)
+
 
 class ActionIn(Schema):
     reason: str = Field("", max_length=2000)
@@ -188,6 +200,11 @@ class PhoneCallIn(Schema):
     caller_number: str = Field(..., max_length=40)
     summary: str = Field(..., max_length=5000)
     called_at: dt.datetime | None = None
+
+    @field_validator("called_at")
+    @classmethod
+    def aware(cls, value: dt.datetime | None) -> dt.datetime | None:
+        return _aware(value)
 
 
 class PhoneCallOut(Schema):
