@@ -123,3 +123,14 @@ def test_queue_page_query_budget(desk, open_case, django_assert_max_num_queries)
         response = client.get("/cases/")
 
     assert response.status_code == 200
+
+
+def test_the_vendor_queue_shows_its_model_2_desk_and_narrows_to_escalations(desk, open_case):
+    direct = open_case(actor=desk.customer_direct_admin, customer=desk.customer_direct)
+    client = signed_in(desk.vendor_engineer)
+
+    everything = client.get("/cases/").content.decode()
+    escalations = client.get("/cases/", {"engagement": "vendor"}).content.decode()
+
+    assert direct.number in everything
+    assert direct.number not in escalations

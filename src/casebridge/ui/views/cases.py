@@ -51,10 +51,9 @@ def _case_or_404(actor: Person, case_id: int) -> Case:
 @login_required
 def queue_view(request: HttpRequest) -> HttpResponse:
     actor: Person = request.user  # type: ignore[assignment]
-    is_vendor = actor.organisation.kind == OrganisationKind.VENDOR
-    engagement = request.GET.get("engagement") or (
-        EngagementKind.VENDOR if is_vendor else EngagementKind.CUSTOMER
-    )
+    # Everyone starts with every case they may see (the vendor: escalations and its model-2
+    # desk); choosing the vendor engagement narrows to escalations.
+    engagement = request.GET.get("engagement") or EngagementKind.CUSTOMER
     if engagement not in EngagementKind.values:
         engagement = EngagementKind.CUSTOMER
     statuses = VendorStatus if engagement == EngagementKind.VENDOR else CustomerStatus
