@@ -1,0 +1,1 @@
+"""Service levels: business calendars and clocks (in progress: the calendar arithmetic)."""
