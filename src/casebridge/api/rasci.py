@@ -16,7 +16,6 @@ from casebridge.parties.choices import OrganisationKind
 from casebridge.parties.models import Person
 from casebridge.rasci import policy, selectors, services
 from casebridge.rasci.choices import VersionStatus
-from casebridge.rasci.csv_io import render_csv, render_html, render_markdown
 from casebridge.rasci.letters import format_letters
 from casebridge.rasci.models import MatrixVersion
 from casebridge.rasci.validation import matrix_violations
@@ -167,14 +166,6 @@ class PinIn(Schema):
 # --- Helpers ---
 
 
-def _visible_version(actor: Person, version_id: int) -> MatrixVersion:
-    """Drafts are the vendor's work in progress; everyone else sees published and retired."""
-    version = selectors.version_get(version_id)
-    if version.is_draft and actor.organisation.kind != OrganisationKind.VENDOR:
-        raise NotFound("No such matrix version.")
-    return version
-
-
 def _detail(version: MatrixVersion) -> dict[str, Any]:
     rows = selectors.version_rows(version)
     specs = selectors.version_specs(version)
@@ -213,12 +204,13 @@ def _customer(actor: Person, customer_id: int) -> Any:
 
 @router.get("/rasci/models", response=list[OperatingModelOut], summary="Operating models")
 def list_models(request: HttpRequest) -> Any:
-    versions = list(selectors.version_list().exclude(status=VersionStatus.RETIRED))
+    versions = list(
+        selectors.version_list(actor=_actor(request)).exclude(status=VersionStatus.RETIRED)
+    )
     published = {
         v.operating_model_id: v.pk for v in versions if v.status == VersionStatus.PUBLISHED
     }
     drafts = {v.operating_model_id: v.pk for v in versions if v.status == VersionStatus.DRAFT}
-    is_vendor = _actor(request).organisation.kind == OrganisationKind.VENDOR
     return [
         {
             "code": model.code,
@@ -227,7 +219,7 @@ def list_models(request: HttpRequest) -> Any:
             "partner_in_between": model.partner_in_between,
             "parties": list(model.parties),
             "published_version_id": published.get(model.code),
-            "draft_version_id": drafts.get(model.code) if is_vendor else None,
+            "draft_version_id": drafts.get(model.code),
         }
         for model in selectors.operating_model_list()
     ]
@@ -236,15 +228,12 @@ def list_models(request: HttpRequest) -> Any:
 @router.get("/rasci/versions", response=list[VersionOut], summary="Matrix versions")
 @paginate(LimitOffsetPagination)
 def list_versions(request: HttpRequest, operating_model: str | None = None) -> Any:
-    versions = selectors.version_list(operating_model=operating_model)
-    if _actor(request).organisation.kind != OrganisationKind.VENDOR:
-        versions = versions.exclude(status=VersionStatus.DRAFT)
-    return versions
+    return selectors.version_list(operating_model=operating_model, actor=_actor(request))
 
 
 @router.get("/rasci/versions/{version_id}", response={200: VersionDetailOut, **ERRORS})
 def get_version(request: HttpRequest, version_id: int) -> Any:
-    return _detail(_visible_version(_actor(request), version_id))
+    return _detail(selectors.access_version(_actor(request), version_id))
 
 
 @router.get(
@@ -255,19 +244,9 @@ def get_version(request: HttpRequest, version_id: int) -> Any:
 def export_version(
     request: HttpRequest, version_id: int, format: Literal["csv", "md", "html"] = "csv"
 ) -> HttpResponse:
-    version = _visible_version(_actor(request), version_id)
-    rows = selectors.version_rows(version)
-    parties = version.operating_model.parties
-    title = f"{version.operating_model.name} — v{version.number} ({version.status})"
-    name = f"rasci-{version.operating_model_id}-v{version.number}"
-    if format == "csv":
-        body, content_type = render_csv(version.operating_model_id, parties, rows), "text/csv"
-    elif format == "md":
-        body, content_type = render_markdown(title, parties, rows), "text/markdown"
-    else:
-        body, content_type = render_html(title, parties, rows), "text/html"
-    response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.{format}"'
+    export = selectors.version_export(selectors.access_version(_actor(request), version_id), format)
+    response = HttpResponse(export.body, content_type=f"{export.content_type}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     return response
 
 
@@ -278,7 +257,7 @@ def create_draft(request: HttpRequest, code: str, payload: DraftIn) -> Status[An
     source = None
     if payload.from_version_id is not None:
         try:
-            source = _visible_version(actor, payload.from_version_id)
+            source = selectors.access_version(actor, payload.from_version_id)
         except NotFound as error:
             raise ValidationFailed(
                 "The draft was not created.", fields={"from_version_id": error.detail}
@@ -292,7 +271,7 @@ def create_draft(request: HttpRequest, code: str, payload: DraftIn) -> Status[An
 @router.put("/rasci/versions/{version_id}/cells", response={200: VersionDetailOut, **ERRORS})
 def set_cell(request: HttpRequest, version_id: int, payload: CellIn) -> Any:
     actor = _actor(request)
-    version = _visible_version(actor, version_id)
+    version = selectors.access_version(actor, version_id)
     services.draft_set_letters(
         actor=actor,
         version=version,
@@ -306,7 +285,7 @@ def set_cell(request: HttpRequest, version_id: int, payload: CellIn) -> Any:
 @router.post("/rasci/versions/{version_id}/activities", response={201: VersionDetailOut, **ERRORS})
 def add_activity(request: HttpRequest, version_id: int, payload: ActivityIn) -> Status[Any]:
     actor = _actor(request)
-    version = _visible_version(actor, version_id)
+    version = selectors.access_version(actor, version_id)
     services.draft_add_activity(actor=actor, version=version, **payload.dict())
     return Status(201, _detail(version))
 
@@ -316,7 +295,7 @@ def add_activity(request: HttpRequest, version_id: int, payload: ActivityIn) -> 
 )
 def remove_activity(request: HttpRequest, version_id: int, code: str) -> Any:
     actor = _actor(request)
-    version = _visible_version(actor, version_id)
+    version = selectors.access_version(actor, version_id)
     services.draft_remove_activity(actor=actor, version=version, code=code)
     return _detail(version)
 
@@ -324,14 +303,16 @@ def remove_activity(request: HttpRequest, version_id: int, code: str) -> Any:
 @router.post("/rasci/versions/{version_id}/publish", response={200: VersionDetailOut, **ERRORS})
 def publish_version(request: HttpRequest, version_id: int) -> Any:
     actor = _actor(request)
-    version = services.version_publish(actor=actor, version=_visible_version(actor, version_id))
+    version = services.version_publish(
+        actor=actor, version=selectors.access_version(actor, version_id)
+    )
     return _detail(version)
 
 
 @router.delete("/rasci/versions/{version_id}", response={204: None, **ERRORS})
 def discard_draft(request: HttpRequest, version_id: int) -> Status[None]:
     actor = _actor(request)
-    services.draft_discard(actor=actor, version=_visible_version(actor, version_id))
+    services.draft_discard(actor=actor, version=selectors.access_version(actor, version_id))
     return Status(204, None)
 
 
@@ -346,7 +327,10 @@ def import_matrices(request: HttpRequest, payload: ImportIn) -> Status[Any]:
 @router.get("/rasci/diff", response={200: DiffOut, **ERRORS}, summary="Changes between versions")
 def diff_versions(request: HttpRequest, from_version: int, to_version: int) -> Any:
     actor = _actor(request)
-    old, new = _visible_version(actor, from_version), _visible_version(actor, to_version)
+    old, new = (
+        selectors.access_version(actor, from_version),
+        selectors.access_version(actor, to_version),
+    )
     change = selectors.matrix_diff(old, new)
     return {
         "from_version_id": old.pk,
@@ -432,7 +416,7 @@ def pin_customer(request: HttpRequest, organisation_id: int, payload: PinIn) -> 
     actor = _actor(request)
     customer = _customer(actor, organisation_id)
     try:
-        version = _visible_version(actor, payload.version_id)
+        version = selectors.access_version(actor, payload.version_id)
     except NotFound as error:
         raise ValidationFailed(
             "The customer was not pinned.", fields={"version_id": error.detail}

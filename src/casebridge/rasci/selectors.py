@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, QuerySet
 
 from casebridge.core.errors import NotFound, ValidationFailed
-from casebridge.parties.models import CustomerRelationship, OperatingModel, Organisation
+from casebridge.parties.choices import OrganisationKind
+from casebridge.parties.models import CustomerRelationship, OperatingModel, Organisation, Person
 from casebridge.rasci.choices import VersionStatus
-from casebridge.rasci.csv_io import TableRow
+from casebridge.rasci.csv_io import TableRow, render_csv, render_html, render_markdown
 from casebridge.rasci.models import Activity, Assignment, MatrixPin, MatrixVersion
 from casebridge.rasci.validation import RowSpec
 
@@ -26,11 +27,58 @@ def operating_model_get(code: str) -> OperatingModel:
     return model
 
 
-def version_list(*, operating_model: str | None = None) -> QuerySet[MatrixVersion]:
+def may_see_version(actor: Person | None, version: MatrixVersion) -> bool:
+    """Drafts are the vendor's work in progress; published and retired versions are for all."""
+    if not version.is_draft or actor is None:
+        return True
+    return actor.organisation.kind == OrganisationKind.VENDOR
+
+
+def version_list(
+    *, operating_model: str | None = None, actor: Person | None = None
+) -> QuerySet[MatrixVersion]:
+    """Versions, newest first per model; for a non-vendor ``actor`` without the drafts."""
     versions = MatrixVersion.objects.select_related("operating_model")
     if operating_model:
         versions = versions.filter(operating_model_id=operating_model)
+    if actor is not None and actor.organisation.kind != OrganisationKind.VENDOR:
+        versions = versions.exclude(status=VersionStatus.DRAFT)
     return versions.order_by("operating_model_id", "-number")
+
+
+def access_version(actor: Person, version_id: int) -> MatrixVersion:
+    """A version the actor may see, else NotFound (drafts are invisible outside the vendor)."""
+    version = version_get(version_id)
+    if not may_see_version(actor, version):
+        raise NotFound("No such matrix version.")
+    return version
+
+
+@dataclass(frozen=True)
+class Export:
+    body: str
+    content_type: str
+    filename: str
+
+
+EXPORT_FORMATS = ("csv", "md", "html")
+
+
+def version_export(version: MatrixVersion, format: str) -> Export:
+    """The matrix as importable CSV, Markdown or printable HTML."""
+    if format not in EXPORT_FORMATS:
+        raise ValidationFailed(
+            "Unknown export format.", fields={"format": f"One of: {', '.join(EXPORT_FORMATS)}."}
+        )
+    rows = version_rows(version)
+    parties = version.operating_model.parties
+    title = f"{version.operating_model.name} — v{version.number} ({version.status})"
+    filename = f"rasci-{version.operating_model_id}-v{version.number}.{format}"
+    if format == "csv":
+        return Export(render_csv(version.operating_model_id, parties, rows), "text/csv", filename)
+    if format == "md":
+        return Export(render_markdown(title, parties, rows), "text/markdown", filename)
+    return Export(render_html(title, parties, rows), "text/html", filename)
 
 
 def version_get(version_id: int) -> MatrixVersion:

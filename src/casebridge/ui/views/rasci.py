@@ -16,32 +16,17 @@ from casebridge.parties.choices import OrganisationKind
 from casebridge.parties.models import Person
 from casebridge.rasci import policy, selectors, services
 from casebridge.rasci.choices import VersionStatus
-from casebridge.rasci.csv_io import render_csv, render_html, render_markdown
 from casebridge.rasci.letters import NAMES
 from casebridge.rasci.models import MatrixVersion
 from casebridge.rasci.validation import matrix_violations
 from casebridge.ui.forms import apply_domain_error
 
-EXPORTS = {
-    "csv": ("text/csv", render_csv),
-    "md": ("text/markdown", render_markdown),
-    "html": ("text/html", render_html),
-}
-
-
-def _may_see(actor: Person, version: MatrixVersion) -> bool:
-    return not version.is_draft or actor.organisation.kind == OrganisationKind.VENDOR
-
 
 def _version_or_404(actor: Person, version_id: int) -> MatrixVersion:
-    """A version the actor may see (drafts are the vendor's), else 404."""
     try:
-        version = selectors.version_get(version_id)
+        return selectors.access_version(actor, version_id)
     except NotFound as error:
         raise Http404(error.detail) from error
-    if not _may_see(actor, version):
-        raise Http404("No such matrix version.")
-    return version
 
 
 def _matrix_context(version: MatrixVersion) -> dict[str, object]:
@@ -107,7 +92,7 @@ def matrices_view(request: HttpRequest) -> HttpResponse:
         "ui/rasci/matrices.html",
         {
             "matrices": [_matrix_context(version) for version in current],
-            "versions": [v for v in versions if _may_see(actor, v)],
+            "versions": [v for v in versions if selectors.may_see_version(actor, v)],
             "letters": NAMES,
             "import_form": form if may_edit else None,
         },
@@ -147,22 +132,13 @@ def version_view(request: HttpRequest, version_id: int) -> HttpResponse:
 @login_required
 def version_export(request: HttpRequest, version_id: int, format: str) -> HttpResponse:
     actor: Person = request.user  # type: ignore[assignment]
-    if format not in EXPORTS:
-        raise Http404("Unknown export format.")
     version = _version_or_404(actor, version_id)
-    content_type, renderer = EXPORTS[format]
-    rows = selectors.version_rows(version)
-    parties = version.operating_model.parties
-    first = (
-        version.operating_model_id
-        if format == "csv"
-        else f"{version.operating_model.name} — v{version.number} ({version.status})"
-    )
-    response = HttpResponse(
-        renderer(first, parties, rows), content_type=f"{content_type}; charset=utf-8"
-    )
-    name = f"rasci-{version.operating_model_id}-v{version.number}.{format}"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    try:
+        export = selectors.version_export(version, format)
+    except ValidationFailed as error:
+        raise Http404("Unknown export format.") from error
+    response = HttpResponse(export.body, content_type=f"{export.content_type}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     return response
 
 

@@ -10,11 +10,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from casebridge.core.errors import DomainError
 from casebridge.parties.models import Organisation
 from casebridge.rasci import policy, selectors, services
-from casebridge.rasci.csv_io import render_csv, render_html, render_markdown
 from casebridge.rasci.letters import NAMES, format_letters
 from casebridge.rasci.models import MatrixVersion
-
-RENDERERS = {"md", "csv", "html"}
 
 
 def _model_code(value: str) -> str:
@@ -31,7 +28,7 @@ class Command(BaseCommand):
         show = sub.add_parser("show", help="Print a matrix as Markdown, CSV or HTML.")
         show.add_argument("--model", required=True, help="Operating model: 1, 2 or its code.")
         show.add_argument("--version", type=int, help="Version number (default: published).")
-        show.add_argument("--format", default="md", choices=sorted(RENDERERS))
+        show.add_argument("--format", default="md", choices=sorted(selectors.EXPORT_FORMATS))
         show.add_argument("--output", help="Write to this file instead of standard output.")
 
         imported = sub.add_parser("import", help="Create drafts from a CSV file (see `show`).")
@@ -89,15 +86,7 @@ class Command(BaseCommand):
         self, *, model: str, version: int | None, format: str, output: str | None, **_: Any
     ) -> None:
         matrix = self._version(model, version)
-        rows = selectors.version_rows(matrix)
-        parties = matrix.operating_model.parties
-        title = f"{matrix.operating_model.name} — v{matrix.number} ({matrix.status})"
-        if format == "csv":
-            text = render_csv(matrix.operating_model_id, parties, rows)
-        elif format == "html":
-            text = render_html(title, parties, rows)
-        else:
-            text = render_markdown(title, parties, rows)
+        text = selectors.version_export(matrix, format).body
         if output:
             Path(output).write_text(text, encoding="utf-8")
             self.stdout.write(f"wrote {output}")
