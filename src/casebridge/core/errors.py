@@ -68,6 +68,27 @@ class Conflict(DomainError):
     status = 409
 
 
+class PreconditionFailed(DomainError):
+    """The caller's copy is stale: the row changed since it was read (If-Match)."""
+
+    code = "precondition_failed"
+    status = 412
+
+
+class PayloadTooLarge(DomainError):
+    """An upload or body larger than allowed."""
+
+    code = "too_large"
+    status = 413
+
+
+class UnsupportedMediaType(DomainError):
+    """Content of a type that is not accepted."""
+
+    code = "unsupported_type"
+    status = 415
+
+
 def from_django_validation_error(error: Exception, detail: str) -> ValidationFailed:
     """Turn a Django ``ValidationError`` raised by ``full_clean`` into a domain error."""
     message_dict = getattr(error, "message_dict", None)

@@ -19,33 +19,32 @@ from casebridge.cases.models import (
 )
 from casebridge.core import clock
 from casebridge.core.errors import (
-    DomainError,
+    Conflict,
+    PayloadTooLarge,
+    PreconditionFailed,
+    UnsupportedMediaType,
 )
 from casebridge.parties.models import Person
 
 
-class StaleRevision(DomainError):
-    """The case changed since the caller read it (HTTP 412)."""
+class StaleRevision(PreconditionFailed):
+    """The case changed since the caller read it."""
 
     code = "stale_revision"
-    status = 412
 
 
-class IllegalAction(DomainError):
-    """The action does not apply in the case's state (HTTP 409); ``fields`` name the allowed."""
+class IllegalAction(Conflict):
+    """The action does not apply in the case's state; ``fields["allowed"]`` names what does."""
 
     code = "illegal_transition"
-    status = 409
 
 
-class UploadTooLarge(DomainError):
-    code = "too_large"
-    status = 413
+class UploadTooLarge(PayloadTooLarge):
+    """An attachment over CASEBRIDGE_MAX_UPLOAD_BYTES."""
 
 
-class UnsupportedUpload(DomainError):
-    code = "unsupported_type"
-    status = 415
+class UnsupportedUpload(UnsupportedMediaType):
+    """An attachment whose sniffed content is not accepted."""
 
 
 GUIDELINE_FIELDS = (
