@@ -22,7 +22,7 @@ from casebridge.installed_base.choices import (
     PolicyKind,
 )
 from casebridge.installed_base.exports import write_compliance_csv
-from casebridge.installed_base.models import Installation
+from casebridge.installed_base.models import Installation, Release
 from casebridge.installed_base.services import InstallationInput
 from casebridge.parties import selectors as party_selectors
 from casebridge.parties.choices import OrganisationKind
@@ -211,6 +211,20 @@ def _one(installation: Installation) -> dict[str, Any]:
     return _installation_out(selectors.states_of([installation], catalogue=None)[0])
 
 
+def _release_out(release: Release, catalogue: selectors.Catalogue) -> dict[str, Any]:
+    """A release with its effective dates (explicit or from the policy) and its bundle."""
+    dates = catalogue.dates[release.version]
+    return {
+        "version": release.version,
+        "released_on": release.released_on,
+        "end_of_support_on": dates.end_of_support_on,
+        "end_of_life_on": dates.end_of_life_on,
+        "explicit_end_of_life": release.end_of_life_on is not None,
+        "bundle": catalogue.bundles.get(release.version, {}),
+        "notes": release.notes,
+    }
+
+
 def _exposure(row: selectors.ExposureRow) -> dict[str, Any]:
     return {
         "organisation_id": row.organisation.pk if row.organisation else None,
@@ -229,15 +243,7 @@ def list_components(request: HttpRequest) -> Any:
 def list_releases(request: HttpRequest) -> Any:
     catalogue = selectors.Catalogue.load()
     return [
-        {
-            "version": release.version,
-            "released_on": release.released_on,
-            "end_of_support_on": catalogue.dates[release.version].end_of_support_on,
-            "end_of_life_on": catalogue.dates[release.version].end_of_life_on,
-            "explicit_end_of_life": release.end_of_life_on is not None,
-            "bundle": catalogue.bundles.get(release.version, {}),
-            "notes": release.notes,
-        }
+        _release_out(release, catalogue)
         for release in sorted(
             catalogue.releases.values(), key=lambda r: r.released_on, reverse=True
         )
@@ -248,18 +254,7 @@ def list_releases(request: HttpRequest) -> Any:
 def create_release(request: HttpRequest, payload: ReleaseIn) -> Status[Any]:
     release = services.release_create(actor=_actor(request), **payload.dict())
     catalogue = selectors.Catalogue.load()
-    return Status(
-        201,
-        {
-            "version": release.version,
-            "released_on": release.released_on,
-            "end_of_support_on": catalogue.dates[release.version].end_of_support_on,
-            "end_of_life_on": catalogue.dates[release.version].end_of_life_on,
-            "explicit_end_of_life": release.end_of_life_on is not None,
-            "bundle": catalogue.bundles.get(release.version, {}),
-            "notes": release.notes,
-        },
-    )
+    return Status(201, _release_out(release, catalogue))
 
 
 @router.get("/installed-base/policy", response={200: PolicyOut, **ERRORS})
