@@ -32,7 +32,6 @@ from casebridge.api.schemas import (
     TrainingIn,
     TrainingOut,
 )
-from casebridge.cases.models import Case
 from casebridge.cases.selectors import open_p1_cases
 from casebridge.core.errors import NotFound, ValidationFailed
 from casebridge.parties import selectors, services
@@ -344,7 +343,7 @@ def lookup_caller(request: HttpRequest, phone: str) -> Any:
     actor = _actor(request)
     match = selectors.caller_lookup(actor=actor, phone=phone)
     open_p1 = (
-        list(open_p1_cases(match.person).filter(pk__in=Case.objects.visible_to(actor))[:20])
+        list(open_p1_cases(caller=match.person, actor=actor)[:20])
         if match.person is not None
         else []
     )

@@ -151,11 +151,13 @@ def allowed_actions(*, actor: Person, case: Case) -> list[str]:
     return allowed
 
 
-def open_p1_cases(person: Person) -> QuerySet[Case]:
-    """Open Priority 1 cases of the caller's organisation (for the 24x7 line's caller lookup)."""
-    organisation = person.organisation_id
+def open_p1_cases(*, caller: Person, actor: Person) -> QuerySet[Case]:
+    """Open Priority 1 cases of the caller's organisation that the actor may see (for the 24x7
+    line's caller lookup)."""
+    organisation = caller.organisation_id
     return (
-        Case.objects.filter(priority="P1", closed_at__isnull=True)
+        Case.objects.visible_to(actor)
+        .filter(priority="P1", closed_at__isnull=True)
         .filter(Q(customer_id=organisation) | Q(partner_id=organisation))
         .order_by("-created_at")
     )
