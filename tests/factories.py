@@ -14,7 +14,6 @@ from casebridge.parties.choices import (
     Role,
     Scenario,
     SupportLevel,
-    SupportPlan,
 )
 from casebridge.parties.defaults import ensure_default_operating_models
 from casebridge.parties.models import (
@@ -74,7 +73,7 @@ class RelationshipFactory(factory.django.DjangoModelFactory):
         lambda: operating_model(DefaultOperatingModel.PARTNER_IMPLEMENTATION)
     )
     scenario = Scenario.CLOUD
-    support_plan = SupportPlan.STANDARD
+    support_plan_id = "standard"
     time_zone = "Europe/Amsterdam"
     country = "NL"
 

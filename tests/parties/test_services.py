@@ -127,6 +127,24 @@ def test_relationship_rules_follow_the_operating_model(world):
     assert relationship.partner == world.partner_a
 
 
+def test_a_relationship_names_a_support_plan_that_exists(world):
+    with pytest.raises(ValidationFailed) as error:
+        services.relationship_set(
+            actor=world.vendor_admin,
+            customer=world.customer_a,
+            partner=world.partner_a,
+            operating_model=DefaultOperatingModel.PARTNER_IMPLEMENTATION,
+            scenario="cloud",
+            support_plan="gold",
+            time_zone="Europe/Amsterdam",
+            country="NL",
+        )
+
+    assert set(error.value.fields) == {"support_plan"}
+    assert "premium_plus" in error.value.fields["support_plan"][0]
+    assert CustomerRelationship.objects.get(customer=world.customer_a).support_plan_id == "standard"
+
+
 def test_moving_a_customer_to_model_2_is_audited(world):
     relationship = services.relationship_set(
         actor=world.vendor_admin,
@@ -141,6 +159,7 @@ def test_moving_a_customer_to_model_2_is_audited(world):
 
     assert relationship.partner is None
     assert relationship.country == "DE"
+    assert relationship.support_plan.name == "Premium Plus"
     audit = AuditEvent.objects.get(action="relationship.updated")
     assert audit.before["partner_id"] == world.partner_a.pk
     assert audit.before["operating_model_id"] == "model_1"

@@ -11,7 +11,6 @@ from casebridge.parties.choices import (
     Scenario,
     SubmitterState,
     SupportLevel,
-    SupportPlan,
 )
 from casebridge.parties.models import (
     AuthorisedSubmitter,
@@ -38,7 +37,7 @@ class RelationshipOut(Schema):
     partner: OrganisationRefOut | None
     operating_model: str = Field(..., description="The operating model's code, e.g. model_1.")
     scenario: Scenario
-    support_plan: SupportPlan
+    support_plan: str = Field(..., description="The support plan's code, e.g. premium_plus.")
     time_zone: str
     country: str
 
@@ -46,12 +45,16 @@ class RelationshipOut(Schema):
     def resolve_operating_model(relationship: CustomerRelationship) -> str:
         return relationship.operating_model_id
 
+    @staticmethod
+    def resolve_support_plan(relationship: CustomerRelationship) -> str:
+        return relationship.support_plan_id
+
 
 class RelationshipIn(Schema):
     partner_id: int | None = None
     operating_model: str = Field(..., max_length=40, description="An operating model's code.")
     scenario: Scenario
-    support_plan: SupportPlan
+    support_plan: str = Field(..., max_length=40, description="A support plan's code.")
     time_zone: str = "UTC"
     country: str = Field(..., min_length=2, max_length=2)
 

@@ -144,7 +144,7 @@ class RelationshipForm(ServiceForm):
             partner=data.get("partner"),
             operating_model=data["operating_model"].code,
             scenario=data["scenario"],
-            support_plan=data["support_plan"],
+            support_plan=data["support_plan"].code,
             time_zone=data["time_zone"],
             country=data["country"],
         )

@@ -42,7 +42,9 @@ class Scenario(models.TextChoices):
     ON_PREMISES = "on_premises", "On-premises"
 
 
-class SupportPlan(models.TextChoices):
+class DefaultSupportPlan(models.TextChoices):
+    """The plans every deployment starts with (rows of ``SupportPlan``, editable)."""
+
     STANDARD = "standard", "Standard"
     PREMIUM_PLUS = "premium_plus", "Premium Plus"
 

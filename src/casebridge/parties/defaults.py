@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from casebridge.parties.choices import DefaultOperatingModel
+from casebridge.parties.choices import DefaultOperatingModel, DefaultSupportPlan
 
 DEFAULT_OPERATING_MODELS: list[dict[str, Any]] = [
     {
@@ -34,4 +34,26 @@ def ensure_default_operating_models(model: Any) -> None:
         code = values["code"]
         model.objects.get_or_create(
             code=code, defaults={k: v for k, v in values.items() if k != "code"}
+        )
+
+
+DEFAULT_SUPPORT_PLANS: list[dict[str, str]] = [
+    {
+        "code": DefaultSupportPlan.STANDARD.value,
+        "name": DefaultSupportPlan.STANDARD.label,
+        "description": "Business-hours service; Priority 1 around the clock where contracted.",
+    },
+    {
+        "code": DefaultSupportPlan.PREMIUM_PLUS.value,
+        "name": DefaultSupportPlan.PREMIUM_PLUS.label,
+        "description": "Priority 1 around the clock with the shortest targets.",
+    },
+]
+
+
+def ensure_default_support_plans(model: Any) -> None:
+    """Create the default support plans that are missing (``model`` may be historical)."""
+    for values in DEFAULT_SUPPORT_PLANS:
+        model.objects.get_or_create(
+            code=values["code"], defaults={k: v for k, v in values.items() if k != "code"}
         )

@@ -17,7 +17,6 @@ from casebridge.parties.choices import (
     Role,
     Scenario,
     SupportLevel,
-    SupportPlan,
 )
 from casebridge.parties.querysets import (
     AuthorisedSubmitterQuerySet,
@@ -27,6 +26,20 @@ from casebridge.parties.querysets import (
     RelationshipQuerySet,
     TrainingQuerySet,
 )
+
+
+class SupportPlan(TimeStampedModel):
+    """A support contract: the service-level targets per priority hang off it (``sla``)."""
+
+    code = models.SlugField(max_length=40, primary_key=True)
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Organisation(TimeStampedModel):
@@ -44,6 +57,15 @@ class Organisation(TimeStampedModel):
         max_length=20, blank=True, help_text="E.164; for the vendor, the 24x7 Priority 1 line."
     )
     is_active = models.BooleanField(default=True)
+    vendor_plan = models.ForeignKey(
+        SupportPlan,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Partners only: the plan the vendor's engagement runs towards this partner "
+        "(the underpinning contract). Empty: the vendor works to each customer's own plan.",
+    )
 
     objects = OrganisationQuerySet.as_manager()
 
@@ -121,7 +143,12 @@ class CustomerRelationship(TimeStampedModel):
         OperatingModel, on_delete=models.PROTECT, related_name="relationships"
     )
     scenario = models.CharField(max_length=12, choices=Scenario.choices)
-    support_plan = models.CharField(max_length=20, choices=SupportPlan.choices)
+    support_plan = models.ForeignKey(
+        SupportPlan,
+        on_delete=models.PROTECT,
+        related_name="relationships",
+        db_column="support_plan",
+    )
     time_zone = models.CharField(max_length=64, default="UTC")
     country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2, e.g. NL.")
 

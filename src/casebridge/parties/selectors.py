@@ -35,7 +35,9 @@ QUALIFICATION_MINIMUMS: dict[str, int] = {
 def access_organisation(actor: Person, organisation_id: int) -> Organisation:
     organisation = (
         Organisation.objects.visible_to(actor)
-        .select_related("relationship__partner", "relationship__operating_model")
+        .select_related(
+            "relationship__partner", "relationship__operating_model", "relationship__support_plan"
+        )
         .filter(pk=organisation_id)
         .first()
     )
@@ -87,7 +89,7 @@ def relationship_list(
     *, actor: Person, partner_id: int | None = None
 ) -> QuerySet[CustomerRelationship]:
     relationships = CustomerRelationship.objects.visible_to(actor).select_related(
-        "customer", "partner"
+        "customer", "partner", "support_plan"
     )
     if partner_id is not None:
         relationships = relationships.filter(partner_id=partner_id)

@@ -15,13 +15,13 @@ from casebridge.parties.choices import (
     OrganisationKind,
     Role,
     Scenario,
-    SupportPlan,
 )
 from casebridge.parties.models import (
     CustomerRelationship,
     OperatingModel,
     Organisation,
     Person,
+    SupportPlan,
 )
 from casebridge.parties.phones import is_known_region
 from casebridge.parties.services._validation import (
@@ -162,7 +162,7 @@ RELATIONSHIP_FIELDS = [
     "partner_id",
     "operating_model_id",
     "scenario",
-    "support_plan",
+    "support_plan_id",
     "time_zone",
     "country",
 ]
@@ -182,7 +182,9 @@ def _clean_relationship(
     if customer.kind != OrganisationKind.CUSTOMER:
         errors.add("customer", "Must be a customer organisation.")
     clean_choice(scenario, Scenario, errors, "scenario")
-    clean_choice(support_plan, SupportPlan, errors, "support_plan")
+    if not SupportPlan.objects.filter(code=support_plan).exists():
+        known = ", ".join(SupportPlan.objects.values_list("code", flat=True))
+        errors.add("support_plan", f"{support_plan!r} is not a support plan; known: {known}.")
     if operating_model is not None and operating_model.partner_in_between:
         if partner is None:
             errors.add(
@@ -240,7 +242,7 @@ def relationship_set(
         "partner": partner,
         "operating_model": model,
         "scenario": scenario,
-        "support_plan": support_plan,
+        "support_plan_id": support_plan,
         "time_zone": time_zone,
         "country": country,
     }
