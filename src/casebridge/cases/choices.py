@@ -1,5 +1,8 @@
 from django.db import models
 
+# Priorities are the service levels' vocabulary; re-exported for the case code.
+from casebridge.sla.choices import Priority as Priority
+
 
 class Category(models.TextChoices):
     INCIDENT = "incident", "Incident"
@@ -11,13 +14,6 @@ class Level(models.TextChoices):
     LOW = "low", "Low"
     MEDIUM = "medium", "Medium"
     HIGH = "high", "High"
-
-
-class Priority(models.TextChoices):
-    P1 = "P1", "Priority 1"
-    P2 = "P2", "Priority 2"
-    P3 = "P3", "Priority 3"
-    P4 = "P4", "Priority 4"
 
 
 class EngagementKind(models.TextChoices):

@@ -7,6 +7,7 @@ from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from casebridge.cases.choices import (
     Audience,
@@ -22,6 +23,7 @@ from casebridge.installed_base.models import Component, Installation
 from casebridge.parties.choices import SupportLevel
 from casebridge.parties.models import Organisation
 from casebridge.rasci.models import MatrixVersion
+from casebridge.sla.choices import ClockStatus, Metric
 
 
 class CaseSequence(models.Model):
@@ -191,6 +193,57 @@ class Engagement(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind}: {self.status}"
+
+
+class CaseClock(models.Model):
+    """The stored reading of one service-level clock, kept to index the sweep.
+
+    The truth is the case history: :mod:`casebridge.cases.clocks` recomputes a reading from the
+    events whenever the case, its priority, its plan or a policy changes. ``next_check_at`` is
+    when the sweep must look again (a warning or breach not yet raised), NULL when nothing is
+    pending; ``warned_cycle`` and ``breached_cycle`` record what was raised, so each is raised
+    once per target (an update clock has a new target, a new cycle, after every answer)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="clocks")
+    engagement = models.CharField(max_length=10, choices=EngagementKind.choices)
+    metric = models.CharField(max_length=20, choices=Metric.choices)
+    status = models.CharField(max_length=10, choices=ClockStatus.choices)
+    plan = models.CharField(max_length=40, blank=True)
+    priority = models.CharField(max_length=2, blank=True)
+    calendar = models.CharField(max_length=40, blank=True)
+    target = models.DurationField(null=True, blank=True)
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField(null=True, blank=True)
+    warn_at = models.DateTimeField(null=True, blank=True)
+    met_at = models.DateTimeField(null=True, blank=True)
+    cycle = models.PositiveIntegerField(default=0)
+    warned_cycle = models.PositiveIntegerField(default=0)
+    breached_cycle = models.PositiveIntegerField(default=0)
+    next_check_at = models.DateTimeField(null=True, blank=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["case", "engagement", "metric"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "engagement", "metric"], name="case_clock_one_per_metric"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_check_at"],
+                name="case_clock_sweep_idx",
+                condition=Q(next_check_at__isnull=False),
+            ),
+            models.Index(
+                fields=["status", "due_at"],
+                name="case_clock_due_idx",
+                condition=Q(due_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.engagement} {self.metric}: {self.status}"
 
 
 class AppendOnlyQuerySet(models.QuerySet):

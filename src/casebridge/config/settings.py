@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "casebridge.parties",
     "casebridge.rasci",
     "casebridge.installed_base",
+    "casebridge.sla",
     "casebridge.cases",
     "casebridge.api",
     "casebridge.ui",

@@ -290,3 +290,14 @@ def customer_responsibilities(
             )
         rows.append(ActivityHolders(activity=activity, holders=tuple(holders)))
     return version, customer_matrix.pinned, rows
+
+
+def accountable_party(activity: str, version: MatrixVersion) -> str | None:
+    """Which party holds A for ``activity`` in ``version`` (one query; no people)."""
+    return (
+        Assignment.objects.filter(
+            activity__version=version, activity__code=activity, letters__contains="A"
+        )
+        .values_list("party", flat=True)
+        .first()
+    )

@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from casebridge.sla.choices import WEEKDAY_NAMES
+
 UTC = dt.UTC
 DAY_MINUTES = 24 * 60
 #: How far ahead ``add_business_time`` looks for working time before it gives up.
@@ -39,10 +41,12 @@ def check_hours(hours: Mapping[int, Sequence[Interval]]) -> dict[str, list[str]]
     """Every problem of a weekly schedule, by weekday: out of range, inverted, overlapping."""
     problems: dict[str, list[str]] = {}
     for weekday, intervals in hours.items():
-        key = f"hours.{weekday}"
         if not 0 <= weekday <= 6:
-            problems.setdefault(key, []).append("Weekdays are 0 (Monday) to 6 (Sunday).")
+            problems.setdefault(f"hours.{weekday}", []).append(
+                "Weekdays are 0 (Monday) to 6 (Sunday)."
+            )
             continue
+        key = f"hours.{WEEKDAY_NAMES[weekday]}"
         ordered = sorted(intervals)
         for start, end in ordered:
             if not (0 <= start <= DAY_MINUTES and 0 <= end <= DAY_MINUTES):
@@ -63,6 +67,79 @@ def check_hours(hours: Mapping[int, Sequence[Interval]]) -> dict[str, list[str]]
 
 def _hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _minutes(text: str) -> int | None:
+    """``HH:MM`` (00:00 to 24:00) as minutes after midnight, or None if it is not a time."""
+    hours, colon, minutes = text.strip().partition(":")
+    if not colon or not (hours.isdigit() and minutes.isdigit()) or len(minutes) != 2:
+        return None
+    value = int(hours) * 60 + int(minutes)
+    return value if int(minutes) < 60 and value <= DAY_MINUTES else None
+
+
+def parse_hours(
+    spec: Mapping[str, Sequence[str]],
+) -> tuple[dict[int, tuple[Interval, ...]], dict[str, list[str]]]:
+    """Working hours written as ``{"mon": ["09:00-12:00", "13:00-17:00"], ...}``.
+
+    Returns the weekly schedule and every problem by field (``hours.mon``); a day left out has
+    no working time."""
+    hours: dict[int, tuple[Interval, ...]] = {}
+    problems: dict[str, list[str]] = {}
+    for name, texts in spec.items():
+        key = f"hours.{name}"
+        if name not in WEEKDAY_NAMES:
+            problems.setdefault(key, []).append(f"Weekdays are {', '.join(WEEKDAY_NAMES)}.")
+            continue
+        intervals = []
+        for text in texts:
+            start_text, dash, end_text = str(text).partition("-")
+            start, end = _minutes(start_text), _minutes(end_text)
+            if not dash or start is None or end is None:
+                problems.setdefault(key, []).append(f"{text!r} is not like 09:00-17:00.")
+                continue
+            intervals.append((start, end))
+        hours[WEEKDAY_NAMES.index(name)] = tuple(sorted(intervals))
+    for key, messages in check_hours(hours).items():
+        problems.setdefault(key, []).extend(messages)
+    return hours, problems
+
+
+def hours_spec(hours: Mapping[int, Sequence[Interval]]) -> dict[str, list[str]]:
+    """The inverse of :func:`parse_hours`, for display and export (working days only)."""
+    return {
+        WEEKDAY_NAMES[day]: [f"{_hhmm(start)}-{_hhmm(end)}" for start, end in sorted(intervals)]
+        for day, intervals in sorted(hours.items())
+        if intervals
+    }
+
+
+def hours_from_json(data: Mapping[str, Sequence[Sequence[int]]]) -> dict[int, tuple[Interval, ...]]:
+    """The stored form (``{"0": [[540, 1020]]}``) as a weekly schedule."""
+    return {
+        int(day): tuple((int(start), int(end)) for start, end in intervals)
+        for day, intervals in data.items()
+    }
+
+
+def hours_to_json(hours: Mapping[int, Sequence[Interval]]) -> dict[str, list[list[int]]]:
+    return {
+        str(day): [[start, end] for start, end in sorted(intervals)]
+        for day, intervals in sorted(hours.items())
+        if intervals
+    }
+
+
+def check_country(country: str, region: str) -> list[str]:
+    """Problems with a country/region for public holidays (empty when usable)."""
+    try:
+        holidays.country_holidays(country, subdiv=region or None)
+    except NotImplementedError:
+        if region:
+            return [f"No public holidays are known for {country} region {region}."]
+        return [f"No public holidays are known for {country!r}."]
+    return []
 
 
 @lru_cache(maxsize=256)

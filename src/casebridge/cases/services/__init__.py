@@ -16,8 +16,10 @@ from casebridge.cases.services.conversation import (
 )
 from casebridge.cases.services.details import (
     DETAIL_FIELDS,
+    can_change_priority,
     can_edit_details,
     case_assign,
+    case_change_priority,
     case_update_details,
 )
 from casebridge.cases.services.opening import case_open, priority_for
@@ -29,10 +31,12 @@ __all__ = [
     "StaleRevision",
     "UnsupportedUpload",
     "UploadTooLarge",
+    "can_change_priority",
     "can_edit_details",
     "case_act",
     "case_assign",
     "case_attach",
+    "case_change_priority",
     "case_comment",
     "case_escalate",
     "case_log_phone_call",

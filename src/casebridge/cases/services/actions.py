@@ -29,6 +29,7 @@ from casebridge.cases.services._common import (
     _lock,
     _move_customer,
 )
+from casebridge.cases.services.clocks import clocks_refresh
 from casebridge.core import clock
 from casebridge.core.errors import (
     PermissionDenied,
@@ -183,6 +184,7 @@ def case_act(
     elif action == "reopen":
         changes["closed_at"] = None
     _bump(case, **changes)
+    clocks_refresh(case)
     outbox_record(
         kind=f"case.{action}",
         payload={"case_id": case.pk, "number": case.number, "revision": case.revision},
@@ -258,6 +260,7 @@ def case_escalate(
         tier="l2_advanced",
         version_override_request=request if readiness.gate_outcome == "override_requested" else "",
     )
+    clocks_refresh(case)
     outbox_record(
         kind="case.escalated",
         dedup_key=f"case.escalated:{case.pk}:{case.revision}",

@@ -31,6 +31,7 @@ from casebridge.cases.services._common import (
     _lock,
     _move_customer,
 )
+from casebridge.cases.services.clocks import clocks_refresh
 from casebridge.cases.text import render_markdown
 from casebridge.cases.uploads import SNIFF_BYTES, sniff
 from casebridge.core import clock
@@ -90,6 +91,7 @@ def case_comment(
             case, customer_side, CustomerStatus.IN_PROGRESS, actor, "the customer replied"
         )
     _bump(case)
+    clocks_refresh(case)
     outbox_record(
         kind="case.commented",
         payload={"case_id": case.pk, "comment_id": comment.pk, "audience": audience},

@@ -10,6 +10,7 @@ from django.db import transaction
 from casebridge.cases.choices import (
     Audience,
     EngagementKind,
+    Priority,
 )
 from casebridge.cases.models import (
     Case,
@@ -24,10 +25,12 @@ from casebridge.cases.services._common import (
     _jsonable,
     _lock,
 )
+from casebridge.cases.services.clocks import clocks_refresh
 from casebridge.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from casebridge.core.outbox import outbox_record
 from casebridge.installed_base.models import Component
 from casebridge.parties.models import Person
 from casebridge.rasci import policy
@@ -133,4 +136,56 @@ def case_assign(
         after={"assignee_id": assignee.pk if assignee else None},
     )
     _bump(case, assignee=assignee)
+    return case
+
+
+def can_change_priority(actor: Person, case: Case) -> bool:
+    """Whoever works either side of the case: the desk (support.l1) or the vendor's engineers."""
+    return any(
+        policy.decide(actor, activity, case.customer, version=case.matrix_version).allowed
+        for activity in ("support.l1", "support.l2_advanced_l3")
+    )
+
+
+@transaction.atomic
+def case_change_priority(
+    *,
+    actor: Person,
+    case: Case,
+    priority: str,
+    reason: str,
+    expected_revision: int | None = None,
+) -> Case:
+    """Re-prioritise a case with a reason; its running clocks take the new targets at once,
+    counted from their start (time already spent and paused time are kept)."""
+    case = _lock(case, expected_revision)
+    if not can_change_priority(actor, case):
+        raise PermissionDenied("Only the people working this case change its priority.")
+    fields: dict[str, str] = {}
+    if priority not in Priority.values:
+        fields["priority"] = f"One of: {', '.join(Priority.values)}."
+    elif priority == case.priority:
+        fields["priority"] = f"{case.number} is already {priority}."
+    reason = (reason or "").strip()
+    if not reason:
+        fields["reason"] = "Say why the priority changes."
+    elif len(reason) > 300:
+        fields["reason"] = "At most 300 characters."
+    if fields:
+        raise ValidationFailed("The priority was not changed.", fields=fields)
+    before = case.priority
+    _event(
+        case,
+        actor,
+        "priority_changed",
+        audience=Audience.PUBLIC,
+        before={"priority": before},
+        after={"priority": priority, "reason": reason},
+    )
+    _bump(case, priority=priority, priority_override_reason=reason)
+    clocks_refresh(case)
+    outbox_record(
+        kind="case.priority_changed",
+        payload={"case_id": case.pk, "number": case.number, "before": before, "after": priority},
+    )
     return case

@@ -25,6 +25,7 @@ from casebridge.cases.services._common import (
     _clean_guidelines,
     _event,
 )
+from casebridge.cases.services.clocks import clocks_refresh
 from casebridge.core import clock
 from casebridge.core.errors import (
     Conflict,
@@ -183,6 +184,7 @@ def case_open(
                 "A request with this Idempotency-Key is being processed; retry.",
                 fields={"idempotency_key": "In use."},
             ) from error
+    clocks_refresh(case)
     outbox_record(
         kind="case.opened",
         dedup_key=f"case.opened:{case.pk}",

@@ -1,0 +1,331 @@
+"""Keeping the stored clock readings true, and raising warnings and breaches.
+
+``clocks_refresh`` recomputes a case's clocks from its history inside the writing service's
+transaction; ``clocks_sweep`` (a periodic job in the worker) visits only the clocks whose
+``next_check_at`` has come, through a partial index, re-reads each case under its row lock and
+raises every warning and breach once; ``clocks_repair`` recomputes open cases after a policy,
+calendar or plan change."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from casebridge.cases.choices import Audience, EngagementKind
+from casebridge.cases.clocks import (
+    EventFact,
+    Reading,
+    engagement_clocks,
+    history_of,
+)
+from casebridge.cases.models import Case, CaseClock, CaseEvent
+from casebridge.cases.workflow import ACTIONS
+from casebridge.core import clock
+from casebridge.core.outbox import outbox_record
+from casebridge.core.schedule import register_job
+from casebridge.parties.choices import OrganisationKind
+from casebridge.parties.models import CustomerRelationship, Organisation
+from casebridge.rasci import policy
+from casebridge.sla.choices import ClockStatus
+from casebridge.sla.selectors import Policy, PolicyBook
+
+logger = logging.getLogger(__name__)
+
+#: The event kinds a clock reads; everything else in the history is ignored.
+CLOCK_EVENT_KINDS = frozenset(
+    {"opened", "submitted", "priority_changed", "commented", "status_followed", *ACTIONS}
+)
+#: The RASCI activity whose accountable party answers for each engagement's clocks.
+ACCOUNTABLE_ACTIVITY = {
+    EngagementKind.CUSTOMER: "support.l1",
+    EngagementKind.VENDOR: "support.l2_advanced_l3",
+}
+SWEEP_BATCH = 500
+
+
+@dataclass(frozen=True)
+class CaseTerms:
+    """Which plans a case's engagements run on, and where the customer is."""
+
+    customer_plan: str
+    vendor_plan: str
+    time_zone: str
+    country: str
+
+    def plan_of(self, engagement: str) -> str:
+        return self.customer_plan if engagement == EngagementKind.CUSTOMER else self.vendor_plan
+
+
+def case_terms(case: Case) -> CaseTerms:
+    relationship = (
+        CustomerRelationship.objects.select_related("partner")
+        .filter(customer_id=case.customer_id)
+        .first()
+    )
+    if relationship is None:  # a customer without terms runs on the first plan's defaults
+        return CaseTerms("standard", "standard", "UTC", "")
+    partner_plan = relationship.partner.vendor_plan_id if relationship.partner else None
+    return CaseTerms(
+        customer_plan=relationship.support_plan_id,
+        vendor_plan=partner_plan or relationship.support_plan_id,
+        time_zone=relationship.time_zone,
+        country=relationship.country,
+    )
+
+
+def case_facts(case: Case) -> list[EventFact]:
+    """The events a clock reads, in order (one query on the case-event index)."""
+    rows = (
+        CaseEvent.objects.filter(case=case, kind__in=CLOCK_EVENT_KINDS)
+        .order_by("occurred_at", "id")
+        .values_list(
+            "occurred_at", "kind", "engagement", "audience", "after", "actor__organisation__kind"
+        )
+    )
+    return [
+        EventFact(
+            at=at,
+            kind=kind,
+            engagement=engagement,
+            audience=audience,
+            after=after,
+            actor_side=side or "",
+        )
+        for at, kind, engagement, audience, after, side in rows
+    ]
+
+
+def case_readings(
+    case: Case,
+    *,
+    now: dt.datetime | None = None,
+    book: PolicyBook | None = None,
+    terms: CaseTerms | None = None,
+    facts: Iterable[EventFact] | None = None,
+) -> list[Reading]:
+    """Every clock of the case at ``now`` (default: the present), recomputed from its history."""
+    now = now or clock.now()
+    book = book or PolicyBook.load()
+    terms = terms or case_terms(case)
+    facts = list(case_facts(case) if facts is None else facts)
+    readings: list[Reading] = []
+    for engagement in (EngagementKind.CUSTOMER, EngagementKind.VENDOR):
+        history = history_of(engagement, facts)
+        if history is None:
+            continue
+        plan = terms.plan_of(engagement)
+
+        def policy_for(priority: str, plan: str = plan) -> Policy | None:
+            return book.policy(plan, priority, time_zone=terms.time_zone, country=terms.country)
+
+        readings.extend(engagement_clocks(history, policy_for, now))
+    return readings
+
+
+def _next_check(row: CaseClock, reading: Reading) -> dt.datetime | None:
+    """When the sweep must look at this clock again; None when nothing is pending."""
+    if reading.state is None or reading.status in (
+        ClockStatus.PAUSED,
+        ClockStatus.INACTIVE,
+        ClockStatus.MET,
+    ):
+        return None
+    if row.breached_cycle >= reading.cycle:
+        return None
+    if reading.status == ClockStatus.RUNNING and row.warned_cycle < reading.cycle:
+        return reading.state.warn_at
+    return reading.state.due_at
+
+
+def _store(row: CaseClock, reading: Reading, now: dt.datetime) -> None:
+    row.status = reading.status
+    row.plan = reading.policy.plan if reading.policy else ""
+    row.priority = reading.policy.priority if reading.policy else ""
+    row.calendar = reading.policy.calendar_code if reading.policy else ""
+    row.target = reading.target
+    row.started_at = reading.started_at
+    row.due_at = reading.due_at
+    row.warn_at = reading.warn_at
+    row.met_at = reading.met_at
+    row.cycle = reading.cycle
+    row.next_check_at = _next_check(row, reading)
+    row.computed_at = now
+
+
+def _save_readings(
+    case: Case, readings: list[Reading], now: dt.datetime
+) -> dict[tuple[str, str], CaseClock]:
+    rows = {
+        (row.engagement, row.metric): row
+        for row in CaseClock.objects.select_for_update().filter(case=case)
+    }
+    for reading in readings:
+        key = (reading.engagement, reading.metric)
+        row = rows.get(key) or CaseClock(case=case, engagement=key[0], metric=key[1])
+        _store(row, reading, now)
+        row.save()
+        rows[key] = row
+    return rows
+
+
+def clocks_refresh(case: Case, *, book: PolicyBook | None = None) -> list[Reading]:
+    """Recompute and store the case's clocks (call inside the writing transaction)."""
+    now = clock.now()
+    readings = case_readings(case, now=now, book=book)
+    _save_readings(case, readings, now)
+    return readings
+
+
+# --- Warnings and breaches ---
+
+
+def _clock_audience(case: Case, engagement: str) -> str:
+    if engagement == EngagementKind.VENDOR:
+        return Audience.PARTNER_VENDOR
+    return Audience.PARTNER_INTERNAL if case.partner_id else Audience.VENDOR_INTERNAL
+
+
+def _accountable_organisation(case: Case, engagement: str, vendor_id: int | None) -> int | None:
+    party = policy.accountable_party(ACCOUNTABLE_ACTIVITY[engagement], case.matrix_version)
+    return {
+        "vendor": vendor_id,
+        "partner": case.partner_id,
+        "customer": case.customer_id,
+    }.get(party or "")
+
+
+def _raise(case: Case, reading: Reading, kind: str, vendor_id: int | None) -> None:
+    assert reading.state is not None
+    assert reading.policy is not None
+    details: dict[str, Any] = {
+        "metric": reading.metric,
+        "cycle": reading.cycle,
+        "due_at": reading.state.due_at.isoformat(),
+        "target_minutes": int((reading.target or dt.timedelta(0)).total_seconds() // 60),
+        "plan": reading.policy.plan,
+        "priority": reading.policy.priority,
+    }
+    if reading.met_at is not None:
+        details["met_at"] = reading.met_at.isoformat()
+    CaseEvent.objects.create(
+        case=case,
+        occurred_at=clock.now(),
+        actor=None,
+        actor_label="system",
+        kind=kind,
+        engagement=reading.engagement,
+        audience=_clock_audience(case, reading.engagement),
+        after=details,
+    )
+    outbox_record(
+        kind=f"case.{kind}",
+        dedup_key=f"case.{kind}:{case.pk}:{reading.engagement}:{reading.metric}:{reading.cycle}",
+        payload={
+            "case_id": case.pk,
+            "number": case.number,
+            "engagement": reading.engagement,
+            **details,
+            "notify": {
+                "organisation_id": _accountable_organisation(case, reading.engagement, vendor_id),
+                "roles": ["manager"],
+            },
+        },
+    )
+
+
+def _sweep_case(case: Case, book: PolicyBook, now: dt.datetime, vendor_id: int | None) -> int:
+    readings = case_readings(case, now=now, book=book)
+    rows = {
+        (row.engagement, row.metric): row
+        for row in CaseClock.objects.select_for_update().filter(case=case)
+    }
+    raised = 0
+    for reading in readings:
+        row = rows.get((reading.engagement, reading.metric))
+        if row is None:
+            row = CaseClock(case=case, engagement=reading.engagement, metric=reading.metric)
+        if reading.status in (ClockStatus.BREACHED, ClockStatus.MISSED):
+            if row.breached_cycle < reading.cycle:
+                _raise(case, reading, "sla_breached", vendor_id)
+                row.breached_cycle = row.warned_cycle = reading.cycle
+                raised += 1
+        elif (
+            reading.status == ClockStatus.RUNNING
+            and reading.warn_at is not None
+            and reading.warn_at <= now
+            and row.warned_cycle < reading.cycle
+        ):
+            _raise(case, reading, "sla_warning", vendor_id)
+            row.warned_cycle = reading.cycle
+            raised += 1
+        _store(row, reading, now)
+        row.save()
+    return raised
+
+
+@register_job(
+    "sla.sweep",
+    every=dt.timedelta(minutes=1),
+    description="Raise service-level warnings and breaches for the clocks that have come due.",
+)
+def clocks_sweep(*, now: dt.datetime | None = None, batch: int = SWEEP_BATCH) -> int:
+    """Raise what is due; returns how many warnings and breaches were raised.
+
+    Reads due clocks through the partial index on ``next_check_at``; each case is handled in
+    its own transaction under its row lock (a case being written is skipped and seen next run).
+    Re-running never raises anything twice."""
+    now = now or clock.now()
+    book = PolicyBook.load()
+    vendor_id = (
+        Organisation.objects.filter(kind=OrganisationKind.VENDOR)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    raised, seen = 0, set()
+    while True:
+        case_ids = [
+            case_id
+            for case_id in CaseClock.objects.filter(next_check_at__lte=now)
+            .order_by("next_check_at")
+            .values_list("case_id", flat=True)[:batch]
+            if case_id not in seen
+        ]
+        if not case_ids:
+            return raised
+        for case_id in dict.fromkeys(case_ids):
+            seen.add(case_id)
+            with transaction.atomic():
+                case = (
+                    Case.objects.select_for_update(skip_locked=True)
+                    .select_related("matrix_version")
+                    .filter(pk=case_id)
+                    .first()
+                )
+                if case is not None:
+                    raised += _sweep_case(case, book, now, vendor_id)
+
+
+def clocks_repair(*, customer_id: int | None = None, chunk: int = 200) -> int:
+    """Recompute the clocks of every open case (or one customer's) from their history; for use
+    after a policy, calendar or plan change. Returns how many cases were recomputed."""
+    cases = Case.objects.filter(closed_at__isnull=True)
+    if customer_id is not None:
+        cases = cases.filter(customer_id=customer_id)
+    book = PolicyBook.load()
+    repaired, after = 0, 0
+    while True:
+        ids = list(cases.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:chunk])
+        if not ids:
+            return repaired
+        for case_id in ids:
+            with transaction.atomic():
+                case = Case.objects.select_for_update().filter(pk=case_id).first()
+                if case is not None:
+                    clocks_refresh(case, book=book)
+                    repaired += 1
+        after = ids[-1]
