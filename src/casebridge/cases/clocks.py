@@ -184,14 +184,21 @@ def _status_of(state: ClockState) -> str:
     return ClockStatus.BREACHED if state.breached else ClockStatus.RUNNING
 
 
-def _inactive(history: History, metric: str, policy: Policy | None, *, cycle: int = 0) -> Reading:
+def _inactive(
+    history: History,
+    metric: str,
+    policy: Policy | None,
+    *,
+    cycle: int = 0,
+    started_at: dt.datetime | None = None,
+) -> Reading:
     target = policy.target(metric) if policy else None
     return Reading(
         history.engagement,
         metric,
         ClockStatus.INACTIVE,
         cycle,
-        history.opened_at,
+        started_at or history.opened_at,
         target,
         policy,
         (),
@@ -212,7 +219,7 @@ def _reading(
 ) -> Reading:
     target = policy.target(metric) if policy else None
     if policy is None or target is None:
-        return _inactive(history, metric, policy, cycle=cycle)
+        return _inactive(history, metric, policy, cycle=cycle, started_at=started_at)
     state = clock_state(
         calendar=policy.calendar,
         target=target,
@@ -261,7 +268,15 @@ def engagement_clocks(history: History, policy_for: PolicyFor, now: dt.datetime)
     # Next update: from the latest answer; nothing is owed before the first one or once done.
     current_policy = policy_for(current)
     if first is None or history.status in DONE[engagement]:
-        readings.append(_inactive(history, Metric.UPDATE, current_policy, cycle=len(answers)))
+        readings.append(
+            _inactive(
+                history,
+                Metric.UPDATE,
+                current_policy,
+                cycle=len(answers),
+                started_at=answers[-1] if answers else None,
+            )
+        )
     else:
         last = answers[-1]
         readings.append(
