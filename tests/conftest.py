@@ -19,6 +19,7 @@ from casebridge.parties.models import CustomerRelationship, Organisation, Person
 from casebridge.parties.models import Person as PersonModel
 from casebridge.parties.tokens import api_token_create
 from casebridge.rasci.defaults import ensure_default_matrices
+from casebridge.sla.defaults import ensure_service_level_defaults
 from tests.factories import (
     CertificationFactory,
     CustomerFactory,
@@ -52,6 +53,7 @@ class World:
 
 @pytest.fixture
 def world(db: None) -> World:
+    ensure_service_level_defaults()  # loaded by migration; reloaded if a live-server test flushed
     vendor = VendorFactory()
     partner_a = PartnerFactory(name="Partner A")
     partner_b = PartnerFactory(name="Partner B")

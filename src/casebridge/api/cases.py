@@ -487,3 +487,31 @@ def assign(
         expected_revision=_revision(if_match),
     )
     return _fresh(request, response, case)
+
+
+class PriorityIn(Schema):
+    priority: Priority
+    reason: str = Field(..., max_length=300)
+
+
+@router.post(
+    "/cases/{case_id}/priority",
+    response={200: CaseOut, **ERRORS},
+    summary="Re-prioritise a case with a reason; send If-Match to refuse stale writes",
+)
+def change_priority(
+    request: HttpRequest,
+    response: HttpResponse,
+    case_id: int,
+    payload: PriorityIn,
+    if_match: str | None = Header(None, alias="If-Match"),  # type: ignore[type-arg]
+) -> Any:
+    actor = _actor(request)
+    case = services.case_change_priority(
+        actor=actor,
+        case=selectors.access_case(actor, case_id),
+        priority=payload.priority,
+        reason=payload.reason,
+        expected_revision=_revision(if_match),
+    )
+    return _fresh(request, response, case)

@@ -6,17 +6,24 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, QuerySet
 
 from casebridge.cases import workflow
 from casebridge.cases.choices import EngagementKind
+from casebridge.cases.clocks import EventFact, Reading, engagement_clocks, history_of
 from casebridge.cases.models import Attachment, Case, CaseEvent, Comment, Engagement
 from casebridge.cases.querysets import audiences_for
+from casebridge.core import clock
 from casebridge.core.errors import NotFound, ValidationFailed
-from casebridge.parties.models import Person
+from casebridge.parties.choices import OrganisationKind
+from casebridge.parties.models import CustomerRelationship, Person
 from casebridge.rasci import policy
+from casebridge.sla.calendar import closed_working_days
+from casebridge.sla.clock import counted_intervals
+from casebridge.sla.selectors import Policy, PolicyBook
 
 
 def access_case(actor: Person, case_id: int) -> Case:
@@ -179,3 +186,169 @@ def access_attachment(actor: Person, case_id: int, attachment_id: int) -> Attach
     if attachment is None:
         raise NotFound("No such attachment.")
     return attachment
+
+
+# --- Service-level clocks (recomputed from the history; see casebridge.cases.clocks) ---
+
+
+#: The event kinds a clock reads; everything else in the history is ignored.
+CLOCK_EVENT_KINDS = frozenset(
+    {"opened", "submitted", "priority_changed", "commented", "status_followed", *workflow.ACTIONS}
+)
+
+
+@dataclass(frozen=True)
+class CaseTerms:
+    """Which plans a case's engagements run on, and where the customer is."""
+
+    customer_plan: str
+    vendor_plan: str
+    time_zone: str
+    country: str
+
+    def plan_of(self, engagement: str) -> str:
+        return self.customer_plan if engagement == EngagementKind.CUSTOMER else self.vendor_plan
+
+
+def case_terms(case: Case) -> CaseTerms:
+    relationship = (
+        CustomerRelationship.objects.select_related("partner")
+        .filter(customer_id=case.customer_id)
+        .first()
+    )
+    if relationship is None:  # a customer without terms runs on the first plan's defaults
+        return CaseTerms("standard", "standard", "UTC", "")
+    partner_plan = relationship.partner.vendor_plan_id if relationship.partner else None
+    return CaseTerms(
+        customer_plan=relationship.support_plan_id,
+        vendor_plan=partner_plan or relationship.support_plan_id,
+        time_zone=relationship.time_zone,
+        country=relationship.country,
+    )
+
+
+def case_facts(case: Case) -> list[EventFact]:
+    """The events a clock reads, in order (one query on the case-event index)."""
+    rows = (
+        CaseEvent.objects.filter(case=case, kind__in=CLOCK_EVENT_KINDS)
+        .order_by("occurred_at", "id")
+        .values_list(
+            "occurred_at", "kind", "engagement", "audience", "after", "actor__organisation__kind"
+        )
+    )
+    return [
+        EventFact(
+            at=at,
+            kind=kind,
+            engagement=engagement,
+            audience=audience,
+            after=after,
+            actor_side=side or "",
+        )
+        for at, kind, engagement, audience, after, side in rows
+    ]
+
+
+def case_readings(
+    case: Case,
+    *,
+    now: dt.datetime | None = None,
+    book: PolicyBook | None = None,
+    terms: CaseTerms | None = None,
+    facts: Iterable[EventFact] | None = None,
+) -> list[Reading]:
+    """Every clock of the case at ``now`` (default: the present), recomputed from its history."""
+    now = now or clock.now()
+    book = book or PolicyBook.load()
+    terms = terms or case_terms(case)
+    facts = list(case_facts(case) if facts is None else facts)
+    readings: list[Reading] = []
+    for engagement in (EngagementKind.CUSTOMER, EngagementKind.VENDOR):
+        history = history_of(engagement, facts)
+        if history is None:
+            continue
+        plan = terms.plan_of(engagement)
+
+        def policy_for(priority: str, plan: str = plan) -> Policy | None:
+            return book.policy(plan, priority, time_zone=terms.time_zone, country=terms.country)
+
+        readings.extend(engagement_clocks(history, policy_for, now))
+    return readings
+
+
+def _visible_engagements(actor: Person) -> tuple[str, ...]:
+    """A customer sees the clocks its desk runs for it, never the vendor engagement's."""
+    if actor.organisation.kind == OrganisationKind.CUSTOMER:
+        return (EngagementKind.CUSTOMER,)
+    return (EngagementKind.CUSTOMER, EngagementKind.VENDOR)
+
+
+def case_clocks(actor: Person, case: Case, *, now: dt.datetime | None = None) -> list[Reading]:
+    """The case's clocks at ``now`` as the actor may see them (``case`` already in scope)."""
+    visible = _visible_engagements(actor)
+    return [r for r in case_readings(case, now=now) if r.engagement in visible]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a clock is due when it is: what it runs on and every stretch of time it counted."""
+
+    reading: Reading
+    now: dt.datetime
+    counted: list[tuple[dt.datetime, dt.datetime]]
+    counted_until: dt.datetime
+    pauses: list[tuple[dt.datetime, dt.datetime | None]]
+    closed_days: list[dt.date]
+    zone: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def counted_total(self) -> dt.timedelta:
+        return sum((b - a for a, b in self.counted), dt.timedelta(0))
+
+
+def clock_explanation(
+    actor: Person,
+    case: Case,
+    engagement: str,
+    metric: str,
+    *,
+    now: dt.datetime | None = None,
+    zone: str | None = None,
+) -> Explanation:
+    """The counted intervals behind one clock: up to its due time while it runs (they add up
+    to the target), up to the moment it was met, or up to now while paused."""
+    now = now or clock.now()
+    reading = next(
+        (
+            r
+            for r in case_clocks(actor, case, now=now)
+            if (r.engagement, r.metric) == (engagement, metric)
+        ),
+        None,
+    )
+    if reading is None:
+        raise NotFound(f"{case.number} has no {engagement} {metric} clock you may see.")
+    state, policy_ = reading.state, reading.policy
+    notes = list(policy_.notes) if policy_ else []
+    if state is None or policy_ is None:
+        notes.append("This clock is not running: no target applies now.")
+        return Explanation(reading, now, [], now, [], [], zone or "UTC", notes)
+    if state.met_at is not None:
+        until = state.met_at
+    elif state.paused:
+        until = now
+        notes.append("Paused: the due time moves on by the length of the pause.")
+    else:
+        until = state.due_at
+    calendar = policy_.calendar
+    return Explanation(
+        reading=reading,
+        now=now,
+        counted=counted_intervals(calendar, reading.started_at, until, reading.pauses),
+        counted_until=until,
+        pauses=[(start, end) for start, end in reading.pauses if start < until],
+        closed_days=closed_working_days(calendar, reading.started_at, until),
+        zone=zone or (calendar.time_zone if not calendar.always_open else "UTC"),
+        notes=notes,
+    )

@@ -17,11 +17,11 @@ from casebridge.demo.installed_base import load_installed_base
 from casebridge.parties import services
 from casebridge.parties.choices import (
     DefaultOperatingModel,
+    DefaultSupportPlan,
     OrganisationKind,
     Role,
     Scenario,
     SupportLevel,
-    DefaultSupportPlan,
 )
 from casebridge.parties.models import Organisation, Person
 

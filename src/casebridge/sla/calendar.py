@@ -272,6 +272,21 @@ def add_business_time(
             )
 
 
+def closed_working_days(calendar: Calendar, start: dt.datetime, end: dt.datetime) -> list[dt.date]:
+    """Local days in [start, end] that would have had working hours but are closed (public
+    holidays and closed days), for explanations."""
+    if calendar.always_open or end <= start:
+        return []
+    zone = calendar.zone
+    day, last = start.astimezone(zone).date(), end.astimezone(zone).date()
+    closed = []
+    while day <= last:
+        if calendar.hours.get(day.weekday()) and calendar.is_closed(day):
+            closed.append(day)
+        day += dt.timedelta(days=1)
+    return closed
+
+
 def explain(
     calendar: Calendar, start: dt.datetime, end: dt.datetime, *, in_zone: str | None = None
 ) -> list[tuple[dt.datetime, dt.datetime]]:

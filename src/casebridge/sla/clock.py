@@ -64,6 +64,17 @@ def _counting(
             yield cursor, b
 
 
+def counted_intervals(
+    calendar: Calendar,
+    start: dt.datetime,
+    end: dt.datetime,
+    pauses: Sequence[tuple[dt.datetime, dt.datetime | None]],
+) -> list[Span]:
+    """The stretches of [start, end) that a clock counts: working time minus the pauses (an
+    open pause runs to ``end``). Their lengths add up to the clock's elapsed time at ``end``."""
+    return list(_counting(calendar, start, end, merge_pauses(pauses, end)))
+
+
 def counted_time(
     calendar: Calendar, start: dt.datetime, end: dt.datetime, pauses: list[Span]
 ) -> dt.timedelta:

@@ -63,3 +63,14 @@ def ensure_default_service_levels(calendar_model: Any, target_model: Any, plan_m
                 "resolution": resolve,
             },
         )
+
+
+def ensure_service_level_defaults() -> None:
+    """The default plans, calendars and targets with the live models (for a database that was
+    flushed after migrating, as the live-server tests do)."""
+    from casebridge.parties.defaults import ensure_default_support_plans
+    from casebridge.parties.models import SupportPlan
+    from casebridge.sla.models import BusinessCalendar, ServiceTarget
+
+    ensure_default_support_plans(SupportPlan)
+    ensure_default_service_levels(BusinessCalendar, ServiceTarget, SupportPlan)

@@ -10,121 +10,31 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 
 from casebridge.cases.choices import Audience, EngagementKind
-from casebridge.cases.clocks import (
-    EventFact,
-    Reading,
-    engagement_clocks,
-    history_of,
-)
+from casebridge.cases.clocks import Reading
 from casebridge.cases.models import Case, CaseClock, CaseEvent
-from casebridge.cases.workflow import ACTIONS
+from casebridge.cases.selectors import case_readings
 from casebridge.core import clock
 from casebridge.core.outbox import outbox_record
 from casebridge.core.schedule import register_job
 from casebridge.parties.choices import OrganisationKind
-from casebridge.parties.models import CustomerRelationship, Organisation
+from casebridge.parties.models import Organisation
 from casebridge.rasci import policy
 from casebridge.sla.choices import ClockStatus
-from casebridge.sla.selectors import Policy, PolicyBook
+from casebridge.sla.selectors import PolicyBook
 
 logger = logging.getLogger(__name__)
 
-#: The event kinds a clock reads; everything else in the history is ignored.
-CLOCK_EVENT_KINDS = frozenset(
-    {"opened", "submitted", "priority_changed", "commented", "status_followed", *ACTIONS}
-)
 #: The RASCI activity whose accountable party answers for each engagement's clocks.
 ACCOUNTABLE_ACTIVITY = {
     EngagementKind.CUSTOMER: "support.l1",
     EngagementKind.VENDOR: "support.l2_advanced_l3",
 }
 SWEEP_BATCH = 500
-
-
-@dataclass(frozen=True)
-class CaseTerms:
-    """Which plans a case's engagements run on, and where the customer is."""
-
-    customer_plan: str
-    vendor_plan: str
-    time_zone: str
-    country: str
-
-    def plan_of(self, engagement: str) -> str:
-        return self.customer_plan if engagement == EngagementKind.CUSTOMER else self.vendor_plan
-
-
-def case_terms(case: Case) -> CaseTerms:
-    relationship = (
-        CustomerRelationship.objects.select_related("partner")
-        .filter(customer_id=case.customer_id)
-        .first()
-    )
-    if relationship is None:  # a customer without terms runs on the first plan's defaults
-        return CaseTerms("standard", "standard", "UTC", "")
-    partner_plan = relationship.partner.vendor_plan_id if relationship.partner else None
-    return CaseTerms(
-        customer_plan=relationship.support_plan_id,
-        vendor_plan=partner_plan or relationship.support_plan_id,
-        time_zone=relationship.time_zone,
-        country=relationship.country,
-    )
-
-
-def case_facts(case: Case) -> list[EventFact]:
-    """The events a clock reads, in order (one query on the case-event index)."""
-    rows = (
-        CaseEvent.objects.filter(case=case, kind__in=CLOCK_EVENT_KINDS)
-        .order_by("occurred_at", "id")
-        .values_list(
-            "occurred_at", "kind", "engagement", "audience", "after", "actor__organisation__kind"
-        )
-    )
-    return [
-        EventFact(
-            at=at,
-            kind=kind,
-            engagement=engagement,
-            audience=audience,
-            after=after,
-            actor_side=side or "",
-        )
-        for at, kind, engagement, audience, after, side in rows
-    ]
-
-
-def case_readings(
-    case: Case,
-    *,
-    now: dt.datetime | None = None,
-    book: PolicyBook | None = None,
-    terms: CaseTerms | None = None,
-    facts: Iterable[EventFact] | None = None,
-) -> list[Reading]:
-    """Every clock of the case at ``now`` (default: the present), recomputed from its history."""
-    now = now or clock.now()
-    book = book or PolicyBook.load()
-    terms = terms or case_terms(case)
-    facts = list(case_facts(case) if facts is None else facts)
-    readings: list[Reading] = []
-    for engagement in (EngagementKind.CUSTOMER, EngagementKind.VENDOR):
-        history = history_of(engagement, facts)
-        if history is None:
-            continue
-        plan = terms.plan_of(engagement)
-
-        def policy_for(priority: str, plan: str = plan) -> Policy | None:
-            return book.policy(plan, priority, time_zone=terms.time_zone, country=terms.country)
-
-        readings.extend(engagement_clocks(history, policy_for, now))
-    return readings
 
 
 def _next_check(row: CaseClock, reading: Reading) -> dt.datetime | None:
