@@ -114,6 +114,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "casebridge.ui.middleware.ViewerTimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "casebridge.config.urls"

@@ -33,6 +33,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if organisation.kind != OrganisationKind.CUSTOMER:
         items.append(("End of life", reverse("ui:compliance")))
     items.append(("Releases", reverse("ui:releases")))
+    items.append(("Service levels", reverse("ui:service-levels")))
     items.append(("RASCI", reverse("ui:rasci")))
     items.append(("API", reverse("api:openapi-view")))
     if user.is_staff:

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from casebridge.ui.views import cases, installed_base, parties, rasci
+from casebridge.ui.views import cases, installed_base, parties, rasci, sla
 
 app_name = "ui"
 
@@ -45,6 +45,13 @@ urlpatterns = [
         cases.escalation_checklist_view,
         name="case-checklist",
     ),
+    path("cases/<int:case_id>/clocks/", sla.case_clocks_view, name="case-clocks"),
+    path(
+        "cases/<int:case_id>/clocks/<str:engagement>/<str:metric>/",
+        sla.clock_explanation_view,
+        name="case-clock",
+    ),
+    path("service-levels/", sla.service_levels_view, name="service-levels"),
     path("installed-base/", installed_base.compliance_view, name="compliance"),
     path(
         "organisations/<int:organisation_id>/installations/",

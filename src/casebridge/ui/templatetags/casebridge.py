@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import template
 
+from casebridge.core import clock
 from casebridge.parties.phones import phone_display
 from casebridge.rasci.letters import format_letters
 
@@ -20,3 +23,32 @@ def phone(value: str) -> str:
 def rasci(value: str) -> str:
     """Canonical letters as people write them: ``RA`` → ``A/R``."""
     return format_letters(value or "")
+
+
+def _span(seconds: int) -> str:
+    minutes = max(seconds, 0) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [f"{days} d"] if days else []
+    if hours:
+        parts.append(f"{hours} h")
+    if minutes or not parts:
+        parts.append(f"{minutes} min")
+    return " ".join(parts[:2])
+
+
+@register.filter
+def duration(value: dt.timedelta | None) -> str:
+    """A length of time as people say it: ``2 h 30 min``, ``3 d 4 h``; empty → —."""
+    if value is None:
+        return "—"
+    return _span(int(value.total_seconds()))
+
+
+@register.filter
+def countdown(value: dt.datetime | None) -> str:
+    """``in 2 h 15 min`` before a moment, ``45 min overdue`` after it (wall-clock)."""
+    if value is None:
+        return ""
+    seconds = int((value - clock.now()).total_seconds())
+    return f"in {_span(seconds)}" if seconds >= 0 else f"{_span(-seconds)} overdue"

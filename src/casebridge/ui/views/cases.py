@@ -30,12 +30,14 @@ from casebridge.cases.downloads import attachment_response
 from casebridge.cases.escalation import escalation_readiness
 from casebridge.cases.models import Case
 from casebridge.cases.querysets import audiences_for
+from casebridge.core import clock
 from casebridge.core.errors import DomainError, NotFound
 from casebridge.installed_base.selectors import component_list
 from casebridge.parties import selectors as party_selectors
 from casebridge.parties.choices import OrganisationKind
 from casebridge.parties.models import Person
 from casebridge.ui.forms import apply_domain_error
+from casebridge.ui.views.sla import clock_context
 
 PAGE_SIZE = 50
 
@@ -74,6 +76,7 @@ def queue_view(request: HttpRequest) -> HttpResponse:
         "ui/cases/queue.html",
         {
             "page": page,
+            "now": clock.now(),
             "engagement": engagement,
             "statuses": statuses.choices,
             "priorities": Priority.choices,
@@ -224,6 +227,7 @@ def case_page(
         "ui/cases/detail.html",
         {
             **_workflow_context(actor, case),
+            **clock_context(actor, case),
             "comments": selectors.case_comments(actor=actor, case=case),
             "events": selectors.case_timeline(actor=actor, case=case),
             "comment_form": comment_form or CommentForm(audiences=writable),

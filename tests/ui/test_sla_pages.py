@@ -1,0 +1,92 @@
+"""Service levels in the portal: the clocks panel, the explanation, the queue and the plans."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.test import Client
+
+AMS = ZoneInfo("Europe/Amsterdam")
+
+
+def signed_in(person, zone=None) -> Client:
+    client = Client()
+    client.force_login(person)
+    if zone:
+        client.cookies["cb_tz"] = zone
+    return client
+
+
+@pytest.fixture
+def monday():
+    with time_machine.travel(dt.datetime(2026, 6, 15, 9, 0, tzinfo=AMS), tick=False) as traveller:
+        yield traveller
+
+
+def test_the_case_page_shows_countdowns_in_the_viewers_zone(desk, open_case, monday):
+    case = open_case(impact="medium", urgency="medium")  # P3 Standard: first response 8 h
+    monday.move_to(dt.datetime(2026, 6, 15, 15, 0, tzinfo=AMS))
+
+    amsterdam = signed_in(desk.partner_a_agent, "Europe/Amsterdam").get(f"/cases/{case.pk}/")
+    body = amsterdam.content.decode()
+    assert amsterdam.status_code == 200
+    assert "Due (Europe/Amsterdam)" in body
+    assert "Mon 15 Jun 17:00" in body
+    assert "in 2 h" in body
+
+    tokyo = signed_in(desk.partner_a_agent, "Asia/Tokyo").get(f"/cases/{case.pk}/clocks/")
+    assert "Tue 16 Jun 00:00" in tokyo.content.decode()
+    nonsense = signed_in(desk.partner_a_agent, "Not/AZone").get(f"/cases/{case.pk}/clocks/")
+    assert "Due (UTC)" in nonsense.content.decode()
+
+
+def test_the_explanation_lists_the_counted_intervals(desk, open_case, monday):
+    monday.move_to(dt.datetime(2026, 4, 24, 16, 0, tzinfo=AMS))  # Friday before King's Day
+    case = open_case(impact="medium", urgency="medium")
+    client = signed_in(desk.partner_a_agent, "Europe/Amsterdam")
+
+    page = client.get(f"/cases/{case.pk}/clocks/customer/first_response/")
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "Due Tuesday 28 April 2026 16:00" in body
+    assert "Fri 24 Apr 16:00" in body
+    assert "Tue 28 Apr 09:00" in body
+    assert "Monday 27 April 2026" in body  # the holiday, skipped
+    assert client.get(f"/cases/{case.pk}/clocks/customer/bogus/").status_code == 404
+
+
+def test_a_customer_cannot_open_the_vendor_engagements_explanation(desk, open_case):
+    case = open_case()
+    client = signed_in(desk.customer_a_contact)
+
+    assert client.get(f"/cases/{case.pk}/clocks/vendor/first_response/").status_code == 404
+    assert signed_in(desk.partner_b_agent).get(f"/cases/{case.pk}/clocks/").status_code == 404
+
+
+def test_the_queue_shows_the_next_due_target(
+    desk, open_case, monday, django_assert_max_num_queries
+):
+    for _ in range(5):
+        open_case(impact="high", urgency="high")  # P1 Standard: first response within 1 h
+    monday.move_to(dt.datetime(2026, 6, 15, 9, 30, tzinfo=AMS))
+    client = signed_in(desk.partner_a_agent)
+
+    with django_assert_max_num_queries(10):
+        response = client.get("/cases/")
+    body = response.content.decode()
+    assert body.count("response in 30 min") == 5
+
+    monday.move_to(dt.datetime(2026, 6, 15, 10, 15, tzinfo=AMS))
+    later = client.get("/cases/").content.decode()
+    assert later.count("15 min overdue") == 5
+
+
+def test_everyone_reads_the_service_levels(desk):
+    page = signed_in(desk.customer_a_contact).get("/service-levels/")
+    body = page.content.decode()
+
+    assert page.status_code == 200
+    assert "Premium Plus" in body
+    assert "30 min" in body
+    assert "Mon 09:00-17:00" in body
