@@ -16,7 +16,7 @@ def test_help_lists_the_everyday_commands(capsys):
     main(["--help"])
 
     out = capsys.readouterr().out
-    for command in ("serve", "worker", "demo", "setup", "check", "rasci", "jobs", "outbox"):
+    for command in ("serve", "worker", "demo", "setup", "check", "rasci", "sla", "jobs", "outbox"):
         assert f"  {command}" in out
 
 

@@ -25,6 +25,10 @@ Everyday commands:
                       the operating models' RASCI matrices, and who is responsible for what
   installed-base import FILE.csv
                       bulk-load installations (all rows valid, or nothing is written)
+  sla explain CASE [--engagement customer|vendor] [--metric M] [--tz ZONE]
+        | sweep | repair [--customer SLUG] | plans | calendars
+                      service-level clocks: why a case is due when it is, raise due warnings
+                      and breaches, recompute after a policy change, list plans and calendars
   jobs list | jobs run NAME
                       the periodic jobs, or run one now
   outbox status | drain | retry [ID ...]

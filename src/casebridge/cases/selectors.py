@@ -293,14 +293,17 @@ def case_readings(
     return readings
 
 
-def _visible_engagements(actor: Person) -> tuple[str, ...]:
-    """A customer sees the clocks its desk runs for it, never the vendor engagement's."""
-    if actor.organisation.kind == OrganisationKind.CUSTOMER:
+def _visible_engagements(actor: Person | None) -> tuple[str, ...]:
+    """A customer sees the clocks its desk runs for it, never the vendor engagement's; the
+    system (``None``: the CLI's operator) sees all."""
+    if actor is not None and actor.organisation.kind == OrganisationKind.CUSTOMER:
         return (EngagementKind.CUSTOMER,)
     return (EngagementKind.CUSTOMER, EngagementKind.VENDOR)
 
 
-def case_clocks(actor: Person, case: Case, *, now: dt.datetime | None = None) -> list[Reading]:
+def case_clocks(
+    actor: Person | None, case: Case, *, now: dt.datetime | None = None
+) -> list[Reading]:
     """The case's clocks at ``now`` as the actor may see them (``case`` already in scope)."""
     visible = _visible_engagements(actor)
     return [r for r in case_readings(case, now=now) if r.engagement in visible]
@@ -325,7 +328,7 @@ class Explanation:
 
 
 def clock_explanation(
-    actor: Person,
+    actor: Person | None,
     case: Case,
     engagement: str,
     metric: str,
