@@ -59,8 +59,8 @@ ANSWER_AUDIENCES: dict[str, frozenset[str]] = {
     CUSTOMER: frozenset({"public"}),
     VENDOR: frozenset({"public", "partner_vendor"}),
 }
-INITIAL_STATUS = {CUSTOMER: C.NEW, VENDOR: V.SUBMITTED}
-OPENING_EVENT = {CUSTOMER: "opened", VENDOR: "submitted"}
+INITIAL_STATUS: dict[str, str] = {CUSTOMER: C.NEW, VENDOR: V.SUBMITTED}
+OPENING_EVENT: dict[str, str] = {CUSTOMER: "opened", VENDOR: "submitted"}
 
 
 @dataclass(frozen=True)

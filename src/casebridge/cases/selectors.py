@@ -8,6 +8,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
@@ -98,13 +99,17 @@ def case_queue(*, actor: Person, filters: QueueFilters) -> QuerySet[Case]:
         status__in=(ClockStatus.RUNNING, ClockStatus.BREACHED),
         due_at__isnull=False,
     ).order_by("due_at")
-    cases = cases.annotate(
+    annotated = cases.annotate(
         next_due_at=Subquery(due.values("due_at")[:1]),
         next_due_metric=Subquery(due.values("metric")[:1]),
     )
-    return cases.prefetch_related(
-        Prefetch("engagements", queryset=Engagement.objects.order_by("kind"))
-    ).order_by(*SORTS[filters.sort])
+    # django-stubs loses the model type through annotate() with subqueries.
+    return cast(
+        "QuerySet[Case]",
+        annotated.prefetch_related(
+            Prefetch("engagements", queryset=Engagement.objects.order_by("kind"))
+        ).order_by(*SORTS[filters.sort]),
+    )
 
 
 def encode_cursor(case: Case, sort: str = "updated") -> str:

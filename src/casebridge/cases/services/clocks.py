@@ -30,7 +30,7 @@ from casebridge.sla.selectors import PolicyBook
 logger = logging.getLogger(__name__)
 
 #: The RASCI activity whose accountable party answers for each engagement's clocks.
-ACCOUNTABLE_ACTIVITY = {
+ACCOUNTABLE_ACTIVITY: dict[str, str] = {
     EngagementKind.CUSTOMER: "support.l1",
     EngagementKind.VENDOR: "support.l2_advanced_l3",
 }

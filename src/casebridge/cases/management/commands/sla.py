@@ -102,8 +102,8 @@ class Command(BaseCommand):
                     f"    {at(start)} - {at(end)[-5:]}  {_length(end - start):>9}"
                     f"  (total {_length(total)})"
                 )
-            for start, end in explanation.pauses:
-                out(f"  paused {at(start)} - {at(end) if end else 'now'}")
+            for paused_at, resumed_at in explanation.pauses:
+                out(f"  paused {at(paused_at)} - {at(resumed_at) if resumed_at else 'now'}")
             for day in explanation.closed_days:
                 out(f"  closed {day:%a %d %b %Y}")
             for note in explanation.notes:
