@@ -357,3 +357,23 @@ def test_default_targets_follow_the_product_table(db):
     assert targets[("standard", "P1")].calendar_id == "business-hours"
     assert targets[("standard", "P4")].update_interval is None
     assert len(targets) == 8
+
+
+def test_a_stored_clock_without_a_reading_is_retired_not_swept_forever(open_case, travel):
+    case = open_case(impact="medium", urgency="medium")
+    moment = local("2026-06-15 08:00")
+    orphan = CaseClock.objects.create(
+        case=case,
+        engagement="vendor",  # the case was never escalated
+        metric="resolution",
+        status="running",
+        started_at=moment,
+        due_at=moment,
+        next_check_at=moment,
+        computed_at=moment,
+    )
+
+    assert clocks_sweep() == 0
+    orphan.refresh_from_db()
+    assert (orphan.status, orphan.next_check_at) == ("inactive", None)
+    assert not CaseEvent.objects.filter(case=case, kind="sla_breached").exists()

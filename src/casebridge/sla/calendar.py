@@ -131,15 +131,21 @@ def hours_to_json(hours: Mapping[int, Sequence[Interval]]) -> dict[str, list[lis
     }
 
 
-def check_country(country: str, region: str) -> list[str]:
-    """Problems with a country/region for public holidays (empty when usable)."""
+@lru_cache(maxsize=512)
+def _country_problem(country: str, region: str) -> str:
     try:
         holidays.country_holidays(country, subdiv=region or None)
     except NotImplementedError:
         if region:
-            return [f"No public holidays are known for {country} region {region}."]
-        return [f"No public holidays are known for {country!r}."]
-    return []
+            return f"No public holidays are known for {country} region {region}."
+        return f"No public holidays are known for {country!r}."
+    return ""
+
+
+def check_country(country: str, region: str) -> list[str]:
+    """Problems with a country/region for public holidays (empty when usable)."""
+    problem = _country_problem(country, region)
+    return [problem] if problem else []
 
 
 @lru_cache(maxsize=256)

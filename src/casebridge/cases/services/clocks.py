@@ -17,7 +17,7 @@ from django.db import transaction
 from casebridge.cases.choices import Audience, EngagementKind
 from casebridge.cases.clocks import Reading
 from casebridge.cases.models import Case, CaseClock, CaseEvent
-from casebridge.cases.selectors import case_readings
+from casebridge.cases.selectors import CaseTerms, case_readings, case_terms
 from casebridge.core import clock
 from casebridge.core.outbox import outbox_record
 from casebridge.core.schedule import register_job
@@ -67,6 +67,14 @@ def _store(row: CaseClock, reading: Reading, now: dt.datetime) -> None:
     row.computed_at = now
 
 
+def _retire(row: CaseClock, now: dt.datetime) -> None:
+    """A stored clock with no reading any more (its engagement or target is gone): nothing is
+    pending on it, so the sweep must never see it again."""
+    row.status = ClockStatus.INACTIVE
+    row.due_at = row.warn_at = row.next_check_at = None
+    row.computed_at = now
+
+
 def _save_readings(
     case: Case, readings: list[Reading], now: dt.datetime
 ) -> dict[tuple[str, str], CaseClock]:
@@ -74,12 +82,18 @@ def _save_readings(
         (row.engagement, row.metric): row
         for row in CaseClock.objects.select_for_update().filter(case=case)
     }
+    read = set()
     for reading in readings:
         key = (reading.engagement, reading.metric)
+        read.add(key)
         row = rows.get(key) or CaseClock(case=case, engagement=key[0], metric=key[1])
         _store(row, reading, now)
         row.save()
         rows[key] = row
+    for key, row in rows.items():
+        if key not in read and row.status != ClockStatus.INACTIVE:
+            _retire(row, now)
+            row.save()
     return rows
 
 
@@ -148,13 +162,24 @@ def _raise(case: Case, reading: Reading, kind: str, vendor_id: int | None) -> No
     )
 
 
-def _sweep_case(case: Case, book: PolicyBook, now: dt.datetime, vendor_id: int | None) -> int:
-    readings = case_readings(case, now=now, book=book)
+def _sweep_case(
+    case: Case,
+    book: PolicyBook,
+    now: dt.datetime,
+    vendor_id: int | None,
+    terms: dict[int, CaseTerms],
+) -> int:
+    if case.customer_id not in terms:
+        terms[case.customer_id] = case_terms(case)
+    readings = case_readings(case, now=now, book=book, terms=terms[case.customer_id])
     rows = {
         (row.engagement, row.metric): row
         for row in CaseClock.objects.select_for_update().filter(case=case)
     }
     raised = 0
+    for key in set(rows) - {(r.engagement, r.metric) for r in readings}:
+        _retire(rows[key], now)
+        rows[key].save()
     for reading in readings:
         row = rows.get((reading.engagement, reading.metric))
         if row is None:
@@ -197,6 +222,7 @@ def clocks_sweep(*, now: dt.datetime | None = None, batch: int = SWEEP_BATCH) ->
         .first()
     )
     raised, seen = 0, set()
+    terms: dict[int, CaseTerms] = {}  # per customer, for this run
     while True:
         case_ids = [
             case_id
@@ -217,7 +243,7 @@ def clocks_sweep(*, now: dt.datetime | None = None, batch: int = SWEEP_BATCH) ->
                     .first()
                 )
                 if case is not None:
-                    raised += _sweep_case(case, book, now, vendor_id)
+                    raised += _sweep_case(case, book, now, vendor_id, terms)
 
 
 def clocks_repair(*, customer_id: int | None = None, chunk: int = 200) -> int:
