@@ -121,73 +121,75 @@ def long_history(people: dict[str, object], events: int):  # type: ignore[no-unt
     return case, moment
 
 
-def fill_open_cases(people: dict[str, object], count: int, batch: int = 10_000) -> None:
-    """``count`` open cases whose clocks come due from 3 hours to 30 days after the bench's
-    start (none of them at the sweep), in bulk."""
-    from django.db import transaction
+CASE_COLUMNS = (
+    "created_at, updated_at, number, title, description, category, impact, urgency, priority,"
+    " tier, revision, causes_ruled_out, customer_id, partner_id, reporter_id, matrix_version_id,"
+    " priority_override_reason, version, expected_behaviour, actual_behaviour, error_messages,"
+    " steps_to_reproduce, frequency, business_impact, actions_taken, evidence,"
+    " version_override_reason, version_override_request"
+)
+CASE_VALUES = (
+    "%s, %s, 'BN-' || n, 'Filler', 'Filler', 'incident', 'medium', 'medium', 'P3', 'l1_basic',"
+    " 1, '[]', %s, %s, %s, %s, '', '', '', '', '', '', '', '', '', '', '', ''"
+)
 
-    from casebridge.cases.models import Case, CaseClock, Engagement
+
+def fill_open_cases(people: dict[str, object], count: int) -> None:
+    """``count`` open P3 cases in progress whose two clocks come due from 3 hours to 30 days
+    after the bench's start (none of them at the sweep).
+
+    Set-based SQL (``INSERT ... SELECT`` over a generated sequence) because a million rows
+    through the ORM take most of an hour on SQLite with the case table's indexes; the rows are
+    those the services write for such a case."""
+    from django.db import connection, transaction
+
+    from casebridge.cases.models import CaseClock
     from casebridge.rasci.models import MatrixVersion
 
     version = MatrixVersion.objects.get(operating_model_id="model_1", status="published")
-    now = START
-    made = 0
-    while made < count:
-        size = min(batch, count - made)
-        with transaction.atomic():
-            cases = Case.objects.bulk_create(
-                Case(
-                    number=f"BN-{made + n:08d}",
-                    customer=people["customer"],
-                    partner=people["partner"],
-                    reporter=people["contact"],
-                    title="Filler",
-                    description="Filler",
-                    category="incident",
-                    impact="medium",
-                    urgency="medium",
-                    priority="P3",
-                    matrix_version=version,
-                )
-                for n in range(size)
+    at = connection.ops.adapt_datetimefield_value(START)
+    ids = [people["customer"].pk, people["partner"].pk, people["contact"].pk, version.pk]
+    if connection.vendor == "postgresql":
+        insert_cases = (
+            f"INSERT INTO cases_case ({CASE_COLUMNS}) SELECT {CASE_VALUES}"
+            " FROM generate_series(0, %s - 1) AS seq(n)",
+            [at, at, *ids, count],
+        )
+        later = "%s::timestamptz + make_interval(mins => (180 + c.id % 43200)::int)"
+    else:
+        insert_cases = (
+            "WITH RECURSIVE seq(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq WHERE n < %s - 1)"
+            f" INSERT INTO cases_case ({CASE_COLUMNS}) SELECT {CASE_VALUES} FROM seq",
+            [count, at, at, *ids],
+        )
+        later = "datetime(%s, '+' || (180 + c.id % 43200) || ' minutes')"
+    later = later.replace("%", "%%").replace("%%s", "%s")
+    target = CaseClock._meta.get_field("target")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(*insert_cases)
+        cursor.execute(
+            "INSERT INTO cases_engagement (created_at, updated_at, kind, status, tier, opened_at,"
+            " status_changed_at, case_id) SELECT %s, %s, 'customer', 'in_progress', 'l1_basic',"
+            " %s, %s, c.id FROM cases_case c WHERE c.title = 'Filler'",
+            [at, at, at, at],
+        )
+        for metric, hours in (("first_response", 8), ("resolution", 40)):
+            cursor.execute(
+                "INSERT INTO cases_caseclock (case_id, engagement, metric, status, plan, priority,"
+                " calendar, target, started_at, due_at, warn_at, cycle, warned_cycle,"
+                " breached_cycle, next_check_at, computed_at) SELECT c.id, 'customer', %s,"
+                f" 'running', 'standard', 'P3', 'business-hours', %s, %s, {later}, {later},"
+                f" 1, 0, 0, {later}, %s FROM cases_case c WHERE c.title = 'Filler'",
+                [
+                    metric,
+                    target.get_db_prep_value(dt.timedelta(hours=hours), connection),
+                    at,
+                    at,
+                    at,
+                    at,
+                    at,
+                ],
             )
-            Engagement.objects.bulk_create(
-                Engagement(
-                    case=case,
-                    kind="customer",
-                    status="in_progress",
-                    tier="l1_basic",
-                    opened_at=now,
-                    status_changed_at=now,
-                )
-                for case in cases
-            )
-            clocks = []
-            for n, case in enumerate(cases):
-                later = now + dt.timedelta(minutes=180 + (made + n) % (30 * 24 * 60))
-                for metric, target in (("first_response", 8 * H), ("resolution", 40 * H)):
-                    clocks.append(
-                        CaseClock(
-                            case=case,
-                            engagement="customer",
-                            metric=metric,
-                            status="running",
-                            plan="standard",
-                            priority="P3",
-                            calendar="business-hours",
-                            target=target,
-                            started_at=now,
-                            due_at=later,
-                            warn_at=later,
-                            cycle=1,
-                            next_check_at=later,
-                            computed_at=now,
-                        )
-                    )
-            CaseClock.objects.bulk_create(clocks)
-        made += size
-        sys.stderr.write(f"\rfilled {made}/{count} open cases")
-    sys.stderr.write("\n")
 
 
 def main() -> None:
@@ -212,12 +214,21 @@ def main() -> None:
             call_command("flush", interactive=False, verbosity=0)
         call_command("migrate", verbosity=0)
         from casebridge.cases.clocks import engagement_clocks, history_of
+
+        # Flushing PostgreSQL empties the rows the migrations loaded: load them again.
+        from casebridge.cases.defaults import ensure_case_defaults
         from casebridge.cases.models import CaseClock, CaseEvent
         from casebridge.cases.selectors import case_facts, case_readings, case_terms
         from casebridge.cases.services.clocks import clocks_sweep
+        from casebridge.parties.defaults import ensure_default_operating_models
+        from casebridge.parties.models import OperatingModel
+        from casebridge.rasci.defaults import ensure_default_matrices
         from casebridge.sla.defaults import ensure_service_level_defaults
         from casebridge.sla.selectors import PolicyBook
 
+        ensure_default_operating_models(OperatingModel)
+        ensure_default_matrices()
+        ensure_case_defaults()
         ensure_service_level_defaults()
         people = build_parties()
         rows = []

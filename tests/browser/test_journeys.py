@@ -134,6 +134,8 @@ def test_the_whole_case_journey(browser, live_server, desk, matrices):
     click_action(agent, "Take into triage")
     click_action(agent, "Start work")
     expect(agent.get_by_test_id("case-status")).to_contain_text("customer side: in_progress")
+    clocks = agent.get_by_test_id("clocks")
+    expect(clocks.locator("[data-metric=customer-first_response]")).to_contain_text("running")
     agent.get_by_label("Audience").select_option("partner_internal")
     agent.get_by_label("Body").fill("Looks like the vendor's media service.")
     agent.get_by_role("button", name="Send").click()
@@ -199,3 +201,19 @@ def test_the_whole_case_journey(browser, live_server, desk, matrices):
     expect(thread).not_to_contain_text("media service")
     expect(thread).not_to_contain_text("SBC trace")
     customer.screenshot(path=str(SCREENSHOTS / "case-customer.png"), full_page=True)
+
+
+def test_due_times_show_in_the_browsers_time_zone(browser, live_server, desk, open_case):
+    case = open_case()
+    context = browser.new_context(base_url=live_server.url, timezone_id="America/New_York")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    sign_in(page, "agent@a.example")
+    page.goto(f"/cases/{case.pk}/")
+
+    clocks = page.get_by_test_id("clocks")
+    expect(clocks).to_contain_text("Due (America/New_York)")
+    page.get_by_role("link", name="why?").first.click()
+    expect(page.get_by_test_id("clock-summary")).to_contain_text("times in America/New_York")
+    expect(page.get_by_test_id("counted")).to_be_visible()
+    context.close()
