@@ -37,6 +37,8 @@ def test_the_case_page_shows_countdowns_in_the_viewers_zone(desk, open_case, mon
 
     tokyo = signed_in(desk.partner_a_agent, "Asia/Tokyo").get(f"/cases/{case.pk}/clocks/")
     assert "Tue 16 Jun 00:00" in tokyo.content.decode()
+    encoded = signed_in(desk.partner_a_agent, "Asia%2FTokyo").get(f"/cases/{case.pk}/clocks/")
+    assert "Due (Asia/Tokyo)" in encoded.content.decode()
     nonsense = signed_in(desk.partner_a_agent, "Not/AZone").get(f"/cases/{case.pk}/clocks/")
     assert "Due (UTC)" in nonsense.content.decode()
 

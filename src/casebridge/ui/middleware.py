@@ -4,6 +4,7 @@ static/casebridge/tz.js); until it has, the viewer's customer relationship zone 
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse
@@ -13,7 +14,7 @@ COOKIE = "cb_tz"
 
 
 def viewer_zone(request: HttpRequest) -> ZoneInfo | None:
-    name = request.COOKIES.get(COOKIE, "")
+    name = unquote(request.COOKIES.get(COOKIE, ""))
     if not name or len(name) > 64:
         return None
     try:

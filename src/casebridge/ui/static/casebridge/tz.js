@@ -2,7 +2,8 @@
 (function () {
   var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   if (!zone) { return; }
-  var cookie = "cb_tz=" + encodeURIComponent(zone);
+  // Zone names (Area/City_Name, Etc/GMT+5) are valid cookie values as they are.
+  var cookie = "cb_tz=" + zone;
   if (document.cookie.split("; ").indexOf(cookie) !== -1) { return; }
   document.cookie = cookie + "; path=/; max-age=31536000; samesite=lax";
   // Reload once so this page shows local times too; never when cookies are refused.
