@@ -14,6 +14,7 @@ from casebridge.cases import selectors, services
 from casebridge.cases.choices import (
     Audience,
     Category,
+    CauseAttribution,
     EngagementKind,
     Frequency,
     Level,
@@ -151,6 +152,9 @@ class CaseIn(Schema):
 class ActionIn(Schema):
     reason: str = Field("", max_length=2000)
     return_reason: ReturnReason | None = None
+    attribution: CauseAttribution | None = Field(
+        None, description="With resolve: what caused the problem (required for a Priority 1)."
+    )
     version_override_request: str = Field(
         "",
         max_length=500,
@@ -347,6 +351,7 @@ def perform_action(
             expected_revision=revision,
             reason=payload.reason,
             return_reason=payload.return_reason,
+            attribution=payload.attribution,
         )
     return _fresh(request, response, case)
 

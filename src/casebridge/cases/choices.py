@@ -55,6 +55,16 @@ class Frequency(models.TextChoices):
     ONCE = "once", "Once"
 
 
+class CauseAttribution(models.TextChoices):
+    """What caused a problem, recorded when a Priority 1 resolves; it decides who owns the RCA."""
+
+    VENDOR_COMPONENT = "vendor_component", "Solely a vendor component"
+    PARTNER_INFRASTRUCTURE = "partner_infrastructure", "Partner infrastructure"
+    CUSTOMER_INFRASTRUCTURE = "customer_infrastructure", "Customer infrastructure"
+    THIRD_PARTY = "third_party", "A third party"
+    UNKNOWN = "unknown", "Unknown"
+
+
 class ReturnReason(models.TextChoices):
     INCOMPLETE = "incomplete", "Incomplete"
     NOT_ATTRIBUTABLE = "not_attributable", "Not attributable to the vendor"

@@ -12,6 +12,7 @@ from django.db.models import Q
 from casebridge.cases.choices import (
     Audience,
     Category,
+    CauseAttribution,
     EngagementKind,
     Frequency,
     Level,
@@ -109,6 +110,12 @@ class Case(TimeStampedModel):
     revision = models.PositiveIntegerField(default=1, help_text="Grows with every change (ETag).")
     escalated_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    cause_attribution = models.CharField(
+        max_length=30,
+        choices=CauseAttribution.choices,
+        blank=True,
+        help_text="Recorded when a Priority 1 resolves; decides who owns its RCA.",
+    )
     # The submission guidelines' fields.
     expected_behaviour = models.TextField(blank=True)
     actual_behaviour = models.TextField(blank=True)

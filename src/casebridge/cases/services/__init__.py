@@ -20,6 +20,7 @@ from casebridge.cases.services.details import (
     can_edit_details,
     case_assign,
     case_change_priority,
+    case_set_attribution,
     case_update_details,
 )
 from casebridge.cases.services.opening import case_open, priority_for
@@ -41,6 +42,7 @@ __all__ = [
     "case_escalate",
     "case_log_phone_call",
     "case_open",
+    "case_set_attribution",
     "case_update_details",
     "priority_for",
 ]

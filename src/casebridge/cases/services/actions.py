@@ -11,8 +11,10 @@ from django.db import transaction
 from casebridge.cases import workflow
 from casebridge.cases.choices import (
     Audience,
+    CauseAttribution,
     CustomerStatus,
     EngagementKind,
+    Priority,
     ReturnReason,
     VendorStatus,
 )
@@ -96,8 +98,11 @@ def case_act(
     expected_revision: int | None,
     reason: str = "",
     return_reason: str | None = None,
+    attribution: str | None = None,
 ) -> Case:
-    """Perform one workflow action (everything except escalating, which has its own gate)."""
+    """Perform one workflow action (everything except escalating, which has its own gate).
+
+    Resolving a Priority 1 records the cause ``attribution``, which decides who owns its RCA."""
     case = _lock(case, expected_revision)
     if action not in workflow.ACTIONS:
         raise ValidationFailed(
@@ -134,6 +139,13 @@ def case_act(
                 fields={"return_reason": f"One of: {', '.join(ReturnReason.values)}."},
             )
         details["return_reason"] = return_reason
+    if action == "resolve" and (attribution or case.priority == Priority.P1):
+        if attribution not in CauseAttribution.values:
+            raise ValidationFailed(
+                "Say what caused the problem: a Priority 1 closes into a root-cause analysis.",
+                fields={"attribution": f"One of: {', '.join(CauseAttribution.values)}."},
+            )
+        details["attribution"] = attribution
     pending_override = (
         action == "accept" and case.version_override_request and case.version_override_by_id is None
     )
@@ -179,6 +191,8 @@ def case_act(
         _move_customer(
             case, customer_side, CustomerStatus.SOLUTION_PROPOSED, actor, "vendor solution"
         )
+    elif action == "resolve" and "attribution" in details:
+        changes["cause_attribution"] = details["attribution"]
     elif action == "close":
         changes["closed_at"] = clock.now()
     elif action == "reopen":
@@ -187,7 +201,12 @@ def case_act(
     clocks_refresh(case)
     outbox_record(
         kind=f"case.{action}",
-        payload={"case_id": case.pk, "number": case.number, "revision": case.revision},
+        payload={
+            "case_id": case.pk,
+            "number": case.number,
+            "revision": case.revision,
+            "priority": case.priority,
+        },
     )
     return case
 

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from casebridge.cases.choices import (
     Audience,
+    CauseAttribution,
     EngagementKind,
     Priority,
 )
@@ -187,5 +188,47 @@ def case_change_priority(
     outbox_record(
         kind="case.priority_changed",
         payload={"case_id": case.pk, "number": case.number, "before": before, "after": priority},
+    )
+    return case
+
+
+@transaction.atomic
+def case_set_attribution(
+    *,
+    actor: Person,
+    case: Case,
+    attribution: str,
+    reason: str,
+    expected_revision: int | None = None,
+) -> Case:
+    """Correct what caused the problem; for a Priority 1 this reassigns its RCA."""
+    case = _lock(case, expected_revision)
+    if not can_change_priority(actor, case):
+        raise PermissionDenied("Only the people working this case record its cause.")
+    fields: dict[str, str] = {}
+    if attribution not in CauseAttribution.values:
+        fields["attribution"] = f"One of: {', '.join(CauseAttribution.values)}."
+    elif attribution == case.cause_attribution:
+        fields["attribution"] = "That is already the recorded cause."
+    reason = (reason or "").strip()
+    if not reason:
+        fields["reason"] = "Say why the cause changes."
+    elif len(reason) > 300:
+        fields["reason"] = "At most 300 characters."
+    if fields:
+        raise ValidationFailed("The cause was not changed.", fields=fields)
+    before = case.cause_attribution
+    _event(
+        case,
+        actor,
+        "attribution_changed",
+        audience=Audience.PARTNER_VENDOR,
+        before={"attribution": before},
+        after={"attribution": attribution, "reason": reason},
+    )
+    _bump(case, cause_attribution=attribution)
+    outbox_record(
+        kind="case.attribution_changed",
+        payload={"case_id": case.pk, "number": case.number, "before": before, "after": attribution},
     )
     return case

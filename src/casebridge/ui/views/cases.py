@@ -18,6 +18,7 @@ from casebridge.cases.choices import (
     CAUSES,
     Audience,
     Category,
+    CauseAttribution,
     CustomerStatus,
     EngagementKind,
     Frequency,
@@ -207,6 +208,7 @@ def _workflow_context(actor: Person, case: Case) -> dict[str, Any]:
         "may_escalate": "escalate" in allowed,
         "readiness": escalation_readiness(case, submitter=actor) if "escalate" in allowed else None,
         "return_reasons": ReturnReason.choices,
+        "attributions": CauseAttribution.choices,
     }
 
 
@@ -277,6 +279,7 @@ def case_action_view(request: HttpRequest, case_id: int, action: str) -> HttpRes
                 expected_revision=expected,
                 reason=request.POST.get("reason", ""),
                 return_reason=request.POST.get("return_reason") or None,
+                attribution=request.POST.get("attribution") or None,
             )
     except DomainError as error:
         problems = "; ".join(
