@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "casebridge.installed_base",
     "casebridge.sla",
     "casebridge.cases",
+    "casebridge.rca",
     "casebridge.api",
     "casebridge.ui",
     "casebridge.demo",
@@ -268,6 +269,8 @@ CASEBRIDGE_API_PAGE_SIZE = env_int("CASEBRIDGE_API_PAGE_SIZE", 50)
 CASEBRIDGE_MAX_UPLOAD_BYTES = env_int("CASEBRIDGE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 CASEBRIDGE_REOPEN_WINDOW_DAYS = env_int("CASEBRIDGE_REOPEN_WINDOW_DAYS", 14)
 CASEBRIDGE_BLOCK_UNQUALIFIED_PARTNERS = env_bool("CASEBRIDGE_BLOCK_UNQUALIFIED_PARTNERS", True)
+CASEBRIDGE_RCA_DUE_DAYS = env_int("CASEBRIDGE_RCA_DUE_DAYS", 5)
+CASEBRIDGE_RCA_CALENDAR = os.environ.get("CASEBRIDGE_RCA_CALENDAR", "business-hours")
 
 # --- Security ------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

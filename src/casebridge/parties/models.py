@@ -57,6 +57,13 @@ class Organisation(TimeStampedModel):
         max_length=20, blank=True, help_text="E.164; for the vendor, the 24x7 Priority 1 line."
     )
     is_active = models.BooleanField(default=True)
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Where the organisation works (its business days); empty: a customer's is "
+        "its relationship's, anyone else's UTC.",
+    )
+    country = models.CharField(max_length=2, blank=True, help_text="For its public holidays.")
     vendor_plan = models.ForeignKey(
         SupportPlan,
         null=True,

@@ -305,3 +305,27 @@ def explain(
 
 #: Monday to Friday, 09:00-17:00.
 WEEKDAYS_9_TO_5: dict[int, tuple[Interval, ...]] = {day: ((9 * 60, 17 * 60),) for day in range(5)}
+
+
+def working_days_later(calendar: Calendar, start: dt.datetime, days: int) -> dt.datetime:
+    """The close of the ``days``-th working day after the local day of ``start`` (a day counts
+    when it has working hours and is not closed); on a 24x7 calendar, ``days`` × 24 hours."""
+    _require_aware(start)
+    if days < 0:
+        raise ValueError("a number of working days cannot be negative")
+    start = start.astimezone(UTC)
+    if calendar.always_open:
+        return start + dt.timedelta(days=days)
+    day = start.astimezone(calendar.zone).date()
+    counted, limit = 0, day + SEARCH_LIMIT
+    while counted < days:
+        day += dt.timedelta(days=1)
+        if day > limit:
+            raise CalendarError(
+                "The calendar has no working days ahead.",
+                {"hours": ["No working day within three years; check hours and closed days."]},
+            )
+        intervals = calendar.intervals_on(day)
+        if intervals:
+            counted += 1
+    return max(end for _, end in calendar.intervals_on(day)) if days else start
