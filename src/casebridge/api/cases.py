@@ -520,3 +520,31 @@ def change_priority(
         expected_revision=_revision(if_match),
     )
     return _fresh(request, response, case)
+
+
+class AttributionIn(Schema):
+    attribution: CauseAttribution
+    reason: str = Field(..., max_length=300)
+
+
+@router.post(
+    "/cases/{case_id}/attribution",
+    response={200: CaseOut, **ERRORS},
+    summary="Correct what caused the problem (a Priority 1's RCA is reassigned)",
+)
+def change_attribution(
+    request: HttpRequest,
+    response: HttpResponse,
+    case_id: int,
+    payload: AttributionIn,
+    if_match: str | None = Header(None, alias="If-Match"),  # type: ignore[type-arg]
+) -> Any:
+    actor = _actor(request)
+    case = services.case_set_attribution(
+        actor=actor,
+        case=selectors.access_case(actor, case_id),
+        attribution=payload.attribution,
+        reason=payload.reason,
+        expected_revision=_revision(if_match),
+    )
+    return _fresh(request, response, case)

@@ -11,6 +11,7 @@ from casebridge.api.errors import install_error_handlers
 from casebridge.api.installed_base import router as installed_base_router
 from casebridge.api.parties import router as parties_router
 from casebridge.api.rasci import router as rasci_router
+from casebridge.api.rca import router as rca_router
 from casebridge.api.sla import router as sla_router
 
 api = NinjaAPI(
@@ -31,3 +32,4 @@ api.add_router("/v1/", rasci_router)
 api.add_router("/v1/", installed_base_router)
 api.add_router("/v1/", cases_router)
 api.add_router("/v1/", sla_router)
+api.add_router("/v1/", rca_router)

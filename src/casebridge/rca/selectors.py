@@ -16,7 +16,7 @@ from casebridge.core.errors import NotFound
 from casebridge.parties.choices import OrganisationKind
 from casebridge.parties.models import Person
 from casebridge.rca.choices import PUBLIC_SECTIONS, RcaStatus
-from casebridge.rca.models import Rca, RcaRevision
+from casebridge.rca.models import Rca, RcaAction, RcaRevision
 
 DRAFT, FULL, PUBLIC = "draft", "full", "public"
 
@@ -106,3 +106,22 @@ def published_content(actor: Person, rca: Rca) -> dict[str, Any] | None:
 
 def is_overdue(rca: Rca, now: dt.datetime | None = None) -> bool:
     return rca.status == RcaStatus.DRAFT and rca.due_at < (now or clock.now())
+
+
+def action_owner_candidates(rca: Rca) -> QuerySet[Person]:
+    """Who may own an action: the active people of the case's vendor, partner and customer."""
+    case = rca.case
+    organisations = Q(organisation__kind=OrganisationKind.VENDOR) | Q(
+        organisation_id=case.customer_id
+    )
+    if case.partner_id:
+        organisations |= Q(organisation_id=case.partner_id)
+    return (
+        Person.objects.filter(organisations, is_active=True)
+        .select_related("organisation")
+        .order_by("organisation__name", "full_name", "id")
+    )
+
+
+def rca_actions(rca: Rca) -> QuerySet[RcaAction]:
+    return rca.actions.select_related("owner__organisation").order_by("due_on", "id")

@@ -309,7 +309,7 @@ WEEKDAYS_9_TO_5: dict[int, tuple[Interval, ...]] = {day: ((9 * 60, 17 * 60),) fo
 
 def working_days_later(calendar: Calendar, start: dt.datetime, days: int) -> dt.datetime:
     """The close of the ``days``-th working day after the local day of ``start`` (a day counts
-    when it has working hours and is not closed); on a 24x7 calendar, ``days`` × 24 hours."""
+    when it has working hours and is not closed); on a 24x7 calendar, ``days`` times 24 hours."""
     _require_aware(start)
     if days < 0:
         raise ValueError("a number of working days cannot be negative")
