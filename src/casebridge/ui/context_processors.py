@@ -34,6 +34,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("End of life", reverse("ui:compliance")))
     items.append(("Releases", reverse("ui:releases")))
     items.append(("Service levels", reverse("ui:service-levels")))
+    items.append(("RCAs", reverse("ui:rcas")))
     items.append(("RASCI", reverse("ui:rasci")))
     items.append(("API", reverse("api:openapi-view")))
     if user.is_staff:

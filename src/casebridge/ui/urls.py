@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from casebridge.ui.views import cases, installed_base, parties, rasci, sla
+from casebridge.ui.views import cases, installed_base, parties, rasci, rca, sla
 
 app_name = "ui"
 
@@ -52,6 +52,19 @@ urlpatterns = [
         name="case-clock",
     ),
     path("service-levels/", sla.service_levels_view, name="service-levels"),
+    path("rcas/", rca.rca_list_view, name="rcas"),
+    path("rcas/<int:rca_id>/", rca.rca_view, name="rca"),
+    path("rcas/<int:rca_id>/sections/", rca.rca_sections_view, name="rca-sections"),
+    path("rcas/<int:rca_id>/actions/", rca.rca_action_add_view, name="rca-action-add"),
+    path(
+        "rcas/<int:rca_id>/actions/<int:action_id>/status/",
+        rca.rca_action_status_view,
+        name="rca-action-status",
+    ),
+    path("rcas/<int:rca_id>/sign/", rca.rca_sign_view, name="rca-sign"),
+    path("rcas/<int:rca_id>/revise/", rca.rca_revise_view, name="rca-revise"),
+    path("rcas/<int:rca_id>/print/", rca.rca_print_view, name="rca-print"),
+    path("rcas/<int:rca_id>/export.pdf", rca.rca_pdf_view, name="rca-pdf"),
     path("installed-base/", installed_base.compliance_view, name="compliance"),
     path(
         "organisations/<int:organisation_id>/installations/",

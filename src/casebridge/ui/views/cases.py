@@ -37,6 +37,7 @@ from casebridge.installed_base.selectors import component_list
 from casebridge.parties import selectors as party_selectors
 from casebridge.parties.choices import OrganisationKind
 from casebridge.parties.models import Person
+from casebridge.rca import selectors as rca_selectors
 from casebridge.ui.forms import apply_domain_error
 from casebridge.ui.views.sla import clock_context
 
@@ -230,6 +231,7 @@ def case_page(
         {
             **_workflow_context(actor, case),
             **clock_context(actor, case),
+            "rca": rca_selectors.rca_visible(actor).filter(case=case).first(),
             "comments": selectors.case_comments(actor=actor, case=case),
             "events": selectors.case_timeline(actor=actor, case=case),
             "comment_form": comment_form or CommentForm(audiences=writable),
