@@ -208,4 +208,9 @@ def test_demo_cases_sit_at_the_partner_with_the_vendor_and_in_model_2():
         ("delta-water-board", "vendor", "waiting_on_partner"),
         ("polder-energy", "customer", "new"),
         ("rijnland-care-group", "customer", "in_progress"),
+        ("rijnland-care-group", "customer", "resolved"),
     ]
+    from casebridge.rca.models import Rca
+
+    rca = Rca.objects.get()  # the resolved Priority 1's, owned by Bluewater
+    assert (rca.owner.slug, rca.status) == ("bluewater-telecom", "draft")

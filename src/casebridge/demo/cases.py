@@ -9,6 +9,7 @@ from casebridge.cases.models import Case
 from casebridge.core import clock
 from casebridge.installed_base.models import Installation
 from casebridge.parties.models import Organisation, Person
+from casebridge.rca.services import rca_sync_for_case
 
 DETAILS = {
     "expected_behaviour": "Incoming calls are offered to the next free agent.",
@@ -100,3 +101,25 @@ def load_cases() -> None:
         urgency="high",
         component="sbc",
     )
+
+    # A resolved Priority 1 whose cause was the customer's network: Bluewater owns the RCA.
+    outage, _ = services.case_open(
+        actor=_person("it@rijnland-care.example"),
+        customer=_customer("rijnland-care-group"),
+        title="Night shift could not log in to the softphones",
+        description="Between 02:10 and 02:55 no agent could sign in; calls went unanswered.",
+        category="incident",
+        impact="high",
+        urgency="high",
+        component="server_services",
+    )
+    for action in ("start", "propose_solution"):
+        outage = services.case_act(actor=agent, case=outage, action=action, expected_revision=None)
+    outage = services.case_act(
+        actor=agent,
+        case=outage,
+        action="resolve",
+        expected_revision=None,
+        attribution="customer_infrastructure",
+    )
+    rca_sync_for_case(outage.pk)
