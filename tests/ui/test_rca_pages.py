@@ -96,3 +96,18 @@ def test_resolving_a_p1_in_the_portal_asks_for_the_cause(desk, open_case):
     )
     case.refresh_from_db()
     assert case.cause_attribution == "third_party"
+
+
+def test_the_rca_list_has_a_query_budget(desk, open_case, django_assert_max_num_queries):
+    for _ in range(3):
+        case = open_case(impact="high", urgency="high")
+        for action in ("start", "propose_solution"):
+            act(case, desk.partner_a_agent, action)
+        act(case, desk.partner_a_agent, "resolve", attribution="unknown")
+    outbox_drain()
+    client = signed_in(desk.partner_a_agent)
+
+    with django_assert_max_num_queries(8):
+        response = client.get("/rcas/")
+
+    assert response.content.decode().count("/rcas/") >= 3
