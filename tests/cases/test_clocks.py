@@ -377,3 +377,29 @@ def test_a_stored_clock_without_a_reading_is_retired_not_swept_forever(open_case
     orphan.refresh_from_db()
     assert (orphan.status, orphan.next_check_at) == ("inactive", None)
     assert not CaseEvent.objects.filter(case=case, kind="sla_breached").exists()
+
+
+def test_a_met_clock_is_not_rejudged_by_a_later_policy_change(open_case, desk, travel):
+    travel.move_to(local("2026-06-15 09:00"))
+    case = open_case(impact="high", urgency="high")  # P1 Standard: first response 1 h
+    travel.move_to(local("2026-06-15 09:50"))
+    services.case_comment(actor=desk.partner_a_agent, case=case, audience="public", body="Here.")
+    assert clock(case, "first_response").status == "met"
+
+    sla_services.target_set(
+        actor=desk.vendor_admin,
+        plan="standard",
+        priority="P1",
+        calendar="business-hours",
+        first_response=dt.timedelta(minutes=15),
+        update_interval=2 * H,
+        resolution=8 * H,
+    )
+    clocks_repair()
+    travel.move_to(local("2026-06-15 10:30"))
+    clocks_sweep()
+
+    first = clock(case, "first_response")
+    assert (first.status, first.target) == ("met", H)
+    assert not CaseEvent.objects.filter(case=case, kind="sla_breached").exists()
+    assert clock(case, "resolution").target == 8 * H

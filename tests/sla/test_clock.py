@@ -159,3 +159,37 @@ def test_a_pause_before_the_due_time_pushes_it_by_its_length_on_24x7(start, targ
     )
 
     assert with_pause.due_at == start + target + length
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    calendars,
+    moments,
+    st.timedeltas(min_value=dt.timedelta(minutes=1), max_value=dt.timedelta(days=5)),
+    st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=8)),
+    spans,
+    st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=30)),
+)
+def test_a_met_clock_is_not_moved_by_what_happens_after(calendar, start, target, met, raw, later):
+    met_at = start + met
+    before = [(s, s + length) for s, length in raw if s + length <= met_at]
+    after = [(met_at + (s - start) % dt.timedelta(days=3), None) for s, _ in raw]
+    now = met_at + later
+
+    plain = clock_state(
+        calendar=calendar, target=target, started_at=start, now=now, pauses=before, met_at=met_at
+    )
+    more = clock_state(
+        calendar=calendar,
+        target=target,
+        started_at=start,
+        now=now + dt.timedelta(days=1),
+        pauses=before + after,
+        met_at=met_at,
+    )
+
+    assert (more.due_at, more.elapsed, more.breached) == (
+        plain.due_at,
+        plain.elapsed,
+        plain.breached,
+    )

@@ -123,7 +123,11 @@ def clock_state(
     stop = min(now, met_at) if met_at is not None else now
     # Pauses count up to the stop; one still open runs to it. The due time is the instant the
     # target is reached if no further pause comes.
-    spans = merge_pauses(pauses, stop)
+    # Only what happened before the stop counts: a pause after the clock was met (or after now)
+    # never moves its due time, so a met clock reads the same however its case goes on.
+    spans = merge_pauses(
+        [(start, min(end, stop) if end else None) for start, end in pauses if start < stop], stop
+    )
     elapsed = counted_time(calendar, started_at, stop, spans)
     due_at = _instant_after(calendar, started_at, target, spans)
     warn_at = _instant_after(calendar, started_at, target * warn_share, spans)

@@ -52,7 +52,21 @@ def _next_check(row: CaseClock, reading: Reading) -> dt.datetime | None:
     return reading.state.due_at
 
 
+def _settled(row: CaseClock, reading: Reading) -> bool:
+    """A clock met (in time or late, breach raised) and still met at the same moment keeps its
+    stored judgement: a later change of the policy's targets never re-judges it."""
+    return (
+        row.pk is not None
+        and row.status in (ClockStatus.MET, ClockStatus.MISSED)
+        and row.next_check_at is None
+        and reading.met_at is not None
+        and row.met_at == reading.met_at
+    )
+
+
 def _store(row: CaseClock, reading: Reading, now: dt.datetime) -> None:
+    if _settled(row, reading):
+        return
     row.status = reading.status
     row.plan = reading.policy.plan if reading.policy else ""
     row.priority = reading.policy.priority if reading.policy else ""
@@ -87,6 +101,8 @@ def _save_readings(
         key = (reading.engagement, reading.metric)
         read.add(key)
         row = rows.get(key) or CaseClock(case=case, engagement=key[0], metric=key[1])
+        if _settled(row, reading):
+            continue
         _store(row, reading, now)
         row.save()
         rows[key] = row
@@ -184,6 +200,8 @@ def _sweep_case(
         row = rows.get((reading.engagement, reading.metric))
         if row is None:
             row = CaseClock(case=case, engagement=reading.engagement, metric=reading.metric)
+        if _settled(row, reading):
+            continue
         if reading.status in (ClockStatus.BREACHED, ClockStatus.MISSED):
             if row.breached_cycle < reading.cycle:
                 _raise(case, reading, "sla_breached", vendor_id)
