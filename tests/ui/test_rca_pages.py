@@ -29,6 +29,13 @@ def test_the_owner_works_and_signs_the_rca_in_the_portal(desk, rca):
     page = owner.get(f"/rcas/{rca.pk}/")
     assert page.status_code == 200
     assert "Case opened" in page.content.decode()
+    garbled = owner.post(
+        f"/rcas/{rca.pk}/sections/", {"timeline": "yesterday morning it broke", "impact": "x"}
+    )
+    assert garbled.status_code == 422
+    assert "Line 1 does not start with a time" in garbled.content.decode()
+    rca.refresh_from_db()
+    assert rca.impact == ""
 
     bad = owner.post(
         f"/rcas/{rca.pk}/actions/", {"kind": "corrective", "description": "Renew", "due_on": ""}
@@ -39,6 +46,8 @@ def test_the_owner_works_and_signs_the_rca_in_the_portal(desk, rca):
     owner.post(
         f"/rcas/{rca.pk}/sections/",
         {
+            "timeline": "2026-06-15 02:10 Agents cannot sign in\n"
+            "2026-06-15 02:55 Certificate renewed",
             "impact": "No inbound calls for 40 minutes.",
             "root_cause": "Expired certificate.",
             "contributing_factors": "",
@@ -54,6 +63,11 @@ def test_the_owner_works_and_signs_the_rca_in_the_portal(desk, rca):
             "due_on": "2026-12-31",
         },
     )
+    rca.refresh_from_db()
+    assert [entry["text"] for entry in rca.timeline] == [
+        "Agents cannot sign in",
+        "Certificate renewed",
+    ]
     signed = owner.post(f"/rcas/{rca.pk}/sign/", follow=True)
     assert "Revision 1 signed off and published" in signed.content.decode()
 

@@ -3,6 +3,7 @@ actions, sign-off, revisions) and the printable and PDF exports."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -11,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casebridge.cases.choices import CauseAttribution
@@ -64,7 +66,46 @@ def rca_list_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+TIMELINE_FORMAT = "%Y-%m-%d %H:%M"
+
+
+def timeline_text(entries: list[dict[str, str]]) -> str:
+    """The timeline as editable lines, ``2026-06-15 09:00 Case opened``, in the viewer's zone."""
+    zone = timezone.get_current_timezone()
+    lines = []
+    for entry in entries:
+        at = dt.datetime.fromisoformat(entry["at"]).astimezone(zone)
+        lines.append(f"{at:{TIMELINE_FORMAT}} {entry['text']}")
+    return "\n".join(lines)
+
+
 class SectionsForm(forms.Form):
+    timeline = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="One event per line: 2026-06-15 09:00 what happened (your time zone).",
+    )
+
+    def clean_timeline(self) -> list[dict[str, str]]:
+        zone = timezone.get_current_timezone()
+        entries, problems = [], []
+        for number, line in enumerate(self.cleaned_data["timeline"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            stamp, text = line.strip()[:16], line.strip()[16:].strip()
+            try:
+                at = dt.datetime.strptime(stamp, TIMELINE_FORMAT).replace(tzinfo=zone)
+            except ValueError:
+                problems.append(f"Line {number} does not start with a time like 2026-06-15 09:00.")
+                continue
+            if not text:
+                problems.append(f"Line {number} says what happened after the time.")
+                continue
+            entries.append({"at": at.isoformat(), "text": text})
+        if problems:
+            raise forms.ValidationError(problems)
+        return entries
+
     impact = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     root_cause = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     contributing_factors = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -119,8 +160,16 @@ def rca_page(
             "sections_form": sections_form
             or SectionsForm(
                 initial={
-                    name: getattr(rca, name)
-                    for name in ("impact", "root_cause", "contributing_factors", "public_summary")
+                    "timeline": timeline_text(rca.timeline),
+                    **{
+                        name: getattr(rca, name)
+                        for name in (
+                            "impact",
+                            "root_cause",
+                            "contributing_factors",
+                            "public_summary",
+                        )
+                    },
                 }
             ),
             "action_form": action_form or ActionForm(rca=rca),
