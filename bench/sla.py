@@ -277,7 +277,14 @@ def main() -> None:
         due_rows = CaseClock.objects.filter(next_check_at__lte=sweep_at).count()
         with time_machine.travel(sweep_at, tick=False):
             begin = time.perf_counter()
-            raised = clocks_sweep(now=sweep_at)
+            if os.environ.get("BENCH_PROFILE"):
+                import cProfile
+
+                profiler = cProfile.Profile()
+                raised = profiler.runcall(clocks_sweep, now=sweep_at)
+                profiler.dump_stats(os.environ["BENCH_PROFILE"])
+            else:
+                raised = clocks_sweep(now=sweep_at)
             sweep_ms = (time.perf_counter() - begin) * 1000
             rows.append(
                 measure(

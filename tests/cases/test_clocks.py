@@ -374,7 +374,7 @@ def test_a_stored_clock_without_a_reading_is_retired_not_swept_forever(open_case
     )
 
     assert clocks_sweep() == 0
-    orphan.refresh_from_db()
+    orphan = clock(case, "resolution", engagement="vendor")
     assert (orphan.status, orphan.next_check_at) == ("inactive", None)
     assert not CaseEvent.objects.filter(case=case, kind="sla_breached").exists()
 

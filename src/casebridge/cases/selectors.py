@@ -251,24 +251,37 @@ def case_terms(case: Case) -> CaseTerms:
 
 def case_facts(case: Case) -> list[EventFact]:
     """The events a clock reads, in order (one query on the case-event index)."""
+    return case_facts_of([case.pk]).get(case.pk, [])
+
+
+def case_facts_of(case_ids: list[int]) -> dict[int, list[EventFact]]:
+    """The clock facts of several cases in one query, by case, each in order."""
     rows = (
-        CaseEvent.objects.filter(case=case, kind__in=CLOCK_EVENT_KINDS)
-        .order_by("occurred_at", "id")
+        CaseEvent.objects.filter(case_id__in=case_ids, kind__in=CLOCK_EVENT_KINDS)
+        .order_by("case_id", "occurred_at", "id")
         .values_list(
-            "occurred_at", "kind", "engagement", "audience", "after", "actor__organisation__kind"
+            "case_id",
+            "occurred_at",
+            "kind",
+            "engagement",
+            "audience",
+            "after",
+            "actor__organisation__kind",
         )
     )
-    return [
-        EventFact(
-            at=at,
-            kind=kind,
-            engagement=engagement,
-            audience=audience,
-            after=after,
-            actor_side=side or "",
+    facts: dict[int, list[EventFact]] = {}
+    for case_id, at, kind, engagement, audience, after, side in rows:
+        facts.setdefault(case_id, []).append(
+            EventFact(
+                at=at,
+                kind=kind,
+                engagement=engagement,
+                audience=audience,
+                after=after,
+                actor_side=side or "",
+            )
         )
-        for at, kind, engagement, audience, after, side in rows
-    ]
+    return facts
 
 
 def case_readings(

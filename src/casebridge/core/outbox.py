@@ -101,6 +101,42 @@ def outbox_record(
     return event
 
 
+@dataclass(frozen=True)
+class PendingEvent:
+    kind: str
+    payload: Mapping[str, Any]
+    dedup_key: str
+
+
+def outbox_record_many(events: list[PendingEvent]) -> int:
+    """Record many events in the caller's transaction with a handful of queries (bulk inserts;
+    keys already recorded are skipped). Returns how many were new."""
+    if not events:
+        return 0
+    keys = [event.dedup_key for event in events]
+    known = set(OutboxEvent.objects.filter(dedup_key__in=keys).values_list("dedup_key", flat=True))
+    fresh: dict[str, PendingEvent] = {}
+    for event in events:
+        if event.dedup_key not in known:
+            fresh.setdefault(event.dedup_key, event)
+    if not fresh:
+        return 0
+    moment = clock.now()
+    rows = OutboxEvent.objects.bulk_create(
+        OutboxEvent(kind=event.kind, payload=dict(event.payload), occurred_at=moment, dedup_key=key)
+        for key, event in fresh.items()
+    )
+    handlers = registered_handlers()
+    OutboxDelivery.objects.bulk_create(
+        OutboxDelivery(event=row, handler=handler.name, next_attempt_at=moment)
+        for row in rows
+        for handler in handlers
+        if handler.accepts(row.kind)
+    )
+    transaction.on_commit(_enqueue_drain)
+    return len(rows)
+
+
 def _enqueue_drain() -> None:
     from casebridge.core.tasks import outbox_drain_task
 

@@ -17,9 +17,9 @@ from django.db import transaction
 from casebridge.cases.choices import Audience, EngagementKind
 from casebridge.cases.clocks import Reading
 from casebridge.cases.models import Case, CaseClock, CaseEvent
-from casebridge.cases.selectors import CaseTerms, case_readings, case_terms
+from casebridge.cases.selectors import CaseTerms, case_facts_of, case_readings, case_terms
 from casebridge.core import clock
-from casebridge.core.outbox import outbox_record
+from casebridge.core.outbox import PendingEvent, outbox_record_many
 from casebridge.core.schedule import register_job
 from casebridge.parties.choices import OrganisationKind
 from casebridge.parties.models import Organisation
@@ -34,7 +34,7 @@ ACCOUNTABLE_ACTIVITY: dict[str, str] = {
     EngagementKind.CUSTOMER: "support.l1",
     EngagementKind.VENDOR: "support.l2_advanced_l3",
 }
-SWEEP_BATCH = 500
+SWEEP_BATCH = 200
 
 
 def _next_check(row: CaseClock, reading: Reading) -> dt.datetime | None:
@@ -130,16 +130,42 @@ def _clock_audience(case: Case, engagement: str) -> str:
     return Audience.PARTNER_INTERNAL if case.partner_id else Audience.VENDOR_INTERNAL
 
 
-def _accountable_organisation(case: Case, engagement: str, vendor_id: int | None) -> int | None:
-    party = policy.accountable_party(ACCOUNTABLE_ACTIVITY[engagement], case.matrix_version)
-    return {
-        "vendor": vendor_id,
-        "partner": case.partner_id,
-        "customer": case.customer_id,
-    }.get(party or "")
+class _SweepContext:
+    """What one sweep run shares across cases: policy, terms per customer, accountable parties."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+        self.book = PolicyBook.load()
+        self.vendor_id = (
+            Organisation.objects.filter(kind=OrganisationKind.VENDOR)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        self.terms: dict[int, CaseTerms] = {}
+        self.accountable: dict[tuple[int, str], str | None] = {}
+
+    def terms_of(self, case: Case) -> CaseTerms:
+        if case.customer_id not in self.terms:
+            self.terms[case.customer_id] = case_terms(case)
+        return self.terms[case.customer_id]
+
+    def accountable_organisation(self, case: Case, engagement: str) -> int | None:
+        key = (case.matrix_version_id, engagement)
+        if key not in self.accountable:
+            self.accountable[key] = policy.accountable_party(
+                ACCOUNTABLE_ACTIVITY[engagement], case.matrix_version
+            )
+        return {
+            "vendor": self.vendor_id,
+            "partner": case.partner_id,
+            "customer": case.customer_id,
+        }.get(self.accountable[key] or "")
 
 
-def _raise(case: Case, reading: Reading, kind: str, vendor_id: int | None) -> None:
+def _raised(
+    case: Case, reading: Reading, kind: str, context: _SweepContext
+) -> tuple[CaseEvent, PendingEvent]:
+    """The case event and the outbox event of one warning or breach (written in bulk)."""
     assert reading.state is not None
     assert reading.policy is not None
     details: dict[str, Any] = {
@@ -152,9 +178,9 @@ def _raise(case: Case, reading: Reading, kind: str, vendor_id: int | None) -> No
     }
     if reading.met_at is not None:
         details["met_at"] = reading.met_at.isoformat()
-    CaseEvent.objects.create(
+    event = CaseEvent(
         case=case,
-        occurred_at=clock.now(),
+        occurred_at=context.now,
         actor=None,
         actor_label="system",
         kind=kind,
@@ -162,7 +188,7 @@ def _raise(case: Case, reading: Reading, kind: str, vendor_id: int | None) -> No
         audience=_clock_audience(case, reading.engagement),
         after=details,
     )
-    outbox_record(
+    outgoing = PendingEvent(
         kind=f"case.{kind}",
         dedup_key=f"case.{kind}:{case.pk}:{reading.engagement}:{reading.metric}:{reading.cycle}",
         payload={
@@ -171,54 +197,81 @@ def _raise(case: Case, reading: Reading, kind: str, vendor_id: int | None) -> No
             "engagement": reading.engagement,
             **details,
             "notify": {
-                "organisation_id": _accountable_organisation(case, reading.engagement, vendor_id),
+                "organisation_id": context.accountable_organisation(case, reading.engagement),
                 "roles": ["manager"],
             },
         },
     )
+    return event, outgoing
 
 
-def _sweep_case(
-    case: Case,
-    book: PolicyBook,
-    now: dt.datetime,
-    vendor_id: int | None,
-    terms: dict[int, CaseTerms],
-) -> int:
-    if case.customer_id not in terms:
-        terms[case.customer_id] = case_terms(case)
-    readings = case_readings(case, now=now, book=book, terms=terms[case.customer_id])
-    rows = {
-        (row.engagement, row.metric): row
-        for row in CaseClock.objects.select_for_update().filter(case=case)
-    }
-    raised = 0
-    for key in set(rows) - {(r.engagement, r.metric) for r in readings}:
-        _retire(rows[key], now)
-        rows[key].save()
-    for reading in readings:
-        row = rows.get((reading.engagement, reading.metric))
-        if row is None:
-            row = CaseClock(case=case, engagement=reading.engagement, metric=reading.metric)
-        if _settled(row, reading):
-            continue
-        if reading.status in (ClockStatus.BREACHED, ClockStatus.MISSED):
-            if row.breached_cycle < reading.cycle:
-                _raise(case, reading, "sla_breached", vendor_id)
-                row.breached_cycle = row.warned_cycle = reading.cycle
-                raised += 1
-        elif (
-            reading.status == ClockStatus.RUNNING
-            and reading.warn_at is not None
-            and reading.warn_at <= now
-            and row.warned_cycle < reading.cycle
-        ):
-            _raise(case, reading, "sla_warning", vendor_id)
-            row.warned_cycle = reading.cycle
-            raised += 1
-        _store(row, reading, now)
-        row.save()
-    return raised
+def _sweep_batch(case_ids: list[int], context: _SweepContext) -> int:
+    """One transaction for a batch of cases: lock them (skipping any being written), read their
+    events and clocks in one query each, raise what is due, write everything in bulk."""
+    now = context.now
+    cases = list(
+        Case.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("matrix_version")
+        .filter(pk__in=case_ids)
+        .order_by("pk")
+    )
+    if not cases:
+        return 0
+    ids = [case.pk for case in cases]
+    facts = case_facts_of(ids)
+    rows: dict[int, dict[tuple[str, str], CaseClock]] = {}
+    for row in CaseClock.objects.select_for_update().filter(case_id__in=ids):
+        rows.setdefault(row.case_id, {})[(row.engagement, row.metric)] = row
+    events: list[CaseEvent] = []
+    outgoing: list[PendingEvent] = []
+    changed: list[CaseClock] = []
+    created: list[CaseClock] = []
+    for case in cases:
+        readings = case_readings(
+            case,
+            now=now,
+            book=context.book,
+            terms=context.terms_of(case),
+            facts=facts.get(case.pk, []),
+        )
+        stored = rows.get(case.pk, {})
+        for key in set(stored) - {(r.engagement, r.metric) for r in readings}:
+            _retire(stored[key], now)
+            changed.append(stored[key])
+        for reading in readings:
+            row = stored.get((reading.engagement, reading.metric))
+            if row is None:
+                row = CaseClock(case=case, engagement=reading.engagement, metric=reading.metric)
+            if _settled(row, reading):
+                continue
+            kind = None
+            if reading.status in (ClockStatus.BREACHED, ClockStatus.MISSED):
+                if row.breached_cycle < reading.cycle:
+                    kind = "sla_breached"
+                    row.breached_cycle = row.warned_cycle = reading.cycle
+            elif (
+                reading.status == ClockStatus.RUNNING
+                and reading.warn_at is not None
+                and reading.warn_at <= now
+                and row.warned_cycle < reading.cycle
+            ):
+                kind = "sla_warning"
+                row.warned_cycle = reading.cycle
+            if kind is not None:
+                event, pending = _raised(case, reading, kind, context)
+                events.append(event)
+                outgoing.append(pending)
+            _store(row, reading, now)
+            (changed if row.pk else created).append(row)
+    CaseEvent.objects.bulk_create(events)
+    outbox_record_many(outgoing)
+    # Rewriting the changed rows is two statements; Django's bulk_update builds a CASE per field
+    # and row and cost seconds per batch. Clock rows are an index, referenced by nothing.
+    CaseClock.objects.filter(pk__in=[row.pk for row in changed]).delete()
+    for row in changed:
+        row.pk = None
+    CaseClock.objects.bulk_create([*changed, *created], batch_size=500)
+    return len(events)
 
 
 @register_job(
@@ -229,39 +282,28 @@ def _sweep_case(
 def clocks_sweep(*, now: dt.datetime | None = None, batch: int = SWEEP_BATCH) -> int:
     """Raise what is due; returns how many warnings and breaches were raised.
 
-    Reads due clocks through the partial index on ``next_check_at``; each case is handled in
-    its own transaction under its row lock (a case being written is skipped and seen next run).
-    Re-running never raises anything twice."""
-    now = now or clock.now()
-    book = PolicyBook.load()
-    vendor_id = (
-        Organisation.objects.filter(kind=OrganisationKind.VENDOR)
-        .values_list("pk", flat=True)
-        .first()
-    )
+    Reads due clocks through the partial index on ``next_check_at`` and handles their cases in
+    batches, one transaction each, under the cases' row locks (a case being written is skipped
+    and seen next run). Everything is recomputed from the history before anything is raised, and
+    the clock rows record what was raised in the same transaction, so re-running never raises
+    anything twice."""
+    context = _SweepContext(now or clock.now())
     raised, seen = 0, set()
-    terms: dict[int, CaseTerms] = {}  # per customer, for this run
     while True:
-        case_ids = [
-            case_id
-            for case_id in CaseClock.objects.filter(next_check_at__lte=now)
-            .order_by("next_check_at")
-            .values_list("case_id", flat=True)[:batch]
-            if case_id not in seen
-        ]
+        case_ids = list(
+            dict.fromkeys(
+                case_id
+                for case_id in CaseClock.objects.filter(next_check_at__lte=context.now)
+                .order_by("next_check_at")
+                .values_list("case_id", flat=True)[: batch * 3]
+                if case_id not in seen
+            )
+        )[:batch]
         if not case_ids:
             return raised
-        for case_id in dict.fromkeys(case_ids):
-            seen.add(case_id)
-            with transaction.atomic():
-                case = (
-                    Case.objects.select_for_update(skip_locked=True)
-                    .select_related("matrix_version")
-                    .filter(pk=case_id)
-                    .first()
-                )
-                if case is not None:
-                    raised += _sweep_case(case, book, now, vendor_id, terms)
+        seen.update(case_ids)
+        with transaction.atomic():
+            raised += _sweep_batch(case_ids, context)
 
 
 def clocks_repair(*, customer_id: int | None = None, chunk: int = 200) -> int:
