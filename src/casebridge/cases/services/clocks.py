@@ -239,9 +239,9 @@ def _sweep_batch(case_ids: list[int], context: _SweepContext) -> int:
             _retire(stored[key], now)
             changed.append(stored[key])
         for reading in readings:
-            row = stored.get((reading.engagement, reading.metric))
-            if row is None:
-                row = CaseClock(case=case, engagement=reading.engagement, metric=reading.metric)
+            row = stored.get((reading.engagement, reading.metric)) or CaseClock(
+                case=case, engagement=reading.engagement, metric=reading.metric
+            )
             if _settled(row, reading):
                 continue
             kind = None
