@@ -18,6 +18,14 @@ from casebridge.core.outbox import (
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 
+@pytest.fixture(autouse=True)
+def only_the_test_handlers(monkeypatch):
+    """The outbox's own tests see only the handlers they register (not the apps')."""
+    from casebridge.core import outbox
+
+    monkeypatch.setattr(outbox, "_handlers", {})
+
+
 @pytest.fixture
 def received():
     seen: list[str] = []

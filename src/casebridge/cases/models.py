@@ -110,6 +110,19 @@ class Case(TimeStampedModel):
     revision = models.PositiveIntegerField(default=1, help_text="Grows with every change (ETag).")
     escalated_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    external_reference = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The case's number in the desk that sent it (case exchange).",
+    )
+    external_owner = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Whose desk the external reference belongs to.",
+    )
     cause_attribution = models.CharField(
         max_length=30,
         choices=CauseAttribution.choices,
@@ -165,6 +178,13 @@ class Case(TimeStampedModel):
             models.Index(fields=["tier", "-updated_at"], name="case_tier_idx"),
             models.Index(fields=["component", "-updated_at"], name="case_component_idx"),
             models.Index(fields=["partner", "-created_at"], name="case_partner_created_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_owner", "external_reference"],
+                condition=~Q(external_reference=""),
+                name="case_external_reference_unique",
+            ),
         ]
 
     def __str__(self) -> str:

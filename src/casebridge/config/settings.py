@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "casebridge.sla",
     "casebridge.cases",
     "casebridge.rca",
+    "casebridge.notifications",
     "casebridge.api",
     "casebridge.ui",
     "casebridge.demo",
@@ -246,6 +247,16 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "casebridge@localhost")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+#: The domain of message ids and reply addresses (replies thread onto their case).
+CASEBRIDGE_MAIL_DOMAIN = os.environ.get(
+    "CASEBRIDGE_MAIL_DOMAIN", DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+)
+CASEBRIDGE_BASE_URL = os.environ.get("CASEBRIDGE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+CASEBRIDGE_MAIL_MAX_BYTES = env_int("CASEBRIDGE_MAIL_MAX_BYTES", 25 * 1024 * 1024)
+CASEBRIDGE_CONSULT_HOURS = env_int("CASEBRIDGE_CONSULT_HOURS", 24)
+CASEBRIDGE_WEBHOOK_TIMEOUT = env_int("CASEBRIDGE_WEBHOOK_TIMEOUT", 10)
+CASEBRIDGE_WEBHOOK_MAX_ATTEMPTS = env_int("CASEBRIDGE_WEBHOOK_MAX_ATTEMPTS", 8)
+CASEBRIDGE_WEBHOOK_ALLOW_PRIVATE = env_bool("CASEBRIDGE_WEBHOOK_ALLOW_PRIVATE", default=False)
 
 # --- Background work -----------------------------------------------------------------------------
 TASKS = {

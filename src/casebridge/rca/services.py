@@ -119,6 +119,7 @@ def _announce(kind: str, rca: Rca, **extra: Any) -> None:
             "accountable_organisation_id": rca.accountable_id,
             "parties": rca.parties,
             "due_at": rca.due_at.isoformat(),
+            "activity": rca.activity,
             **{k: v for k, v in extra.items() if k != "stamp"},
         },
     )

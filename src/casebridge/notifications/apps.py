@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    name = "casebridge.notifications"
+    label = "notifications"
+    verbose_name = "Notifications and integrations"
+
+    def ready(self) -> None:
+        from casebridge.notifications import jobs  # noqa: F401  (outbox handlers, retries)

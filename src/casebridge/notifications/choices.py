@@ -1,0 +1,27 @@
+from django.db import models
+
+
+class Purpose(models.TextChoices):
+    INFORM = "inform", "Informed"
+    CONSULT = "consult", "Consulted"
+    ESCALATE = "escalate", "Accountable"
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    SKIPPED = "skipped", "Skipped (preference)"
+    FAILED = "failed", "Failed"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+
+
+class InboundOutcome(models.TextChoices):
+    CASE_OPENED = "case_opened", "Opened a case"
+    COMMENTED = "commented", "Added to a case"
+    IGNORED = "ignored", "Ignored (automatic mail)"
+    QUARANTINED = "quarantined", "Quarantined"

@@ -1,0 +1,34 @@
+"""The outbox handlers that tell people and systems, and the periodic webhook retry."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from casebridge.core.models import OutboxEvent
+from casebridge.core.outbox import register_handler
+from casebridge.core.schedule import register_job
+from casebridge.notifications.recipients import NOTIFIED_KINDS
+from casebridge.notifications.services import (
+    fan_out_webhooks,
+    notify_event,
+    retry_due_deliveries,
+)
+
+
+@register_handler("notifications.email", kinds=NOTIFIED_KINDS)
+def email_people(event: OutboxEvent) -> None:
+    notify_event(event)
+
+
+@register_handler("webhooks.fanout", kinds=("*",))
+def call_webhooks(event: OutboxEvent) -> None:
+    fan_out_webhooks(event)
+
+
+@register_job(
+    "webhooks.retry",
+    every=dt.timedelta(minutes=1),
+    description="Retry webhook deliveries whose next attempt has come (capped backoff).",
+)
+def retry_webhooks() -> int:
+    return retry_due_deliveries()

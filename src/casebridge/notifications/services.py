@@ -1,0 +1,331 @@
+"""Telling people and systems: notifications from the policy, e-mail after commit, webhook
+subscriptions and deliveries, preferences. Handlers run in the worker, outside the business
+transaction; each step is idempotent so the outbox's at-least-once delivery never duplicates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from casebridge.cases.models import Case
+from casebridge.core import clock
+from casebridge.core.audit import audit_record
+from casebridge.core.errors import NotFound, PermissionDenied, ValidationFailed
+from casebridge.core.models import OutboxEvent
+from casebridge.core.outbox import backoff_delay
+from casebridge.notifications import mail, webhooks
+from casebridge.notifications.choices import DeliveryStatus, NotificationStatus, Purpose
+from casebridge.notifications.models import (
+    Notification,
+    NotificationPreference,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+from casebridge.notifications.recipients import NOTIFIED_KINDS, recipients_for
+from casebridge.parties.choices import Role
+from casebridge.parties.models import Organisation, Person
+
+logger = logging.getLogger(__name__)
+
+
+class DeliveryFailed(Exception):
+    """Some e-mail of an event could not be sent; the outbox retries the rest later."""
+
+
+def _case_of(event: OutboxEvent) -> Case | None:
+    case_id = event.payload.get("case_id")
+    if case_id is None:
+        return None
+    return (
+        Case.objects.select_related("customer", "partner", "matrix_version")
+        .filter(pk=case_id)
+        .first()
+    )
+
+
+# --- E-mail notifications ---
+
+
+def _wants_email(person: Person, kind: str, purpose: str, letters: str) -> bool:
+    """Preferences apply to what a person is told, never to what they answer for."""
+    if purpose == Purpose.ESCALATE or "A" in letters:
+        return True
+    preference = NotificationPreference.objects.filter(person=person, kind=kind).first()
+    return preference is None or preference.email
+
+
+def notify_event(event: OutboxEvent) -> int:
+    """Record who hears of ``event`` (once each) and send what is still pending; returns the
+    number sent. Raises DeliveryFailed if the mail server refused, so the outbox retries."""
+    case = _case_of(event)
+    if event.kind not in NOTIFIED_KINDS or case is None:
+        return 0
+    now = clock.now()
+    with transaction.atomic():
+        Notification.objects.bulk_create(
+            [
+                Notification(
+                    event=event,
+                    kind=event.kind,
+                    case=case,
+                    recipient=r.person,
+                    purpose=r.purpose,
+                    activity=r.activity,
+                    letters=r.letters,
+                    respond_by=r.respond_by,
+                    status=NotificationStatus.PENDING
+                    if _wants_email(r.person, event.kind, r.purpose, r.letters)
+                    else NotificationStatus.SKIPPED,
+                    created_at=now,
+                )
+                for r in recipients_for(event.kind, event.payload, case, now)
+            ],
+            ignore_conflicts=True,
+        )
+    pending = Notification.objects.filter(
+        event=event, status=NotificationStatus.PENDING
+    ).select_related("recipient", "case__customer")
+    sent, failures = 0, []
+    connection = mail.open_connection()
+    for notification in pending:
+        message = mail.compose(notification, dict(event.payload))
+        try:
+            connection.send_messages([message])
+        except Exception as error:  # the SMTP server's refusal, a timeout: retried by the outbox
+            failures.append(f"{notification.recipient.email}: {error}")
+            Notification.objects.filter(pk=notification.pk).update(error=str(error)[:500])
+            continue
+        Notification.objects.filter(pk=notification.pk).update(
+            status=NotificationStatus.SENT,
+            sent_at=clock.now(),
+            message_id=message.extra_headers["Message-ID"],
+            error="",
+        )
+        sent += 1
+    if failures:
+        raise DeliveryFailed("; ".join(failures)[:1000])
+    return sent
+
+
+@transaction.atomic
+def preference_set(*, actor: Person, kind: str, email: bool) -> NotificationPreference:
+    if kind not in NOTIFIED_KINDS:
+        raise ValidationFailed(
+            "Unknown event kind.", fields={"kind": [f"One of: {', '.join(NOTIFIED_KINDS)}."]}
+        )
+    preference, _ = NotificationPreference.objects.update_or_create(
+        person=actor, kind=kind, defaults={"email": email}
+    )
+    return preference
+
+
+# --- Webhooks ---
+
+
+def _may_manage(actor: Person, organisation: Organisation) -> bool:
+    return (
+        actor.is_active
+        and actor.organisation_id == organisation.pk
+        and actor.has_role(Role.ADMIN, Role.MANAGER)
+    )
+
+
+@transaction.atomic
+def subscription_create(
+    *, actor: Person, url: str, kinds: list[str], secret: str = ""
+) -> WebhookSubscription:
+    """Subscribe the actor's organisation; the secret is generated unless given (16+ chars)."""
+    organisation = actor.organisation
+    if not _may_manage(actor, organisation):
+        raise PermissionDenied("An organisation's administrators and managers manage webhooks.")
+    fields: dict[str, list[str]] = {}
+    try:
+        webhooks.check_url(url)
+    except webhooks.UnsafeUrl as error:
+        fields["url"] = [str(error)]
+    if len(url) > 500:
+        fields.setdefault("url", []).append("At most 500 characters.")
+    unknown = sorted({kind for kind in kinds if not kind or len(kind) > 100 or "." not in kind})
+    if unknown:
+        fields["kinds"] = [f"Not event kinds: {', '.join(unknown) or 'empty'}."]
+    if secret and len(secret) < 16:
+        fields["secret"] = ["At least 16 characters, or leave it empty for a generated one."]
+    if fields:
+        raise ValidationFailed("The webhook was not saved.", fields=fields)
+    subscription = WebhookSubscription.objects.create(
+        organisation=organisation,
+        url=url,
+        secret=secret or secrets.token_urlsafe(32),
+        kinds=sorted(set(kinds)),
+        created_at=clock.now(),
+    )
+    audit_record(
+        actor=actor,
+        action="webhook.subscribed",
+        target=subscription,
+        organisation_id=organisation.pk,
+        after={"url": url, "kinds": subscription.kinds},
+    )
+    return subscription
+
+
+@transaction.atomic
+def subscription_delete(*, actor: Person, subscription: WebhookSubscription) -> None:
+    if not _may_manage(actor, subscription.organisation):
+        raise PermissionDenied("An organisation's administrators and managers manage webhooks.")
+    subscription.is_active = False
+    subscription.save(update_fields=["is_active"])
+    audit_record(
+        actor=actor,
+        action="webhook.unsubscribed",
+        target=subscription,
+        organisation_id=subscription.organisation_id,
+        before={"url": subscription.url},
+    )
+
+
+def fan_out_webhooks(event: OutboxEvent) -> int:
+    """One delivery per subscription that may see the event, then a first attempt each."""
+    case = _case_of(event)
+    subscriptions = WebhookSubscription.objects.filter(is_active=True).select_related(
+        "organisation"
+    )
+    now = clock.now()
+    created = []
+    for subscription in subscriptions:
+        if subscription.kinds and event.kind not in subscription.kinds:
+            continue
+        if not webhooks.may_receive(subscription.organisation, event, case):
+            continue
+        try:
+            with transaction.atomic():
+                created.append(
+                    WebhookDelivery.objects.create(
+                        subscription=subscription, event=event, next_attempt_at=now, created_at=now
+                    )
+                )
+        except IntegrityError:  # the outbox ran this handler before: the delivery exists
+            continue
+    for delivery in created:
+        attempt_delivery(delivery.pk)
+    return len(created)
+
+
+def attempt_delivery(delivery_id: int) -> bool:
+    """Try one delivery now (never inside a request); record the attempt and the next try."""
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            .select_related("subscription", "event")
+            .filter(pk=delivery_id, status=DeliveryStatus.PENDING)
+            .first()
+        )
+        if delivery is None:
+            return False
+        # Claim it for the length of one attempt so a parallel retry does not post it twice.
+        lease = clock.now() + dt.timedelta(seconds=2 * webhooks_timeout() + 5)
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=lease)
+    event = delivery.event
+    case = _case_of(event)
+    body = webhooks.body_of(event, case)
+    status_code, error, duration = webhooks.post(
+        delivery.subscription.url, delivery.subscription.secret, event, body
+    )
+    now = clock.now()
+    attempts = delivery.attempts + 1
+    WebhookAttempt.objects.create(
+        delivery=delivery, at=now, status_code=status_code, duration_ms=duration, error=error
+    )
+    if not error:
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status=DeliveryStatus.DELIVERED,
+            attempts=attempts,
+            delivered_at=now,
+            next_attempt_at=None,
+        )
+        return True
+    from django.conf import settings
+
+    if attempts >= settings.CASEBRIDGE_WEBHOOK_MAX_ATTEMPTS:
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status=DeliveryStatus.FAILED, attempts=attempts, next_attempt_at=None
+        )
+    else:
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            attempts=attempts, next_attempt_at=now + backoff_delay(attempts)
+        )
+    return False
+
+
+def webhooks_timeout() -> int:
+    from django.conf import settings
+
+    return int(settings.CASEBRIDGE_WEBHOOK_TIMEOUT)
+
+
+def retry_due_deliveries(*, now: dt.datetime | None = None, limit: int = 200) -> int:
+    now = now or clock.now()
+    due = WebhookDelivery.objects.filter(
+        status=DeliveryStatus.PENDING, next_attempt_at__lte=now
+    ).order_by("next_attempt_at")
+    delivered = 0
+    for delivery_id in list(due.values_list("pk", flat=True)[:limit]):
+        delivered += attempt_delivery(delivery_id)
+    return delivered
+
+
+@transaction.atomic
+def redeliver(*, actor: Person, delivery_id: int) -> WebhookDelivery:
+    """Send a delivery again (failed, or delivered and wanted once more) at the next retry run."""
+    delivery = (
+        WebhookDelivery.objects.select_for_update()
+        .select_related("subscription__organisation")
+        .filter(pk=delivery_id, subscription__organisation_id=actor.organisation_id)
+        .first()
+    )
+    if delivery is None:
+        raise NotFound("No such delivery.")
+    if not _may_manage(actor, delivery.subscription.organisation):
+        raise PermissionDenied("An organisation's administrators and managers manage webhooks.")
+    delivery.status = DeliveryStatus.PENDING
+    delivery.attempts = 0
+    delivery.next_attempt_at = clock.now()
+    delivery.save(update_fields=["status", "attempts", "next_attempt_at"])
+    audit_record(
+        actor=actor,
+        action="webhook.redelivered",
+        target=delivery.subscription,
+        organisation_id=actor.organisation_id,
+        after={"delivery_id": delivery.pk},
+    )
+    return delivery
+
+
+def health() -> dict[str, Any]:
+    """What an operator looks at: stuck deliveries, quarantined mail, the last inbound message."""
+    from casebridge.core.choices import DeliveryStatus as OutboxStatus
+    from casebridge.core.models import OutboxDelivery
+    from casebridge.notifications.choices import InboundOutcome
+    from casebridge.notifications.models import InboundMessage
+
+    stale = clock.now() - dt.timedelta(minutes=15)
+    last = InboundMessage.objects.order_by("-received_at").values_list("received_at", flat=True)
+    return {
+        "outbox_failed": OutboxDelivery.objects.filter(status=OutboxStatus.FAILED).count(),
+        "outbox_stuck": OutboxDelivery.objects.filter(
+            status=OutboxStatus.PENDING, next_attempt_at__lt=stale
+        ).count(),
+        "webhooks_failed": WebhookDelivery.objects.filter(status=DeliveryStatus.FAILED).count(),
+        "webhooks_retrying": WebhookDelivery.objects.filter(
+            status=DeliveryStatus.PENDING, attempts__gt=0
+        ).count(),
+        "mail_quarantined": InboundMessage.objects.filter(
+            outcome=InboundOutcome.QUARANTINED
+        ).count(),
+        "mail_last_received_at": last.first(),
+    }
