@@ -1,0 +1,213 @@
+"""Notifications from the RASCI policy, e-mail through a real SMTP server, signed webhooks."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import transaction
+
+from casebridge.cases import services as case_services
+from casebridge.core.errors import ValidationFailed
+from casebridge.core.models import OutboxEvent
+from casebridge.core.outbox import outbox_drain
+from casebridge.notifications import services
+from casebridge.notifications.models import Notification, WebhookAttempt, WebhookDelivery
+from casebridge.notifications.webhooks import sign, verify
+from casebridge.rca.models import Rca
+from tests.cases.helpers import COMPLETE, act
+
+
+def escalated(desk, open_case):
+    from casebridge.cases.models import Case
+
+    case = open_case(**COMPLETE)
+    Case.objects.filter(pk=case.pk).update(component="sbc")
+    act(case, desk.partner_a_agent, "start")
+    case.refresh_from_db()
+    return case_services.case_escalate(
+        actor=desk.partner_a_manager, case=case, expected_revision=case.revision
+    )
+
+
+def consulted(kind):
+    return {
+        n.recipient.organisation_id
+        for n in Notification.objects.filter(kind=kind, purpose="consult").select_related(
+            "recipient"
+        )
+    }
+
+
+def test_model_1_consults_exactly_the_c_parties(desk, open_case):
+    case = escalated(desk, open_case)
+    act(case, desk.vendor_engineer, "accept")
+    act(case, desk.vendor_engineer, "request_information")  # case.assist: vendor C
+    outbox_drain()
+
+    assert consulted("case.request_information") == {desk.vendor.pk}
+    assert consulted("case.escalated") == {desk.customer_a.pk}  # case.submit: customer C
+    informed = Notification.objects.filter(kind="case.escalated", purpose="inform")
+    assert {n.recipient.organisation_id for n in informed} == {desk.vendor.pk}
+    consult = Notification.objects.filter(kind="case.escalated", purpose="consult").first()
+    assert consult.respond_by is not None
+
+
+def test_model_2_consults_exactly_the_c_parties(desk, open_case):
+    from casebridge.parties.models import Person
+
+    Person.objects.filter(pk=desk.customer_direct_admin.pk).update(support_level="l1_basic")
+    desk.customer_direct_admin.refresh_from_db()
+    admin = desk.customer_direct_admin
+    case = open_case(impact="high", urgency="high", actor=admin, customer=desk.customer_direct)
+    for action in ("start", "propose_solution"):
+        act(case, admin, action)
+    act(case, admin, "resolve", attribution="vendor_component")
+    outbox_drain()  # opens the RCA (rca.vendor_cause: vendor A/R, customer C)
+    outbox_drain()  # tells about it
+
+    assert Rca.objects.get(case=case).owner == desk.vendor
+    assert consulted("rca.opened") == {desk.customer_direct.pk}
+    escalation = Notification.objects.filter(kind="rca.opened", purpose="escalate")
+    assert {n.recipient_id for n in escalation} == {desk.vendor_admin.pk}
+
+
+def test_email_goes_through_a_real_smtp_server_threaded_on_the_case(
+    desk, open_case, smtp_server, settings
+):
+    settings.DEFAULT_FROM_EMAIL = "support@casebridge.example"
+    settings.CASEBRIDGE_MAIL_DOMAIN = "casebridge.example"
+    case = escalated(desk, open_case)
+    outbox_drain()
+
+    to_customer = [m for m in smtp_server.messages if m["To"] == desk.customer_a_contact.email]
+    assert len(to_customer) == 1
+    message = to_customer[0]
+    assert message["Subject"].startswith(f"[{case.number}] The case was escalated to the vendor")
+    assert message["References"] == f"<case.{case.number}@casebridge.example>"
+    assert message["Reply-To"] == f"support+{case.number}@casebridge.example"
+    assert message["Auto-Submitted"] == "auto-generated"
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert "You are consulted on this" in text
+    assert case.title in html
+    sent = Notification.objects.get(kind="case.escalated", recipient=desk.customer_a_contact)
+    assert (sent.status, sent.message_id) == ("sent", message["Message-ID"])
+
+    outbox_drain()  # nothing new; the delivered event is not sent again
+    assert len([m for m in smtp_server.messages if m["To"] == desk.customer_a_contact.email]) == 1
+
+
+def test_a_refused_message_is_retried_by_the_outbox_and_others_are_not_resent(
+    desk, open_case, settings
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+    escalated(desk, open_case)
+
+    result = outbox_drain()
+
+    assert result.retried >= 1
+    pending = Notification.objects.filter(kind="case.escalated", status="pending")
+    assert pending.exists()
+    assert all(n.error for n in pending)
+
+
+def test_nothing_is_sent_for_a_write_that_rolled_back(desk, open_case):
+    def failing_request():
+        with transaction.atomic():
+            escalated(desk, open_case)
+            raise RuntimeError("the request failed after the write")
+
+    with pytest.raises(RuntimeError):
+        failing_request()
+
+    outbox_drain()
+    assert not OutboxEvent.objects.filter(kind="case.escalated").exists()
+    assert mail.outbox == []
+
+
+def test_preferences_silence_what_one_is_told_not_what_one_answers_for(desk, open_case):
+    services.preference_set(actor=desk.customer_a_contact, kind="case.escalated", email=False)
+    with pytest.raises(ValidationFailed):
+        services.preference_set(actor=desk.customer_a_contact, kind="nonsense", email=False)
+    escalated(desk, open_case)
+    outbox_drain()
+
+    skipped = Notification.objects.get(kind="case.escalated", recipient=desk.customer_a_contact)
+    assert skipped.status == "skipped"
+    assert all(m.to != [desk.customer_a_contact.email] for m in mail.outbox)
+
+
+def test_a_webhook_that_fails_twice_gets_the_event_once_with_a_valid_signature(
+    desk, open_case, receiver
+):
+    subscription = services.subscription_create(
+        actor=desk.partner_a_manager, url=receiver.url, kinds=["case.escalated"]
+    )
+    receiver.secret = subscription.secret
+    receiver.failures = 2
+    case = escalated(desk, open_case)
+
+    start = dt.datetime.now(dt.UTC)
+    outbox_drain()  # first attempt: 500
+    with time_machine.travel(start + dt.timedelta(minutes=10), tick=False):
+        services.retry_due_deliveries()  # second: 500
+    with time_machine.travel(start + dt.timedelta(minutes=30), tick=False):
+        services.retry_due_deliveries()  # third: accepted
+    with time_machine.travel(start + dt.timedelta(hours=5), tick=False):
+        assert services.retry_due_deliveries() == 0
+
+    assert receiver.calls == 3
+    assert len(receiver.accepted) == 1
+    document = receiver.accepted[0]
+    assert document["kind"] == "case.escalated"
+    assert document["case"]["number"] == case.number
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts) == ("delivered", 3)
+    assert [a.status_code for a in WebhookAttempt.objects.order_by("id")] == [500, 500, 204]
+    assert receiver.headers[-1]["X-Casebridge-Delivery"] == document["id"]
+
+
+def test_webhooks_only_reach_parties_that_may_read_the_event(desk, open_case, receiver):
+    other = services.subscription_create(actor=desk.partner_b_manager, url=receiver.url, kinds=[])
+    receiver.secret = other.secret
+    case = open_case()
+    case_services.case_comment(
+        actor=desk.partner_a_agent, case=case, audience="partner_internal", body="Internal."
+    )
+    outbox_drain()
+    assert receiver.calls == 0
+
+    customer_admin = desk.customer_a_contact
+    customer_admin.roles.create(role="admin")
+    customer_hook = services.subscription_create(actor=customer_admin, url=receiver.url, kinds=[])
+    receiver.secret = customer_hook.secret
+    case_services.case_comment(
+        actor=desk.partner_a_agent, case=case, audience="partner_internal", body="Still internal."
+    )
+    case_services.case_comment(
+        actor=desk.partner_a_agent, case=case, audience="public", body="Public reply."
+    )
+    outbox_drain()
+    kinds = [(d["kind"], d["data"].get("audience")) for d in receiver.accepted]
+    assert kinds == [("case.commented", "public")]
+
+
+def test_webhook_urls_and_signatures_are_checked(desk, settings):
+    settings.CASEBRIDGE_WEBHOOK_ALLOW_PRIVATE = False
+    for url in (
+        "ftp://example.com/hook",
+        "http://127.0.0.1:8000/hook",
+        "http://user:pw@x.example/",
+    ):
+        with pytest.raises(ValidationFailed) as error:
+            services.subscription_create(actor=desk.partner_a_manager, url=url, kinds=[])
+        assert "url" in error.value.fields
+
+    body = b'{"kind": "case.opened"}'
+    header = sign("s" * 20, body, 1_700_000_000)
+    assert verify("s" * 20, header, body, now=1_700_000_010)
+    assert not verify("s" * 20, header, body + b" ", now=1_700_000_010)
+    assert not verify("s" * 20, header, body, now=1_700_000_000 + 3600)  # replayed later
+    assert not verify("x" * 20, header, body, now=1_700_000_010)
