@@ -1,0 +1,177 @@
+"""E-mail in: real RFC 5322 messages through `mail ingest` and SMTP to `mail serve`."""
+
+import io
+import smtplib
+import sys
+from email.message import EmailMessage
+
+import pytest
+from django.core.management import call_command
+
+from casebridge.cases.models import Attachment, Case, Comment
+from casebridge.notifications.inbound import ingest
+from casebridge.notifications.models import InboundMessage
+from casebridge.parties.models import Organisation
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture
+def helpdesk(desk):
+    Organisation.objects.filter(pk=desk.partner_a.pk).update(helpdesk_email="help@a.example")
+    return "help@a.example"
+
+
+def message(sender, to, subject, text=None, *, html=None, message_id=None, **headers):
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = sender, to, subject
+    mail["Message-ID"] = message_id or f"<{abs(hash((sender, subject, text)))}@client.example>"
+    for name, value in headers.items():
+        mail[name.replace("_", "-")] = value
+    if text is not None:
+        mail.set_content(text)
+        if html:
+            mail.add_alternative(html, subtype="html")
+    elif html is not None:
+        mail.set_content(html, subtype="html")
+    return mail
+
+
+def test_a_customer_writes_to_its_desk_and_gets_a_case_with_the_attachment(desk, helpdesk):
+    mail = message(
+        desk.customer_a_contact.email, helpdesk, "Wallboard frozen", "It shows yesterday."
+    )
+    mail.add_attachment(PNG, maintype="image", subtype="png", filename="screen.png")
+
+    record = ingest(mail.as_bytes())
+
+    assert record.outcome == "case_opened"
+    case = record.case
+    assert (case.title, case.customer, case.reporter) == (
+        "Wallboard frozen",
+        desk.customer_a,
+        desk.customer_a_contact,
+    )
+    assert "yesterday" in case.description
+    assert Attachment.objects.get(case=case).original_name == "screen.png"
+
+
+def test_a_message_delivered_twice_creates_one_comment(desk, helpdesk, open_case):
+    case = open_case()
+    reply = message(
+        desk.customer_a_contact.email,
+        f"support+{case.number}@casebridge.example",
+        f"Re: [{case.number}] Callers hear silence",
+        "Still broken this morning.\n\nOn Mon, 15 Jun 2026 someone wrote:\n> old text",
+        message_id="<reply-1@client.example>",
+    )
+
+    first = ingest(reply.as_bytes())
+    again = ingest(reply.as_bytes())
+
+    assert first.pk == again.pk
+    assert first.outcome == "commented"
+    comments = Comment.objects.filter(case=case)
+    assert comments.count() == 1
+    assert comments.get().body == "Still broken this morning."
+
+
+def test_replies_thread_by_references_and_html_is_reduced_to_text(
+    desk, helpdesk, open_case, settings
+):
+    settings.CASEBRIDGE_MAIL_DOMAIN = "casebridge.example"
+    case = open_case()
+    reply = message(
+        desk.customer_a_contact.email,
+        helpdesk,
+        "Re: your message",
+        html="<p>Restarted <b>twice</b>.</p><script>alert(1)</script><style>p{}</style>",
+        References=f"<case.{case.number}@casebridge.example>",
+    )
+
+    record = ingest(reply.as_bytes())
+
+    assert record.outcome == "commented"
+    body = Comment.objects.get(case=case).body
+    assert "Restarted twice." in body
+    assert "alert" not in body
+
+
+def test_automatic_mail_never_creates_anything(desk, helpdesk):
+    for extra in (
+        {"Auto_Submitted": "auto-replied"},
+        {"Precedence": "bulk"},
+        {"X_Autoreply": "yes"},
+        {"List_Id": "<news.example>"},
+    ):
+        mail = message(desk.customer_a_contact.email, helpdesk, "Out of office", "Away.", **extra)
+        assert ingest(mail.as_bytes()).outcome == "ignored"
+    bounce = message("MAILER-DAEMON@mx.example", helpdesk, "Undeliverable", "Bounced.")
+    assert ingest(bounce.as_bytes()).outcome == "ignored"
+    assert not Case.objects.exists()
+
+
+def test_unknown_senders_and_addresses_are_quarantined_with_the_reason(desk, helpdesk):
+    stranger = ingest(message("who@nowhere.example", helpdesk, "Hi", "Help").as_bytes())
+    assert (stranger.outcome, stranger.reason) == (
+        "quarantined",
+        "Unknown sender who@nowhere.example.",
+    )
+    assert bytes(stranger.raw).startswith(b"From: who@nowhere.example")
+    wrong_desk = ingest(message(desk.customer_b_contact.email, helpdesk, "Hi", "Help").as_bytes())
+    assert wrong_desk.outcome == "quarantined"
+    assert "is not the desk of" in wrong_desk.reason
+    nowhere = ingest(
+        message(desk.customer_a_contact.email, "random@a.example", "Hi", "Help").as_bytes()
+    )
+    assert "Not a help desk address" in nowhere.reason
+    assert not Case.objects.exists()
+
+
+def test_a_non_utf8_message_and_an_oversized_one(desk, helpdesk, settings):
+    raw = (
+        f"From: {desk.customer_a_contact.email}\r\nTo: {helpdesk}\r\n"
+        "Subject: =?iso-8859-1?q?Caf=E9_line_down?=\r\nMessage-ID: <latin@client.example>\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
+        "Content-Transfer-Encoding: 8bit\r\n\r\n"
+    ).encode() + "Le caf\xe9 ne r\xe9pond plus.".encode("latin-1")
+    record = ingest(raw)
+    assert record.outcome == "case_opened"
+    assert record.case.title == "Café line down"
+    assert "café ne répond plus" in record.case.description
+
+    settings.CASEBRIDGE_MAIL_MAX_BYTES = 100
+    big = ingest(message(desk.customer_a_contact.email, helpdesk, "Big", "x" * 500).as_bytes())
+    assert big.outcome == "quarantined"
+    assert "more than 100" in big.reason
+
+
+def test_mail_ingest_reads_a_message_from_standard_input(desk, helpdesk, monkeypatch):
+    raw = message(desk.customer_a_contact.email, helpdesk, "Piped in", "Via the MTA.").as_bytes()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw)))
+    out = io.StringIO()
+
+    call_command("mail", "ingest", stdout=out)
+
+    assert "case_opened" in out.getvalue()
+    assert Case.objects.get().title == "Piped in"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mail_serve_takes_real_smtp(desk, helpdesk):
+    from casebridge.notifications.management.commands.mail import listener
+    from tests.notifications.conftest import free_port
+
+    port = free_port()
+    controller = listener("127.0.0.1", port, lmtp=False)
+    controller.start()
+    try:
+        mail = message(desk.customer_a_contact.email, helpdesk, "Over SMTP", "Hello desk.")
+        with smtplib.SMTP("127.0.0.1", port) as client:
+            client.send_message(mail)
+            client.send_message(mail)  # a retrying MTA
+    finally:
+        controller.stop()
+
+    assert InboundMessage.objects.count() == 1
+    assert Case.objects.get().title == "Over SMTP"
