@@ -226,3 +226,6 @@ def open_case(desk):
         return case
 
     return make
+
+
+from tests.notifications.conftest import receiver, smtp_server  # noqa: E402,F401

@@ -100,6 +100,8 @@ class CaseOut(Schema):
     version_override_reason: str
     escalated_at: dt.datetime | None
     closed_at: dt.datetime | None
+    cause_attribution: str
+    external_reference: str = Field(..., description="The sending desk's own case number.")
     created_at: dt.datetime
     updated_at: dt.datetime
     engagements: list[EngagementOut]
@@ -288,6 +290,68 @@ def open_case(
         guidelines=guidelines,
     )
     return Status(201, _fresh(request, response, case))
+
+
+def _customer_for(actor: Person, customer_id: int, what: str) -> Any:
+    try:
+        customer = party_selectors.access_organisation(actor, customer_id)
+    except NotFound as error:
+        raise ValidationFailed(what, fields={"customer_id": error.detail}) from error
+    if customer.kind != OrganisationKind.CUSTOMER:
+        raise ValidationFailed(what, fields={"customer_id": "Not a customer."})
+    return customer
+
+
+class ExchangeIn(Schema):
+    customer_id: int
+    title: str = Field(..., max_length=200)
+    description: str = Field(..., max_length=50_000)
+    category: Category = Category.INCIDENT
+    impact: Level = Level.MEDIUM
+    urgency: Level = Level.MEDIUM
+    component: str | None = Field(None, max_length=60)
+    version: str = Field("", max_length=40)
+    expected_behaviour: str = ""
+    actual_behaviour: str = ""
+    error_messages: str = ""
+    steps_to_reproduce: str = ""
+    reproducible: bool | None = None
+    occurred_at: dt.datetime | None = None
+    frequency: Frequency | None = None
+    business_impact: str = ""
+    users_affected: int | None = Field(None, ge=0)
+    actions_taken: str = ""
+    causes_ruled_out: list[str] = Field(default_factory=list)
+    evidence: str = ""
+
+    @field_validator("occurred_at")
+    @classmethod
+    def aware(cls, value: dt.datetime | None) -> dt.datetime | None:
+        return _aware(value)
+
+
+@router.put(
+    "/exchange/cases/{reference}",
+    response={200: CaseOut, 201: CaseOut, **ERRORS},
+    summary="Create or update the case your desk knows by this reference (idempotent)",
+)
+def exchange_put(
+    request: HttpRequest, response: HttpResponse, reference: str, payload: ExchangeIn
+) -> Status[Any]:
+    actor = _actor(request)
+    customer = _customer_for(actor, payload.customer_id, "The case was not saved.")
+    values = payload.dict(exclude={"customer_id"})
+    values["frequency"] = values.get("frequency") or ""
+    case, created = services.case_exchange_put(
+        actor=actor, reference=reference, customer=customer, values=values
+    )
+    return Status(201 if created else 200, _fresh(request, response, case))
+
+
+@router.get("/exchange/cases/{reference}", response={200: CaseOut, **ERRORS})
+def exchange_get(request: HttpRequest, response: HttpResponse, reference: str) -> Any:
+    actor = _actor(request)
+    return _fresh(request, response, services.exchanged_case(actor, reference))
 
 
 @router.get("/cases", response={200: CasePageOut, **ERRORS}, summary="A queue of cases")

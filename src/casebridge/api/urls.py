@@ -9,6 +9,7 @@ from casebridge.api.auth import authentication
 from casebridge.api.cases import router as cases_router
 from casebridge.api.errors import install_error_handlers
 from casebridge.api.installed_base import router as installed_base_router
+from casebridge.api.notifications import router as notifications_router
 from casebridge.api.parties import router as parties_router
 from casebridge.api.rasci import router as rasci_router
 from casebridge.api.rca import router as rca_router
@@ -33,3 +34,4 @@ api.add_router("/v1/", installed_base_router)
 api.add_router("/v1/", cases_router)
 api.add_router("/v1/", sla_router)
 api.add_router("/v1/", rca_router)
+api.add_router("/v1/", notifications_router)

@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from casebridge.parties.choices import OrganisationKind
+from casebridge.parties.choices import OrganisationKind, Role
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -35,6 +35,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items.append(("Releases", reverse("ui:releases")))
     items.append(("Service levels", reverse("ui:service-levels")))
     items.append(("RCAs", reverse("ui:rcas")))
+    if user.has_role(Role.ADMIN, Role.MANAGER):
+        items.append(("Integrations", reverse("ui:integrations")))
     items.append(("RASCI", reverse("ui:rasci")))
     items.append(("API", reverse("api:openapi-view")))
     if user.is_staff:

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from casebridge.ui.views import cases, installed_base, parties, rasci, rca, sla
+from casebridge.ui.views import cases, installed_base, integrations, parties, rasci, rca, sla
 
 app_name = "ui"
 
@@ -52,6 +52,18 @@ urlpatterns = [
         name="case-clock",
     ),
     path("service-levels/", sla.service_levels_view, name="service-levels"),
+    path("integrations/", integrations.integrations_view, name="integrations"),
+    path("integrations/webhooks/", integrations.webhook_add_view, name="webhook-add"),
+    path(
+        "integrations/webhooks/<int:subscription_id>/remove/",
+        integrations.webhook_delete_view,
+        name="webhook-delete",
+    ),
+    path(
+        "integrations/deliveries/<int:delivery_id>/redeliver/",
+        integrations.redeliver_view,
+        name="webhook-redeliver",
+    ),
     path("rcas/", rca.rca_list_view, name="rcas"),
     path("rcas/<int:rca_id>/", rca.rca_view, name="rca"),
     path("rcas/<int:rca_id>/sections/", rca.rca_sections_view, name="rca-sections"),

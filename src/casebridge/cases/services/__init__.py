@@ -23,6 +23,7 @@ from casebridge.cases.services.details import (
     case_set_attribution,
     case_update_details,
 )
+from casebridge.cases.services.exchange import case_exchange_put, exchanged_case
 from casebridge.cases.services.opening import case_open, priority_for
 
 __all__ = [
@@ -40,9 +41,11 @@ __all__ = [
     "case_change_priority",
     "case_comment",
     "case_escalate",
+    "case_exchange_put",
     "case_log_phone_call",
     "case_open",
     "case_set_attribution",
     "case_update_details",
+    "exchanged_case",
     "priority_for",
 ]

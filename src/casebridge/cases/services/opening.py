@@ -82,6 +82,7 @@ def case_open(
     priority_override_reason: str = "",
     idempotency_key: str | None = None,
     guidelines: Mapping[str, Any] | None = None,
+    external_reference: str = "",
 ) -> tuple[Case, bool]:
     """Open a case; returns (case, created). A repeated Idempotency-Key returns the first case."""
     if idempotency_key:
@@ -156,6 +157,8 @@ def case_open(
         installation=installation,
         version=(version or "").strip(),
         matrix_version=matrix.version,
+        external_reference=external_reference,
+        external_owner=actor.organisation if external_reference else None,
         **extra,
     )
     Engagement.objects.create(
