@@ -18,7 +18,11 @@ Everyday commands:
   demo                load the demo operating model (idempotent; demo mode only)
   setup --vendor NAME --admin-email EMAIL
                       first start of a real deployment: the vendor and its first administrator
-  check [--deploy]    check the configuration (--deploy: production readiness)
+  check [--deploy]    check the configuration (--deploy: production readiness) and the health
+                      of deliveries and inbound mail
+  mail ingest | serve [--port 8025] [--lmtp]
+                      take e-mail in: one message from standard input (an MTA pipe), or
+                      listen for SMTP/LMTP
   migrate             create or update the database tables
   rasci show --model 1 [--format md|csv|html] | import FILE.csv | publish --model 1
         | diff --model 1 --from 1 --to 2 | who ACTIVITY --customer SLUG
@@ -59,6 +63,8 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import execute_from_command_line
 
     args[0] = ALIASES.get(args[0], args[0])
+    if args[0] == "check" and not any(arg.startswith("--database") for arg in args):
+        args += ["--database", "default"]  # include the health of deliveries and inbound mail
     execute_from_command_line(["casebridge", *args])
 
 

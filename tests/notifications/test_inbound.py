@@ -175,3 +175,15 @@ def test_mail_serve_takes_real_smtp(desk, helpdesk):
 
     assert InboundMessage.objects.count() == 1
     assert Case.objects.get().title == "Over SMTP"
+
+
+def test_check_reports_quarantined_mail_and_failed_deliveries(desk, helpdesk):
+    from django.core.management import call_command as run
+
+    ingest(message("who@nowhere.example", helpdesk, "Hi", "Help").as_bytes())
+    out = io.StringIO()
+    run("check", "--database", "default", stdout=out, stderr=out)
+
+    text = out.getvalue()
+    assert "1 inbound messages are in quarantine" in text
+    assert "Last inbound e-mail" in text

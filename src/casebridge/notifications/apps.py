@@ -7,4 +7,4 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Notifications and integrations"
 
     def ready(self) -> None:
-        from casebridge.notifications import jobs  # noqa: F401  (outbox handlers, retries)
+        from casebridge.notifications import checks, jobs  # noqa: F401  (registrations)

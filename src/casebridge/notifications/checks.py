@@ -1,0 +1,65 @@
+"""``casebridge check`` reports the health of deliveries and inbound mail (database checks)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.checks import CheckMessage, Info, Tags, Warning, register
+from django.db import DatabaseError
+
+
+@register(Tags.database)
+def integration_health(
+    app_configs: Any = None, databases: Any = None, **kwargs: Any
+) -> list[CheckMessage]:
+    if not databases:
+        return []
+    from casebridge.notifications.services import health
+
+    try:
+        state = health()
+    except DatabaseError:  # not migrated yet: nothing to report
+        return []
+    found: list[CheckMessage] = []
+    if state["outbox_failed"]:
+        found.append(
+            Warning(
+                f"{state['outbox_failed']} outbox deliveries gave up.",
+                hint="casebridge outbox status; casebridge outbox retry",
+                id="casebridge.W101",
+            )
+        )
+    if state["outbox_stuck"]:
+        found.append(
+            Warning(
+                f"{state['outbox_stuck']} outbox deliveries are overdue by 15 minutes or more.",
+                hint="Is the worker running? casebridge worker",
+                id="casebridge.W102",
+            )
+        )
+    if state["webhooks_failed"]:
+        found.append(
+            Warning(
+                f"{state['webhooks_failed']} webhook deliveries gave up.",
+                hint="See Integrations in the portal; send them again once the receiver is up.",
+                id="casebridge.W103",
+            )
+        )
+    if state["mail_quarantined"]:
+        found.append(
+            Info(
+                f"{state['mail_quarantined']} inbound messages are in quarantine.",
+                hint="GET /api/v1/mail/inbound?outcome=quarantined",
+                id="casebridge.I104",
+            )
+        )
+    last = state["mail_last_received_at"]
+    found.append(
+        Info(
+            f"Last inbound e-mail: {last:%Y-%m-%d %H:%M %Z}."
+            if last
+            else "No e-mail received yet.",
+            id="casebridge.I105",
+        )
+    )
+    return found
