@@ -15,6 +15,7 @@ attachments become case files through the same checks as uploads."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import html
 import logging
@@ -250,7 +251,7 @@ def _record(
     message_id: str,
     raw: bytes,
     size: int,
-    received: object,
+    received: dt.datetime,
     verdict: Verdict,
     **meta: str,
 ) -> InboundMessage:

@@ -141,10 +141,10 @@ def post(url: str, secret: str, event: OutboxEvent, body: bytes) -> tuple[int | 
             timeout=settings.CASEBRIDGE_WEBHOOK_TIMEOUT,
             follow_redirects=False,
         )
-    except (httpx.HTTPError, UnsafeUrl) as error:
-        return None, str(error)[:500] or type(error).__name__, _ms(started)
-    error = "" if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
-    return response.status_code, error, _ms(started)
+    except (httpx.HTTPError, UnsafeUrl) as failure:
+        return None, str(failure)[:500] or type(failure).__name__, _ms(started)
+    problem = "" if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
+    return response.status_code, problem, _ms(started)
 
 
 def _ms(started: float) -> int:
