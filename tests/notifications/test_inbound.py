@@ -187,3 +187,19 @@ def test_check_reports_quarantined_mail_and_failed_deliveries(desk, helpdesk):
     text = out.getvalue()
     assert "1 inbound messages are in quarantine" in text
     assert "Last inbound e-mail" in text
+
+
+def test_malformed_mime_is_kept_in_quarantine_or_read_as_far_as_it_goes(desk, helpdesk):
+    garbage = b"\x00\xff\xfe not a message at all \r\n\r\n\x00"
+    record = ingest(garbage)
+    assert record.outcome == "quarantined"
+    assert InboundMessage.objects.filter(pk=record.pk).exists()
+    broken = (
+        f"From: {desk.customer_a_contact.email}\r\nTo: {helpdesk}\r\nSubject: Broken\r\n"
+        "Message-ID: <broken@client.example>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="never-closed"\r\n\r\n'
+        "--never-closed\r\nContent-Type: text/plain\r\n\r\nThe body survives.\r\n"
+    ).encode()
+    survived = ingest(broken)
+    assert survived.outcome == "case_opened"
+    assert "The body survives." in survived.case.description

@@ -211,3 +211,44 @@ def test_webhook_urls_and_signatures_are_checked(desk, settings):
     assert not verify("s" * 20, header, body + b" ", now=1_700_000_010)
     assert not verify("s" * 20, header, body, now=1_700_000_000 + 3600)  # replayed later
     assert not verify("x" * 20, header, body, now=1_700_000_010)
+
+
+def test_an_expiring_certification_tells_the_person_and_the_managers(desk):
+    from casebridge.core.outbox import outbox_record
+
+    outbox_record(
+        kind="certification.expiring",
+        payload={
+            "certification_id": 1,
+            "person_id": desk.partner_a_agent.pk,
+            "organisation_id": desk.partner_a.pk,
+            "level": "l1_basic",
+            "expires_on": "2026-07-01",
+        },
+    )
+    outbox_drain()
+
+    told = {m.to[0]: m for m in mail.outbox}
+    assert set(told) == {desk.partner_a_agent.email, desk.partner_a_manager.email}
+    assert "expires on 2026-07-01" in told[desk.partner_a_agent.email].body
+
+
+def test_an_end_of_life_notice_reaches_the_responsible_people(desk):
+    from casebridge.core.outbox import outbox_record
+
+    outbox_record(
+        kind="installed_base.end_of_life_notice",
+        payload={
+            "customer_id": desk.customer_a.pk,
+            "component": "server_core",
+            "version": "2024.10.1",
+            "end_of_life_on": "2026-09-01",
+            "days_before": 90,
+            "people": [desk.partner_a_manager.pk],
+        },
+    )
+    outbox_drain()
+
+    manager = Notification.objects.get(recipient=desk.partner_a_manager)
+    assert manager.purpose == "escalate"
+    assert any("2024.10.1 reaches its end of life on 2026-09-01" in m.body for m in mail.outbox)

@@ -29,6 +29,8 @@ HEADLINES = {
     "rca.reassigned": _("A root-cause analysis was reassigned"),
     "rca.overdue": _("A root-cause analysis is overdue"),
     "rca.signed": _("A root-cause analysis was signed off"),
+    "installed_base.end_of_life_notice": _("Software reaches its end of life"),
+    "certification.expiring": _("A certification expires soon"),
 }
 #: A case number in a subject or an address: CB-2026-000042.
 CASE_NUMBER = re.compile(r"\b(CB-\d{4}-\d{6})\b", re.IGNORECASE)

@@ -16,8 +16,9 @@ from casebridge.cases.choices import EngagementKind
 from casebridge.cases.models import Case
 from casebridge.notifications.choices import Purpose
 from casebridge.parties.choices import Role
-from casebridge.parties.models import Person
+from casebridge.parties.models import Organisation, Person
 from casebridge.rasci import policy
+from casebridge.rasci.models import MatrixVersion
 
 #: Case events and the activity whose I and C parties hear of them.
 CASE_EVENTS: dict[str, str] = {
@@ -30,7 +31,11 @@ CASE_EVENTS: dict[str, str] = {
 }
 SLA_EVENTS = {"case.sla_warning", "case.sla_breached"}
 RCA_EVENTS = {"rca.opened", "rca.reassigned", "rca.overdue", "rca.signed"}
-NOTIFIED_KINDS = (*CASE_EVENTS, *SLA_EVENTS, *RCA_EVENTS)
+#: Events about a customer's or a partner's standing rather than a case.
+END_OF_LIFE = "installed_base.end_of_life_notice"
+CERTIFICATION_EXPIRING = "certification.expiring"
+OTHER_EVENTS = (END_OF_LIFE, CERTIFICATION_EXPIRING)
+NOTIFIED_KINDS = (*CASE_EVENTS, *SLA_EVENTS, *RCA_EVENTS, *OTHER_EVENTS)
 ENGAGEMENT_ACTIVITY = {
     EngagementKind.CUSTOMER: "support.l1",
     EngagementKind.VENDOR: "support.l2_advanced_l3",
@@ -47,19 +52,50 @@ class Recipient:
 
 
 def _from_policy(case: Case, activity: str, now: dt.datetime) -> list[Recipient]:
-    version = case.matrix_version
+    return _parties_of(case.customer, case.matrix_version, activity, now)
+
+
+def _parties_of(
+    customer: Organisation, version: MatrixVersion | None, activity: str, now: dt.datetime
+) -> list[Recipient]:
     respond_by = now + dt.timedelta(hours=settings.CASEBRIDGE_CONSULT_HOURS)
     found = [
         Recipient(person, Purpose.INFORM, activity, holder.letters)
-        for holder in policy.to_inform(activity, case.customer, version=version)
+        for holder in policy.to_inform(activity, customer, version=version)
         for person in holder.people
     ]
     found += [
         Recipient(person, Purpose.CONSULT, activity, holder.letters, respond_by)
-        for holder in policy.to_consult(activity, case.customer, version=version)
+        for holder in policy.to_consult(activity, customer, version=version)
         for person in holder.people
     ]
     return found
+
+
+def standing_recipients(kind: str, payload: dict[str, Any], now: dt.datetime) -> list[Recipient]:
+    """Who hears of an event that is not about a case (end of life, an expiring certificate)."""
+    found: list[Recipient] = []
+    if kind == END_OF_LIFE:
+        customer = Organisation.objects.filter(pk=payload.get("customer_id")).first()
+        people = Person.objects.filter(pk__in=payload.get("people") or [], is_active=True)
+        found = [Recipient(p, Purpose.ESCALATE, "software.update", "R") for p in people]
+        if customer is not None:
+            found += _parties_of(customer, None, "software.update", now)
+    elif kind == CERTIFICATION_EXPIRING:
+        person = Person.objects.filter(pk=payload.get("person_id"), is_active=True).first()
+        if person is not None:
+            found = [Recipient(person, Purpose.INFORM, "staff.certified", "")]
+        found += _managers(payload.get("organisation_id"), "staff.certified")
+    return _once(found)
+
+
+def _once(found: list[Recipient]) -> list[Recipient]:
+    rank = {Purpose.ESCALATE: 0, Purpose.CONSULT: 1, Purpose.INFORM: 2}
+    chosen: dict[int, Recipient] = {}
+    for recipient in sorted(found, key=lambda r: rank[Purpose(r.purpose)]):
+        if recipient.person.email:
+            chosen.setdefault(recipient.person.pk, recipient)
+    return list(chosen.values())
 
 
 def _managers(organisation_id: int | None, activity: str) -> list[Recipient]:
@@ -93,9 +129,4 @@ def recipients_for(
         activity = str(payload.get("activity") or "rca.other_cause")
         found = _managers(payload.get("owner_organisation_id"), activity)
         found += _from_policy(case, activity, now)
-    rank = {Purpose.ESCALATE: 0, Purpose.CONSULT: 1, Purpose.INFORM: 2}
-    chosen: dict[int, Recipient] = {}
-    for recipient in sorted(found, key=lambda r: rank[Purpose(r.purpose)]):
-        if recipient.person.email:
-            chosen.setdefault(recipient.person.pk, recipient)
-    return list(chosen.values())
+    return _once(found)

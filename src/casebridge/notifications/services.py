@@ -26,7 +26,12 @@ from casebridge.notifications.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
-from casebridge.notifications.recipients import NOTIFIED_KINDS, recipients_for
+from casebridge.notifications.recipients import (
+    NOTIFIED_KINDS,
+    OTHER_EVENTS,
+    recipients_for,
+    standing_recipients,
+)
 from casebridge.parties.choices import Role
 from casebridge.parties.models import Organisation, Person
 
@@ -63,9 +68,15 @@ def notify_event(event: OutboxEvent) -> int:
     """Record who hears of ``event`` (once each) and send what is still pending; returns the
     number sent. Raises DeliveryFailed if the mail server refused, so the outbox retries."""
     case = _case_of(event)
-    if event.kind not in NOTIFIED_KINDS or case is None:
+    if event.kind not in NOTIFIED_KINDS:
         return 0
     now = clock.now()
+    if case is not None:
+        recipients = recipients_for(event.kind, event.payload, case, now)
+    elif event.kind in OTHER_EVENTS:
+        recipients = standing_recipients(event.kind, event.payload, now)
+    else:
+        return 0
     with transaction.atomic():
         Notification.objects.bulk_create(
             [
@@ -83,13 +94,13 @@ def notify_event(event: OutboxEvent) -> int:
                     else NotificationStatus.SKIPPED,
                     created_at=now,
                 )
-                for r in recipients_for(event.kind, event.payload, case, now)
+                for r in recipients
             ],
             ignore_conflicts=True,
         )
     pending = Notification.objects.filter(
         event=event, status=NotificationStatus.PENDING
-    ).select_related("recipient", "case__customer")
+    ).select_related("recipient__organisation", "case__customer")
     sent, failures = 0, []
     connection = mail.open_connection()
     for notification in pending:
