@@ -76,13 +76,13 @@ def standing_recipients(kind: str, payload: dict[str, Any], now: dt.datetime) ->
     """Who hears of an event that is not about a case (end of life, an expiring certificate)."""
     found: list[Recipient] = []
     if kind == END_OF_LIFE:
-        customer = Organisation.objects.filter(pk=payload.get("customer_id")).first()
+        customer = Organisation.objects.filter(pk=int(payload.get("customer_id") or 0)).first()
         people = Person.objects.filter(pk__in=payload.get("people") or [], is_active=True)
         found = [Recipient(p, Purpose.ESCALATE, "software.update", "R") for p in people]
         if customer is not None:
             found += _parties_of(customer, None, "software.update", now)
     elif kind == CERTIFICATION_EXPIRING:
-        person = Person.objects.filter(pk=payload.get("person_id"), is_active=True).first()
+        person = Person.objects.filter(pk=int(payload.get("person_id") or 0), is_active=True).first()
         if person is not None:
             found = [Recipient(person, Purpose.INFORM, "staff.certified", "")]
         found += _managers(payload.get("organisation_id"), "staff.certified")
