@@ -82,7 +82,9 @@ def standing_recipients(kind: str, payload: dict[str, Any], now: dt.datetime) ->
         if customer is not None:
             found += _parties_of(customer, None, "software.update", now)
     elif kind == CERTIFICATION_EXPIRING:
-        person = Person.objects.filter(pk=int(payload.get("person_id") or 0), is_active=True).first()
+        person = Person.objects.filter(
+            pk=int(payload.get("person_id") or 0), is_active=True
+        ).first()
         if person is not None:
             found = [Recipient(person, Purpose.INFORM, "staff.certified", "")]
         found += _managers(payload.get("organisation_id"), "staff.certified")
