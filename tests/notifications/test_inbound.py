@@ -157,6 +157,20 @@ def test_mail_ingest_reads_a_message_from_standard_input(desk, helpdesk, monkeyp
     assert Case.objects.get().title == "Piped in"
 
 
+def test_a_reply_to_one_of_our_messages_threads_by_in_reply_to(desk, helpdesk, open_case, settings):
+    settings.CASEBRIDGE_MAIL_DOMAIN = "casebridge.example"
+    case = open_case()
+    reply = message(
+        desk.customer_a_contact.email,
+        helpdesk,
+        "Re: something",
+        "Thanks, that helped.",
+        In_Reply_To=f"<{case.number}.n17@casebridge.example>",
+    )
+
+    assert ingest(reply.as_bytes()).case == case
+
+
 @pytest.mark.django_db(transaction=True)
 def test_mail_serve_takes_real_smtp(desk, helpdesk):
     from casebridge.notifications.management.commands.mail import listener
@@ -175,6 +189,17 @@ def test_mail_serve_takes_real_smtp(desk, helpdesk):
 
     assert InboundMessage.objects.count() == 1
     assert Case.objects.get().title == "Over SMTP"
+
+    lmtp_port = free_port()
+    controller = listener("127.0.0.1", lmtp_port, lmtp=True)
+    controller.start()
+    try:
+        second = message(desk.customer_a_contact.email, helpdesk, "Over LMTP", "Hello again.")
+        with smtplib.LMTP("127.0.0.1", lmtp_port) as client:
+            client.send_message(second)
+    finally:
+        controller.stop()
+    assert Case.objects.filter(title="Over LMTP").exists()
 
 
 def test_check_reports_quarantined_mail_and_failed_deliveries(desk, helpdesk):

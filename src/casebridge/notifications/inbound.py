@@ -105,7 +105,9 @@ def _referenced_case(message: EmailMessage, recipients: list[str]) -> str | None
             return local.rpartition("+")[2].upper()
     threading = f"{message.get('References', '')} {message.get('In-Reply-To', '')}"
     domain = re.escape(settings.CASEBRIDGE_MAIL_DOMAIN)
-    found = re.search(rf"<case\.(CB-\d{{4}}-\d{{6}})@{domain}>", threading, re.IGNORECASE)
+    found = re.search(
+        rf"<(?:case\.)?(CB-\d{{4}}-\d{{6}})(?:\.n\d+)?@{domain}>", threading, re.IGNORECASE
+    )
     if found:
         return found.group(1).upper()
     subject = re.search(r"\[(CB-\d{4}-\d{6})\]", message.get("Subject", ""), re.IGNORECASE)

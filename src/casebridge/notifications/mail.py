@@ -76,7 +76,12 @@ def compose(notification: Notification, payload: dict[str, Any]) -> EmailMultiAl
         subject = f"[{case.number}] {headline}: {case.title}" if case else headline
         text = _render(notification.kind, "txt", context)
         html = _render(notification.kind, "html", context)
-    message_id = f"<n{notification.pk}.{notification.event_id}@{settings.CASEBRIDGE_MAIL_DOMAIN}>"
+    domain = settings.CASEBRIDGE_MAIL_DOMAIN
+    message_id = (
+        f"<{case.number}.n{notification.pk}@{domain}>"
+        if case
+        else f"<n{notification.pk}.e{notification.event_id}@{domain}>"
+    )
     headers = {"Message-ID": message_id, "Auto-Submitted": "auto-generated"}
     if case is not None:
         headers["In-Reply-To"] = thread_id(case)
