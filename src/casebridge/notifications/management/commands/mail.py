@@ -9,8 +9,18 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 
 from casebridge.notifications.inbound import ingest
+
+
+def _ingest_once(content: bytes, recipients: list[str]) -> Any:
+    """Ingest in the listener's worker thread, and give its database connection back after
+    (as a web request does), so a broken or idle connection never lingers."""
+    try:
+        return ingest(content, recipients=recipients)
+    finally:
+        connection.close()
 
 
 class Relay:
@@ -18,8 +28,8 @@ class Relay:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         content = envelope.original_content or envelope.content
-        record = await sync_to_async(ingest, thread_sensitive=True)(
-            bytes(content), recipients=[str(r).lower() for r in envelope.rcpt_tos]
+        record = await sync_to_async(_ingest_once, thread_sensitive=True)(
+            bytes(content), [str(r).lower() for r in envelope.rcpt_tos]
         )
         return f"250 {record.outcome}"
 
