@@ -27,9 +27,13 @@ def error_body(detail: str, code: str, fields: dict[str, list[str]] | None = Non
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, error: DomainError) -> HttpResponse:
-        return api.create_response(
+        response = api.create_response(
             request, error_body(error.detail, error.code, error.fields), status=error.status
         )
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None:
+            response["Retry-After"] = str(retry_after)
+        return response
 
     @api.exception_handler(NinjaValidationError)
     def validation_error(request: HttpRequest, error: NinjaValidationError) -> HttpResponse:

@@ -18,3 +18,11 @@ STATIC_ROOT = None
 
 # Uploaded files of the suite go to a throwaway folder.
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="casebridge-media-"))
+
+# SQLite's test database is a file (WAL, IMMEDIATE transactions, busy timeout) like a real
+# deployment's, not a shared-cache memory database, whose table locks fail instead of waiting:
+# the concurrency tests run real parallel writers against it.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.mkdtemp(prefix="casebridge-db-")) / "test.sqlite3")
+    }

@@ -96,3 +96,14 @@ def from_django_validation_error(error: Exception, detail: str) -> ValidationFai
         messages = getattr(error, "messages", [str(error)])
         return ValidationFailed(detail, fields={"__all__": list(messages)})
     return ValidationFailed(detail, fields=dict(message_dict))
+
+
+class RateLimited(DomainError):
+    """Too many requests in the window; ``retry_after`` says when to come back (seconds)."""
+
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, fields={"retry_after": f"{retry_after} seconds."})
+        self.retry_after = retry_after

@@ -116,3 +116,17 @@ class PeriodicJobState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} next at {self.next_run_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Throttle(models.Model):
+    """A fixed-window counter shared by every process (sign-in failures, API calls per token).
+
+    Kept in the database so several web workers count together; one row per key."""
+
+    key = models.CharField(max_length=200, unique=True)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

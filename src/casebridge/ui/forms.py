@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 
 from casebridge.core.errors import DomainError
 from casebridge.installed_base.choices import Environment, ManagingParty
 from casebridge.installed_base.selectors import component_list
+from casebridge.parties.auth import login_locked_for
 
 
 def apply_domain_error(form: forms.Form, error: DomainError) -> None:
@@ -33,3 +37,17 @@ class InstallationForm(forms.Form):
         self.fields["component"].choices = [  # type: ignore[attr-defined]
             (component.code, component.name) for component in component_list()
         ]
+
+
+class SignInForm(AuthenticationForm):
+    """The sign-in form, which says when an account or address is locked after failures."""
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        locked = login_locked_for(username, self.request)
+        if locked:
+            minutes = max(1, round(locked / 60))
+            raise forms.ValidationError(
+                f"Too many failed sign-ins. Try again in {minutes} minute(s).", code="locked"
+            )
+        return super().clean()

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from casebridge.ui.forms import SignInForm
 from casebridge.ui.views import cases, installed_base, integrations, parties, rasci, rca, sla
 
 app_name = "ui"
@@ -10,7 +11,9 @@ urlpatterns = [
     path(
         "login/",
         auth_views.LoginView.as_view(
-            template_name="ui/registration/login.html", redirect_authenticated_user=True
+            template_name="ui/registration/login.html",
+            redirect_authenticated_user=True,
+            authentication_form=SignInForm,
         ),
         name="login",
     ),

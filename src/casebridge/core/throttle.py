@@ -1,0 +1,73 @@
+"""Throttles. Request rates (API calls per token) count in Django's cache, so the hot path
+costs no query: with the default local-memory cache each web worker counts on its own, a shared
+cache (Redis, Memcached) makes the limit global. Sign-in failures and lockouts are rare and
+must hold across workers, so they live in the database (one short transaction on one row)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+
+from casebridge.core import clock
+from casebridge.core.models import Throttle
+
+
+def _row(key: str, now: dt.datetime) -> Throttle:
+    row = Throttle.objects.select_for_update().filter(key=key).first()
+    if row is not None:
+        return row
+    try:
+        with transaction.atomic():
+            return Throttle.objects.create(key=key, window_start=now, count=0)
+    except IntegrityError:  # created by a parallel request
+        return Throttle.objects.select_for_update().get(key=key)
+
+
+def hit(key: str, *, limit: int, window: dt.timedelta) -> int:
+    """Count one request; returns 0 if allowed, else the seconds until the window ends."""
+    seconds = int(window.total_seconds())
+    now = clock.now().timestamp()
+    index = int(now // seconds)
+    bucket = f"throttle:{key}:{index}"
+    cache.add(bucket, 0, timeout=seconds + 1)
+    try:
+        count = cache.incr(bucket)
+    except ValueError:  # evicted between add and incr: start again
+        cache.set(bucket, 1, timeout=seconds + 1)
+        count = 1
+    if count <= limit:
+        return 0
+    return max(1, math.ceil((index + 1) * seconds - now))
+
+
+def locked_for(key: str) -> int:
+    """Seconds left of a lock on ``key`` (0 when not locked)."""
+    row = Throttle.objects.filter(key=key).values_list("locked_until", flat=True).first()
+    if row is None:
+        return 0
+    left = (row - clock.now()).total_seconds()
+    return max(0, math.ceil(left))
+
+
+@transaction.atomic
+def fail(key: str, *, limit: int, window: dt.timedelta, lock: dt.timedelta) -> int:
+    """Count a failure; at ``limit`` failures within ``window`` lock the key for ``lock``.
+    Returns the seconds locked (0 if not locked)."""
+    now = clock.now()
+    row = _row(key, now)
+    if now - row.window_start >= window:
+        row.window_start, row.count = now, 0
+    row.count += 1
+    if row.count >= limit:
+        row.locked_until = now + lock
+        row.count = 0
+        row.window_start = now
+    row.save(update_fields=["window_start", "count", "locked_until"])
+    return locked_for(key)
+
+
+def clear(key: str) -> None:
+    Throttle.objects.filter(key=key).delete()
