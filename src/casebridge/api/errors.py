@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -34,6 +35,20 @@ def install_error_handlers(api: NinjaAPI) -> None:
         if retry_after is not None:
             response["Retry-After"] = str(retry_after)
         return response
+
+    @api.exception_handler(OverflowError)
+    @api.exception_handler(DataError)
+    def out_of_range(request: HttpRequest, error: Exception) -> HttpResponse:
+        # A number beyond what the database stores (an id or offset of 30 digits, say).
+        return api.create_response(
+            request,
+            error_body(
+                "A value in the request is out of range.",
+                "out_of_range",
+                {"__all__": ["A number is larger or smaller than the database can hold."]},
+            ),
+            status=422,
+        )
 
     @api.exception_handler(NinjaValidationError)
     def validation_error(request: HttpRequest, error: NinjaValidationError) -> HttpResponse:

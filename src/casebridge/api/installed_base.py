@@ -8,8 +8,9 @@ from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from casebridge.api.pagination import Pages
 from casebridge.api.schemas import ErrorOut
 from casebridge.core.errors import NotFound, ValidationFailed
 from casebridge.installed_base import gate, selectors, services
@@ -268,7 +269,7 @@ def set_policy(request: HttpRequest, payload: PolicyIn) -> Any:
 
 
 @router.get("/installed-base/installations", response=list[InstallationOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_installations(
     request: HttpRequest,
     customer_id: int | None = None,
@@ -409,7 +410,7 @@ def forecast(
 
 
 @router.get("/installed-base/notices", response=list[NoticeOut], summary="End-of-life notices")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_notices(request: HttpRequest, customer_id: int | None = None) -> Any:
     return selectors.notice_list(actor=_actor(request), customer_id=customer_id)
 

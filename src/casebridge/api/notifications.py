@@ -6,8 +6,9 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from casebridge.api.pagination import Pages
 from casebridge.api.schemas import ErrorOut
 from casebridge.core.errors import NotFound, PermissionDenied
 from casebridge.notifications import services
@@ -92,7 +93,7 @@ def _subscription(actor: Person, subscription_id: int) -> WebhookSubscription:
 
 
 @router.get("/webhooks", response=list[SubscriptionOut], summary="Your organisation's webhooks")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_webhooks(request: HttpRequest) -> Any:
     return WebhookSubscription.objects.filter(
         organisation_id=_actor(request).organisation_id
@@ -119,7 +120,7 @@ def delete_webhook(request: HttpRequest, subscription_id: int) -> Status[None]:
     response=list[DeliveryOut],
     summary="The delivery log: every event sent, its attempts and their outcome",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_deliveries(request: HttpRequest, subscription_id: int) -> Any:
     subscription = _subscription(_actor(request), subscription_id)
     return (
@@ -198,7 +199,7 @@ class InboundOut(Schema):
 
 
 @router.get("/mail/inbound", response=list[InboundOut], summary="Received e-mail and its fate")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_inbound(request: HttpRequest, outcome: InboundOutcome | None = None) -> Any:
     _require_vendor_back_office(_actor(request))
     messages = InboundMessage.objects.defer("raw").order_by("-received_at", "-id")

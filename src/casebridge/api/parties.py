@@ -7,8 +7,9 @@ from typing import Any, TypeVar
 
 from django.http import HttpRequest
 from ninja import Query, Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from casebridge.api.pagination import Pages
 from casebridge.api.schemas import (
     CallerOut,
     CertificationIn,
@@ -83,7 +84,7 @@ def me(request: HttpRequest) -> Person:
 
 
 @router.get("/organisations", response=list[OrganisationOut], summary="Organisations you can see")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_organisations(
     request: HttpRequest, kind: OrganisationKind | None = None, q: str | None = None
 ) -> Any:
@@ -164,7 +165,7 @@ def set_relationship(request: HttpRequest, organisation_id: int, payload: Relati
 
 
 @router.get("/relationships", response=list[RelationshipOut], summary="Customer relationships")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_relationships(request: HttpRequest, partner_id: int | None = None) -> Any:
     return selectors.relationship_list(actor=_actor(request), partner_id=partner_id)
 
@@ -173,7 +174,7 @@ def list_relationships(request: HttpRequest, partner_id: int | None = None) -> A
 
 
 @router.get("/people", response=list[PersonOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_people(
     request: HttpRequest,
     organisation_id: int | None = None,
@@ -223,7 +224,7 @@ def update_person(request: HttpRequest, person_id: int, payload: PersonPatch) ->
 
 
 @router.get("/certifications", response=list[CertificationOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_certifications(
     request: HttpRequest,
     organisation_id: int | None = None,
@@ -243,7 +244,7 @@ def list_certifications(
     response=list[CertificationOut],
     summary="Valid certifications that expire within N days (default from settings)",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_expiring_certifications(
     request: HttpRequest,
     within_days: int | None = Query(None, ge=0, le=3650),  # type: ignore[type-arg]
@@ -271,7 +272,7 @@ def create_certification(request: HttpRequest, payload: CertificationIn) -> Stat
 
 
 @router.get("/trainings", response=list[TrainingOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_trainings(request: HttpRequest, organisation_id: int | None = None) -> Any:
     return selectors.training_list(actor=_actor(request), organisation_id=organisation_id)
 
@@ -290,7 +291,7 @@ def create_training(request: HttpRequest, payload: TrainingIn) -> Status[Any]:
 
 
 @router.get("/submitters", response=list[SubmitterOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_submitters(
     request: HttpRequest,
     organisation_id: int | None = None,
@@ -361,7 +362,7 @@ def lookup_caller(request: HttpRequest, phone: str) -> Any:
 
 
 @router.get("/tokens", response=list[TokenOut], summary="Your API tokens")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_tokens(request: HttpRequest) -> Any:
     return api_token_list(actor=_actor(request))
 

@@ -6,9 +6,10 @@ from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import AliasChoices
 
+from casebridge.api.pagination import Pages
 from casebridge.api.schemas import ErrorOut
 from casebridge.core.errors import NotFound, ValidationFailed
 from casebridge.parties import selectors as party_selectors
@@ -226,7 +227,7 @@ def list_models(request: HttpRequest) -> Any:
 
 
 @router.get("/rasci/versions", response=list[VersionOut], summary="Matrix versions")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_versions(request: HttpRequest, operating_model: str | None = None) -> Any:
     return selectors.version_list(operating_model=operating_model, actor=_actor(request))
 

@@ -6,8 +6,9 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from casebridge.api.pagination import Pages
 from casebridge.api.schemas import ErrorOut
 from casebridge.cases.choices import CauseAttribution
 from casebridge.core.errors import ValidationFailed
@@ -138,7 +139,7 @@ class RcaQuery(Schema):
 
 
 @router.get("/rcas", response=list[RcaSummaryOut], summary="RCAs you can see")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_rcas(request: HttpRequest, query: Query[RcaQuery]) -> Any:
     return selectors.rca_list(actor=_actor(request), filters=selectors.RcaFilters(**query.dict()))
 
