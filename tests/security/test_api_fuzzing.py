@@ -38,6 +38,4 @@ def bearer(desk):
     suppress_health_check=list(HealthCheck),
 )
 def test_no_generated_request_makes_the_server_fail(case, bearer):
-    case.call_and_validate(
-        headers=bearer, checks=[not_a_server_error, response_schema_conformance]
-    )
+    case.call_and_validate(headers=bearer, checks=[not_a_server_error, response_schema_conformance])
