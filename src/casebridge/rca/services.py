@@ -489,11 +489,17 @@ def rca_flag_overdue(*, now: dt.datetime | None = None) -> int:
     due = Rca.objects.filter(status=RcaStatus.DRAFT, due_at__lt=now, overdue_flagged_at=None)
     for rca_id in due.order_by("due_at").values_list("pk", flat=True)[:1000]:
         with transaction.atomic():
-            rca = Rca.objects.select_for_update().filter(pk=rca_id, overdue_flagged_at=None).first()
+            rca = (
+                Rca.objects.select_for_update(of=("self",))
+                .select_related("case")
+                .filter(pk=rca_id, overdue_flagged_at=None)
+                .first()
+            )
             if rca is None or rca.status != RcaStatus.DRAFT:
                 continue
             rca.overdue_flagged_at = now
             rca.save(update_fields=["overdue_flagged_at", "updated_at"])
+            _case_event(rca.case, None, "rca_overdue", rca_id=rca.pk, due_at=rca.due_at.isoformat())
             _announce("rca.overdue", rca)
             flagged += 1
     return flagged
