@@ -29,8 +29,10 @@ logger = logging.getLogger(__name__)
 
 Handler = Callable[[OutboxEvent], None]
 
-#: How long a claimed delivery stays invisible to other drains while its handler runs.
-CLAIM_LEASE = dt.timedelta(minutes=5)
+def claim_lease() -> dt.timedelta:
+    """How long a claimed delivery stays invisible to other drains while its handler runs
+    (CASEBRIDGE_OUTBOX_LEASE_SECONDS); a worker killed mid-delivery is taken over after it."""
+    return dt.timedelta(seconds=settings.CASEBRIDGE_OUTBOX_LEASE_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -189,7 +191,7 @@ def _claim_next_due() -> OutboxDelivery | None:
         if delivery is None:
             return None
         delivery.attempts += 1
-        delivery.next_attempt_at = moment + CLAIM_LEASE
+        delivery.next_attempt_at = moment + claim_lease()
         delivery.save(update_fields=["attempts", "next_attempt_at"])
     return delivery
 

@@ -1,0 +1,246 @@
+"""Crash safety with real processes: the web server (gunicorn) and the worker are killed with
+SIGKILL in the middle of a load of creates and comments, several times, and restarted. Every
+request answered 2xx must be in the database exactly once, every outbox event delivered (at
+least once, one event per key) and no SLA breach raised twice. On SQLite (a WAL file) and, when
+the suite runs on PostgreSQL, on a scratch PostgreSQL database."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import pytest
+
+BIN = Path(sys.executable).parent
+ROUNDS = 3
+WRITES_PER_ROUND = 24
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """A database of its own: a SQLite file, or a scratch database on the suite's PostgreSQL."""
+    server = os.environ.get("CASEBRIDGE_TEST_DATABASE_URL")
+    if not server:
+        yield f"sqlite:///{tmp_path / 'crash.sqlite3'}"
+        return
+    import psycopg
+
+    name = f"casebridge_crash_{uuid.uuid4().hex[:8]}"
+    parts = urlsplit(server)
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class Deployment:
+    def __init__(self, database_url: str, folder: Path) -> None:
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("CASEBRIDGE_")},
+            "CASEBRIDGE_MODE": "development",
+            "CASEBRIDGE_VAR_DIR": str(folder),
+            "DATABASE_URL": database_url,
+            "DJANGO_SETTINGS_MODULE": "casebridge.config.settings",
+            "SECRET_KEY": "crash-test-only-" + "x" * 40,
+            "CASEBRIDGE_API_RATE_PER_MINUTE": "100000",
+            "CASEBRIDGE_OUTBOX_LEASE_SECONDS": "2",
+            "CASEBRIDGE_OUTBOX_BACKOFF_SECONDS": "1",
+            "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        }
+        self.env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        self.port = _free_port()
+        self.processes: list[subprocess.Popen] = []
+
+    def run(self, *args: str) -> str:
+        done = subprocess.run(  # noqa: S603 (our own command, fixed arguments)
+            [str(BIN / "casebridge"), *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout
+
+    def python(self, code: str) -> object:
+        return json.loads(self.run("shell", "-c", code).strip().splitlines()[-1])
+
+    def start(self) -> None:
+        for command in (
+            ["serve", "--bind", f"127.0.0.1:{self.port}", "--workers", "2"],
+            ["worker", "--tick", "1", "--interval", "1"],
+        ):
+            self.processes.append(
+                subprocess.Popen(  # noqa: S603 (our own command, fixed arguments)
+                    [str(BIN / "casebridge"), *command],
+                    env=self.env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base}/login/", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise AssertionError("the server did not come up")
+
+    def kill(self) -> None:
+        for process in self.processes:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+        self.processes = []
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+SETUP = """
+import json
+from casebridge.parties.models import Organisation, Person
+from casebridge.parties.tokens import api_token_create
+agent = Person.objects.get(email="agent@bluewater.example")
+_, raw = api_token_create(actor=agent, name="crash")
+customer = Organisation.objects.get(slug="rijnland-care-group")
+print(json.dumps({"token": raw, "customer": customer.pk}))
+"""
+
+VERIFY = """
+import json
+from django.db.models import Count
+from casebridge.cases.models import Case, CaseEvent, Comment
+from casebridge.core.models import OutboxDelivery, OutboxEvent
+titles = dict(Case.objects.filter(title__startswith="crash-").values("title")
+    .annotate(n=Count("id")).values_list("title", "n"))
+bodies = dict(Comment.objects.filter(body__startswith="crash-").values("body")
+    .annotate(n=Count("id")).values_list("body", "n"))
+breaches = list(CaseEvent.objects.filter(kind="sla_breached")
+    .values("case_id", "engagement", "after__metric", "after__cycle")
+    .annotate(n=Count("id")).filter(n__gt=1).values_list("case_id", flat=True))
+undelivered = OutboxDelivery.objects.exclude(status="delivered").count()
+keys = OutboxEvent.objects.values("dedup_key").annotate(n=Count("id")).filter(n__gt=1).count()
+print(json.dumps({"titles": titles, "bodies": bodies, "breaches": breaches,
+    "undelivered": undelivered, "duplicate_keys": keys, "events": OutboxEvent.objects.count()}))
+"""
+
+
+def test_killing_server_and_worker_loses_no_acknowledged_write(database_url, tmp_path):
+    deployment = Deployment(database_url, tmp_path)
+    deployment.run("migrate", "--noinput")
+    deployment.run("demo")
+    setup = deployment.python(SETUP)
+    headers = {"Authorization": f"Bearer {setup['token']}"}
+    acked_cases: dict[str, int] = {}
+    acked_comments: set[str] = set()
+    unacked: set[str] = set()
+    lock = threading.Lock()
+
+    def create(key: str) -> None:
+        """Open a case; a client that got no answer sends the same Idempotency-Key again."""
+        try:
+            response = httpx.post(
+                f"{deployment.base}/api/v1/cases",
+                json={
+                    "customer_id": setup["customer"],
+                    "title": key,
+                    "description": "Written while the server may die.",
+                    "category": "incident",
+                    "impact": "medium",
+                    "urgency": "medium",
+                },
+                headers={**headers, "Idempotency-Key": key},
+                timeout=10,
+            )
+        except httpx.HTTPError:
+            response = None
+        with lock:
+            if response is not None and response.status_code == 201:
+                acked_cases[key] = response.json()["id"]
+                unacked.discard(key)
+            else:
+                unacked.add(key)
+
+    def write(index: int, round_number: int) -> None:
+        key = f"crash-{round_number}-{index}"
+        if index % 3 != 2:
+            create(key)
+            return
+        try:
+            with lock:
+                targets = list(acked_cases.values())
+            if targets:
+                response = httpx.post(
+                    f"{deployment.base}/api/v1/cases/{targets[index % len(targets)]}/comments",
+                    json={"audience": "public", "body": key},
+                    headers=headers,
+                    timeout=10,
+                )
+                if response.status_code == 201:
+                    with lock:
+                        acked_comments.add(key)
+                return
+        except httpx.HTTPError:
+            pass  # the server died under the request: not acknowledged, may or may not exist
+
+    for round_number in range(ROUNDS):
+        deployment.start()
+        for key in sorted(unacked):  # retried after the crash, with the same key
+            create(key)
+        threads = []
+        for index in range(WRITES_PER_ROUND):
+            thread = threading.Thread(target=write, args=(index, round_number))
+            thread.start()
+            threads.append(thread)
+            if index == WRITES_PER_ROUND * 2 // 3:
+                deployment.kill()  # mid-load: requests in flight die with the server
+            time.sleep(0.05)
+        for thread in threads:
+            thread.join(timeout=30)
+        deployment.kill()
+
+    deployment.start()  # a last life: retry what is still unanswered, deliver what was left
+    for key in sorted(unacked):
+        create(key)
+    deadline = time.monotonic() + 60
+    result = deployment.python(VERIFY)
+    while result["undelivered"] and time.monotonic() < deadline:
+        time.sleep(1)
+        result = deployment.python(VERIFY)
+    deployment.kill()
+
+    assert acked_cases, "no request was acknowledged"
+    assert not unacked, unacked
+    assert all(result["titles"].get(title) == 1 for title in acked_cases), result["titles"]
+    assert all(n == 1 for n in result["titles"].values())  # retries never duplicate
+    assert all(result["bodies"].get(body) == 1 for body in acked_comments)
+    assert result["duplicate_keys"] == 0
+    assert result["undelivered"] == 0
+    assert result["breaches"] == []
