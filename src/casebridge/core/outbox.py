@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 Handler = Callable[[OutboxEvent], None]
 
+
 def claim_lease() -> dt.timedelta:
     """How long a claimed delivery stays invisible to other drains while its handler runs
     (CASEBRIDGE_OUTBOX_LEASE_SECONDS); a worker killed mid-delivery is taken over after it."""
