@@ -257,6 +257,10 @@ def _record(
     verdict: Verdict,
     **meta: str,
 ) -> InboundMessage:
+    if verdict.outcome == InboundOutcome.QUARANTINED:
+        logger.warning(
+            "mail.quarantined", extra={"message_id": message_id, "reason": verdict.reason}
+        )
     try:
         with transaction.atomic():
             return InboundMessage.objects.create(

@@ -9,6 +9,7 @@ import logging
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from casebridge.cases.models import Case
@@ -119,6 +120,7 @@ def notify_event(event: OutboxEvent) -> int:
         )
         sent += 1
     if failures:
+        logger.warning("mail.refused", extra={"event": event.dedup_key, "count": len(failures)})
         raise DeliveryFailed("; ".join(failures)[:1000])
     return sent
 
@@ -260,8 +262,6 @@ def attempt_delivery(delivery_id: int) -> bool:
             next_attempt_at=None,
         )
         return True
-    from django.conf import settings
-
     if attempts >= settings.CASEBRIDGE_WEBHOOK_MAX_ATTEMPTS:
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
             status=DeliveryStatus.FAILED, attempts=attempts, next_attempt_at=None
@@ -274,8 +274,6 @@ def attempt_delivery(delivery_id: int) -> bool:
 
 
 def webhooks_timeout() -> int:
-    from django.conf import settings
-
     return int(settings.CASEBRIDGE_WEBHOOK_TIMEOUT)
 
 
