@@ -3,7 +3,6 @@ language), with headers that thread every message of a case and route replies ba
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.conf import settings
@@ -32,8 +31,6 @@ HEADLINES = {
     "installed_base.end_of_life_notice": _("Software reaches its end of life"),
     "certification.expiring": _("A certification expires soon"),
 }
-#: A case number in a subject or an address: CB-2026-000042.
-CASE_NUMBER = re.compile(r"\b(CB-\d{4}-\d{6})\b", re.IGNORECASE)
 
 
 def thread_id(case: Case) -> str:

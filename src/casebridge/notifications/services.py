@@ -241,7 +241,7 @@ def attempt_delivery(delivery_id: int) -> bool:
         if delivery is None:
             return False
         # Claim it for the length of one attempt so a parallel retry does not post it twice.
-        lease = clock.now() + dt.timedelta(seconds=2 * webhooks_timeout() + 5)
+        lease = clock.now() + dt.timedelta(seconds=2 * settings.CASEBRIDGE_WEBHOOK_TIMEOUT + 5)
         WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=lease)
     event = delivery.event
     case = _case_of(event)
@@ -271,10 +271,6 @@ def attempt_delivery(delivery_id: int) -> bool:
             attempts=attempts, next_attempt_at=now + backoff_delay(attempts)
         )
     return False
-
-
-def webhooks_timeout() -> int:
-    return int(settings.CASEBRIDGE_WEBHOOK_TIMEOUT)
 
 
 def retry_due_deliveries(*, now: dt.datetime | None = None, limit: int = 200) -> int:

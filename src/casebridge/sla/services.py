@@ -19,6 +19,7 @@ from casebridge.core.errors import PermissionDenied, ValidationFailed
 from casebridge.core.outbox import outbox_record
 from casebridge.parties import permissions
 from casebridge.parties.models import Person, SupportPlan
+from casebridge.parties.services._validation import Errors
 from casebridge.sla.calendar import check_country, hours_to_json, parse_hours
 from casebridge.sla.choices import Priority
 from casebridge.sla.models import BusinessCalendar, ClosedDay, ServiceTarget
@@ -38,18 +39,6 @@ CALENDAR_FIELDS = [
 TARGET_FIELDS = ["calendar_id", "first_response", "update_interval", "resolution", "warn_percent"]
 
 
-class _Problems:
-    def __init__(self) -> None:
-        self.fields: dict[str, list[str]] = {}
-
-    def add(self, name: str, message: str) -> None:
-        self.fields.setdefault(name, []).append(message)
-
-    def raise_if_any(self, detail: str) -> None:
-        if self.fields:
-            raise ValidationFailed(detail, fields=self.fields)
-
-
 def _require_back_office(actor: Person | None) -> None:
     if actor is not None and not permissions.can_manage_organisations(actor):
         raise PermissionDenied(
@@ -61,7 +50,7 @@ def _changed_policy(what: str, key: str) -> None:
     outbox_record(kind="sla.policy_changed", payload={"what": what, "key": key})
 
 
-def _clean_code(code: str, problems: _Problems) -> str:
+def _clean_code(code: str, problems: Errors) -> str:
     cleaned = (code or "").strip()
     if not cleaned or slugify(cleaned) != cleaned or len(cleaned) > 40:
         problems.add(
@@ -74,7 +63,7 @@ def _clean_code(code: str, problems: _Problems) -> str:
 def plan_save(*, actor: Person | None, code: str, name: str, description: str = "") -> SupportPlan:
     """Create a support plan or rename one."""
     _require_back_office(actor)
-    problems = _Problems()
+    problems = Errors()
     code = _clean_code(code, problems)
     name = (name or "").strip()
     if not name or len(name) > 100:
@@ -101,7 +90,7 @@ def plan_save(*, actor: Person | None, code: str, name: str, description: str = 
     return plan
 
 
-def _duration(value: dt.timedelta | None, name: str, problems: _Problems) -> dt.timedelta | None:
+def _duration(value: dt.timedelta | None, name: str, problems: Errors) -> dt.timedelta | None:
     if value is None:
         return None
     if value <= dt.timedelta(0):
@@ -125,7 +114,7 @@ def target_set(
 ) -> ServiceTarget:
     """Set what ``plan`` promises at ``priority`` (created or replaced as a whole)."""
     _require_back_office(actor)
-    problems = _Problems()
+    problems = Errors()
     if not SupportPlan.objects.filter(code=plan).exists():
         problems.add("plan", f"{plan!r} is not a support plan.")
     if priority not in Priority.values:
@@ -199,7 +188,7 @@ def calendar_save(
     """Create or replace a calendar. ``hours`` as ``{"mon": ["09:00-17:00"], ...}``; an empty
     ``time_zone`` or ``country`` means the customer's."""
     _require_back_office(actor)
-    problems = _Problems()
+    problems = Errors()
     code = _clean_code(code, problems)
     name = (name or "").strip()
     if not name or len(name) > 100:
@@ -265,7 +254,7 @@ def closed_day_add(
 ) -> ClosedDay:
     """Close a calendar for one day (in addition to public holidays)."""
     _require_back_office(actor)
-    problems = _Problems()
+    problems = Errors()
     name = (name or "").strip()
     if not name or len(name) > 100:
         problems.add("name", "Between 1 and 100 characters.")
