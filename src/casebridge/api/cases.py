@@ -120,18 +120,9 @@ class CaseOut(Schema):
         return list(getattr(case, "allowed_actions", []))
 
 
-class CaseIn(Schema):
-    customer_id: int
-    title: str = Field(..., max_length=200)
-    description: str = Field(..., max_length=50_000)
-    category: Category
-    impact: Level
-    urgency: Level
-    component: str | None = Field(None, max_length=60)
-    version: str = Field("", max_length=40)
-    installation_id: int | None = None
-    priority_override: Priority | None = None
-    priority_override_reason: str = Field("", max_length=300)
+class GuidelinesIn(Schema):
+    """The submission-guideline fields a case is filed with."""
+
     expected_behaviour: str = ""
     actual_behaviour: str = ""
     error_messages: str = ""
@@ -149,6 +140,20 @@ class CaseIn(Schema):
     @classmethod
     def aware(cls, value: dt.datetime | None) -> dt.datetime | None:
         return _aware(value)
+
+
+class CaseIn(GuidelinesIn):
+    customer_id: int
+    title: str = Field(..., max_length=200)
+    description: str = Field(..., max_length=50_000)
+    category: Category
+    impact: Level
+    urgency: Level
+    component: str | None = Field(None, max_length=60)
+    version: str = Field("", max_length=40)
+    installation_id: int | None = None
+    priority_override: Priority | None = None
+    priority_override_reason: str = Field("", max_length=300)
 
 
 class ActionIn(Schema):
@@ -252,6 +257,16 @@ def _fresh(request: HttpRequest, response: HttpResponse, case: Case) -> Case:
     return fresh
 
 
+def _customer_for(actor: Person, customer_id: int, what: str) -> Any:
+    try:
+        customer = party_selectors.access_organisation(actor, customer_id)
+    except NotFound as error:
+        raise ValidationFailed(what, fields={"customer_id": error.detail}) from error
+    if customer.kind != OrganisationKind.CUSTOMER:
+        raise ValidationFailed(what, fields={"customer_id": "Not a customer."})
+    return customer
+
+
 @router.post("/cases", response={201: CaseOut, **ERRORS}, summary="Open a case (idempotent)")
 def open_case(
     request: HttpRequest,
@@ -260,16 +275,7 @@ def open_case(
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),  # type: ignore[type-arg]
 ) -> Status[Any]:
     actor = _actor(request)
-    try:
-        customer = party_selectors.access_organisation(actor, payload.customer_id)
-    except NotFound as error:
-        raise ValidationFailed(
-            "The case was not opened.", fields={"customer_id": error.detail}
-        ) from error
-    if customer.kind != OrganisationKind.CUSTOMER:
-        raise ValidationFailed(
-            "The case was not opened.", fields={"customer_id": "Not a customer."}
-        )
+    customer = _customer_for(actor, payload.customer_id, "The case was not opened.")
     data = payload.dict()
     guidelines = {name: data[name] for name in services.GUIDELINE_FIELDS}
     guidelines["frequency"] = guidelines["frequency"] or ""
@@ -292,17 +298,7 @@ def open_case(
     return Status(201, _fresh(request, response, case))
 
 
-def _customer_for(actor: Person, customer_id: int, what: str) -> Any:
-    try:
-        customer = party_selectors.access_organisation(actor, customer_id)
-    except NotFound as error:
-        raise ValidationFailed(what, fields={"customer_id": error.detail}) from error
-    if customer.kind != OrganisationKind.CUSTOMER:
-        raise ValidationFailed(what, fields={"customer_id": "Not a customer."})
-    return customer
-
-
-class ExchangeIn(Schema):
+class ExchangeIn(GuidelinesIn):
     customer_id: int
     title: str = Field(..., max_length=200)
     description: str = Field(..., max_length=50_000)
@@ -311,23 +307,6 @@ class ExchangeIn(Schema):
     urgency: Level = Level.MEDIUM
     component: str | None = Field(None, max_length=60)
     version: str = Field("", max_length=40)
-    expected_behaviour: str = ""
-    actual_behaviour: str = ""
-    error_messages: str = ""
-    steps_to_reproduce: str = ""
-    reproducible: bool | None = None
-    occurred_at: dt.datetime | None = None
-    frequency: Frequency | None = None
-    business_impact: str = ""
-    users_affected: int | None = Field(None, ge=0)
-    actions_taken: str = ""
-    causes_ruled_out: list[str] = Field(default_factory=list)
-    evidence: str = ""
-
-    @field_validator("occurred_at")
-    @classmethod
-    def aware(cls, value: dt.datetime | None) -> dt.datetime | None:
-        return _aware(value)
 
 
 @router.put(
