@@ -329,3 +329,17 @@ def working_days_later(calendar: Calendar, start: dt.datetime, days: int) -> dt.
         if intervals:
             counted += 1
     return max(end for _, end in calendar.intervals_on(day)) if days else start
+
+
+def duration_text(value: dt.timedelta, *, parts: int | None = None) -> str:
+    """A length of time as people say it: ``2 h 30 min``, ``3 d 4 h 5 min`` (the largest
+    ``parts`` units only, when given); negative lengths read as zero."""
+    minutes = max(int(value.total_seconds()), 0) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    words = [f"{days} d"] if days else []
+    if hours:
+        words.append(f"{hours} h")
+    if minutes or not words:
+        words.append(f"{minutes} min")
+    return " ".join(words[:parts])

@@ -9,6 +9,7 @@ from django import template
 from casebridge.core import clock
 from casebridge.parties.phones import phone_display
 from casebridge.rasci.letters import format_letters
+from casebridge.sla.calendar import duration_text
 
 register = template.Library()
 
@@ -26,15 +27,7 @@ def rasci(value: str) -> str:
 
 
 def _span(seconds: int) -> str:
-    minutes = max(seconds, 0) // 60
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    parts = [f"{days} d"] if days else []
-    if hours:
-        parts.append(f"{hours} h")
-    if minutes or not parts:
-        parts.append(f"{minutes} min")
-    return " ".join(parts[:2])
+    return duration_text(dt.timedelta(seconds=seconds), parts=2)
 
 
 @register.filter

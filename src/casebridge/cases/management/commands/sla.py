@@ -13,24 +13,14 @@ from casebridge.cases.models import Case
 from casebridge.cases.services.clocks import clocks_repair, clocks_sweep
 from casebridge.parties.models import Organisation
 from casebridge.sla import selectors as sla_selectors
-from casebridge.sla.calendar import hours_from_json, hours_spec
+from casebridge.sla.calendar import duration_text, hours_from_json, hours_spec
 from casebridge.sla.choices import Metric
 
 WHEN = "%a %d %b %Y %H:%M"
 
 
 def _length(value: dt.timedelta | None) -> str:
-    if value is None:
-        return "-"
-    minutes = int(value.total_seconds()) // 60
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    parts = [f"{days} d"] if days else []
-    if hours:
-        parts.append(f"{hours} h")
-    if minutes or not parts:
-        parts.append(f"{minutes} min")
-    return " ".join(parts)
+    return "-" if value is None else duration_text(value)
 
 
 class Command(BaseCommand):
