@@ -30,6 +30,7 @@ from casebridge.notifications.models import (
 from casebridge.notifications.recipients import (
     NOTIFIED_KINDS,
     OTHER_EVENTS,
+    Recipient,
     recipients_for,
     standing_recipients,
 )
@@ -57,12 +58,18 @@ def _case_of(event: OutboxEvent) -> Case | None:
 # --- E-mail notifications ---
 
 
-def _wants_email(person: Person, kind: str, purpose: str, letters: str) -> bool:
-    """Preferences apply to what a person is told, never to what they answer for."""
-    if purpose == Purpose.ESCALATE or "A" in letters:
-        return True
-    preference = NotificationPreference.objects.filter(person=person, kind=kind).first()
-    return preference is None or preference.email
+def _silenced(kind: str, recipients: list[Recipient]) -> set[int]:
+    """Who switched e-mail for ``kind`` off (one query); never what they answer for."""
+    off = set(
+        NotificationPreference.objects.filter(
+            person_id__in=[r.person.pk for r in recipients], kind=kind, email=False
+        ).values_list("person_id", flat=True)
+    )
+    return {
+        r.person.pk
+        for r in recipients
+        if r.person.pk in off and r.purpose != Purpose.ESCALATE and "A" not in r.letters
+    }
 
 
 def notify_event(event: OutboxEvent) -> int:
@@ -78,6 +85,7 @@ def notify_event(event: OutboxEvent) -> int:
         recipients = standing_recipients(event.kind, event.payload, now)
     else:
         return 0
+    silenced = _silenced(event.kind, recipients)
     with transaction.atomic():
         Notification.objects.bulk_create(
             [
@@ -90,9 +98,9 @@ def notify_event(event: OutboxEvent) -> int:
                     activity=r.activity,
                     letters=r.letters,
                     respond_by=r.respond_by,
-                    status=NotificationStatus.PENDING
-                    if _wants_email(r.person, event.kind, r.purpose, r.letters)
-                    else NotificationStatus.SKIPPED,
+                    status=NotificationStatus.SKIPPED
+                    if r.person.pk in silenced
+                    else NotificationStatus.PENDING,
                     created_at=now,
                 )
                 for r in recipients
