@@ -202,7 +202,7 @@ def test_bad_audiences_answer_422(desk, api_as, audience):
     assert response.status_code == 422
 
 
-@pytest.mark.parametrize("sort", ["updated", "created", "priority"])
+@pytest.mark.parametrize("sort", ["updated", "created", "priority", "due"])
 def test_every_order_pages_through_each_case_once(desk, api_as, sort):
     levels = [
         ("low", "low"),

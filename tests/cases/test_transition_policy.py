@@ -7,7 +7,7 @@ import pytest
 
 from casebridge.cases import services, workflow
 from casebridge.cases.choices import CustomerStatus, EngagementKind
-from casebridge.cases.models import Engagement
+from casebridge.cases.models import Case, Engagement
 from casebridge.core.errors import PermissionDenied
 from casebridge.rasci.defaults import default_matrices
 from casebridge.rasci.letters import performs
@@ -30,10 +30,14 @@ GRID = [
 
 
 def put_in(case, transition, source):
+    """Put the case in ``source`` under the services (the queue keys on the case row too)."""
     moment = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
     if transition.engagement == EngagementKind.VENDOR:
         Engagement.objects.filter(case=case, kind="customer").update(
             status=CustomerStatus.ESCALATED
+        )
+        Case.objects.filter(pk=case.pk).update(
+            customer_status=CustomerStatus.ESCALATED, vendor_status=source
         )
         Engagement.objects.create(
             case=case,
@@ -45,6 +49,7 @@ def put_in(case, transition, source):
         )
     else:
         Engagement.objects.filter(case=case, kind="customer").update(status=source)
+        Case.objects.filter(pk=case.pk).update(customer_status=source)
 
 
 @pytest.mark.parametrize(("transition", "source", "party"), GRID)

@@ -125,6 +125,29 @@ def test_queue_page_query_budget(desk, open_case, django_assert_max_num_queries)
     assert response.status_code == 200
 
 
+def test_the_queue_pages_by_cursor_and_never_counts_the_whole_queue(desk, open_case, monkeypatch):
+    import re
+
+    from casebridge.ui.views import cases as case_views
+
+    monkeypatch.setattr(case_views, "PAGE_SIZE", 2)
+    opened = {open_case(impact=level, urgency=level).number for level in ("low", "high", "medium")}
+    client = signed_in(desk.partner_a_agent)
+
+    first = client.get("/cases/", {"sort": "due", "priority": ""}).content.decode()
+    next_link = re.search(r'href="\?([^"]+)" rel="next"', first).group(1).replace("&amp;", "&")
+    second = client.get(f"/cases/?{next_link}").content.decode()
+    stale = client.get("/cases/", {"sort": "due", "cursor": "bm90LWEtY3Vyc29y"})
+
+    numbers = set(re.findall(r">(CB-\d{4}-\d+)</a>", first + second))
+    assert numbers == opened
+    assert 'rel="next"' not in second
+    assert "First page" in second
+    assert "sort=due" in next_link
+    assert stale.status_code == 200
+    assert "out of date" in stale.content.decode()
+
+
 def test_the_vendor_queue_shows_its_model_2_desk_and_narrows_to_escalations(desk, open_case):
     direct = open_case(actor=desk.customer_direct_admin, customer=desk.customer_direct)
     client = signed_in(desk.vendor_engineer)

@@ -239,7 +239,11 @@ class QueueIn(Schema):
     assignee_id: int | None = None
     customer_id: int | None = None
     component: str | None = None
-    sort: str = Field("updated", description="updated (default), created or priority.")
+    sort: str = Field(
+        "updated",
+        description="updated (default), created, priority, or due: the next service-level"
+        " due time on the engagement's side first, cases with nothing due last.",
+    )
     cursor: str | None = None
     limit: int = Field(50, ge=1, le=MAX_PAGE)
 

@@ -165,6 +165,15 @@ class Case(TimeStampedModel):
         help_text="The vendor engineer who accepted the case despite its version.",
     )
     version_override_reason = models.CharField(max_length=500, blank=True)
+    # The queues' keys, copied from the engagements and their clocks by the services in the
+    # writing transaction (``clocks_refresh``) so that a queue filtered by status and priority
+    # and sorted by due time is one index range, however many cases there are.
+    customer_status = models.CharField(max_length=30, blank=True)
+    vendor_status = models.CharField(
+        max_length=30, blank=True, help_text="Empty while the case is not with the vendor."
+    )
+    customer_due_at = models.DateTimeField(null=True, blank=True)
+    vendor_due_at = models.DateTimeField(null=True, blank=True)
 
     objects = CaseQuerySet.as_manager()
 
@@ -178,6 +187,28 @@ class Case(TimeStampedModel):
             models.Index(fields=["tier", "-updated_at"], name="case_tier_idx"),
             models.Index(fields=["component", "-updated_at"], name="case_component_idx"),
             models.Index(fields=["partner", "-created_at"], name="case_partner_created_idx"),
+            models.Index(
+                fields=["partner", "customer_status", "customer_due_at"],
+                name="case_partner_due_idx",
+            ),
+            models.Index(
+                fields=["partner", "customer_status", "priority", "customer_due_at"],
+                name="case_partner_prio_due_idx",
+            ),
+            models.Index(
+                fields=["customer", "customer_status", "customer_due_at"],
+                name="case_customer_due_idx",
+            ),
+            models.Index(
+                fields=["vendor_status", "vendor_due_at"],
+                name="case_vendor_due_idx",
+                condition=~Q(vendor_status=""),
+            ),
+            models.Index(
+                fields=["vendor_status", "priority", "vendor_due_at"],
+                name="case_vendor_prio_due_idx",
+                condition=~Q(vendor_status=""),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
-from casebridge.cases.choices import Audience, EngagementKind
+from casebridge.cases.choices import Audience
 from casebridge.parties.choices import OrganisationKind
 
 AUDIENCES_BY_PARTY: dict[str, frozenset[str]] = {
@@ -41,10 +41,9 @@ class CaseQuerySet(models.QuerySet):
             return self.none()
         kind = actor.organisation.kind
         if kind == OrganisationKind.VENDOR:
-            from casebridge.cases.models import Engagement
-
-            escalated = Engagement.objects.filter(case=OuterRef("pk"), kind=EngagementKind.VENDOR)
-            return self.filter(Q(partner__isnull=True) | Q(Exists(escalated)))
+            # A case is with the vendor once it has a vendor engagement, whose status the case
+            # row carries (a column test, not a subquery per row).
+            return self.filter(Q(partner__isnull=True) | ~Q(vendor_status=""))
         if kind == OrganisationKind.PARTNER:
             return self.filter(partner_id=actor.organisation_id)
         return self.filter(customer_id=actor.organisation_id)

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import cast
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from casebridge.cases import workflow
 from casebridge.cases.choices import EngagementKind
@@ -56,25 +56,40 @@ class QueueFilters:
     sort: str = "updated"
 
 
-#: Queue orders: newest change first, newest case first, or most urgent first.
+#: Queue orders: newest change first, newest case first, most urgent first, or the next due
+#: time on the queue's side first (cases with nothing due last).
 SORTS = {
     "updated": ("-updated_at", "-id"),
     "created": ("-created_at", "-id"),
     "priority": ("priority", "-updated_at", "-id"),
+    "due": (F("next_due_at").asc(nulls_last=True), "id"),
+}
+#: The case columns that copy each engagement's status and next due time (the queue keys).
+STATUS_COLUMN: dict[str, str] = {
+    EngagementKind.CUSTOMER: "customer_status",
+    EngagementKind.VENDOR: "vendor_status",
+}
+DUE_COLUMN: dict[str, str] = {
+    EngagementKind.CUSTOMER: "customer_due_at",
+    EngagementKind.VENDOR: "vendor_due_at",
 }
 
 
 def case_queue(*, actor: Person, filters: QueueFilters) -> QuerySet[Case]:
-    """The cases the actor may see, filtered, newest change first."""
+    """The cases the actor may see, filtered and ordered; every filter is a column of the case
+    row, so a partner's or the vendor's queue by status, priority and due time is one range of
+    an index."""
     cases = Case.objects.visible_to(actor).select_related(
         "customer", "partner", "assignee", "matrix_version"
     )
-    if filters.status:
-        cases = cases.filter(
-            engagements__kind=filters.engagement, engagements__status=filters.status
+    if filters.engagement not in STATUS_COLUMN:
+        raise ValidationFailed(
+            "Unknown engagement.", fields={"engagement": f"One of: {', '.join(STATUS_COLUMN)}."}
         )
+    if filters.status:
+        cases = cases.filter(**{STATUS_COLUMN[filters.engagement]: filters.status})
     elif filters.engagement == EngagementKind.VENDOR:
-        cases = cases.filter(engagements__kind=EngagementKind.VENDOR)
+        cases = cases.exclude(vendor_status="")
     if filters.priority:
         cases = cases.filter(priority=filters.priority)
     if filters.tier:
@@ -87,12 +102,13 @@ def case_queue(*, actor: Person, filters: QueueFilters) -> QuerySet[Case]:
         cases = cases.filter(component_id=filters.component)
     if filters.sort not in SORTS:
         raise ValidationFailed("Unknown order.", fields={"sort": f"One of: {', '.join(SORTS)}."})
-    # The next due time on the queue's side, read per row through the clock's unique index.
+    # A customer's view of a case is always the customer engagement.
     side = (
         EngagementKind.CUSTOMER
         if actor.organisation.kind == OrganisationKind.CUSTOMER
         else filters.engagement
     )
+    # Which clock is due next, read per row of the page through the clock's unique index.
     due = CaseClock.objects.filter(
         case=OuterRef("pk"),
         engagement=side,
@@ -100,7 +116,7 @@ def case_queue(*, actor: Person, filters: QueueFilters) -> QuerySet[Case]:
         due_at__isnull=False,
     ).order_by("due_at")
     annotated = cases.annotate(
-        next_due_at=Subquery(due.values("due_at")[:1]),
+        next_due_at=F(DUE_COLUMN[side]),
         next_due_metric=Subquery(due.values("metric")[:1]),
     )
     # django-stubs loses the model type through annotate() with subqueries.
@@ -112,9 +128,19 @@ def case_queue(*, actor: Person, filters: QueueFilters) -> QuerySet[Case]:
     )
 
 
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
 def encode_cursor(case: Case, sort: str = "updated") -> str:
-    """An opaque position after ``case`` in the queue's order."""
-    key = [case.updated_at.isoformat(), case.created_at.isoformat(), case.priority, case.pk]
+    """An opaque position after ``case`` (a row of :func:`case_queue`) in the queue's order."""
+    key = [
+        _iso(case.updated_at),
+        _iso(case.created_at),
+        case.priority,
+        case.pk,
+        _iso(getattr(case, "next_due_at", None)),
+    ]
     raw = json.dumps([sort, *key]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -127,11 +153,14 @@ def after_cursor(
         return cases
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        cursor_sort, updated, created, priority, pk = json.loads(
+        cursor_sort, updated, created, priority, pk, due = json.loads(
             base64.urlsafe_b64decode(padded.encode())
         )
         updated_at = dt.datetime.fromisoformat(updated)
         created_at = dt.datetime.fromisoformat(created)
+        due_at = dt.datetime.fromisoformat(due) if due is not None else None
+        if not isinstance(pk, int):
+            raise TypeError("the position is not a case")
     except (ValueError, TypeError) as error:
         raise ValidationFailed(
             "The cursor is not one this API gave out.", fields={"cursor": "Invalid."}
@@ -145,6 +174,15 @@ def after_cursor(
         return cases.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=pk))
     if sort == "priority":
         return cases.filter(Q(priority__gt=priority) | (Q(priority=priority) & newer_first))
+    if sort == "due":
+        nothing_due_after = Q(next_due_at__isnull=True, id__gt=pk)
+        if due_at is None:
+            return cases.filter(nothing_due_after)
+        return cases.filter(
+            Q(next_due_at__gt=due_at)
+            | Q(next_due_at=due_at, id__gt=pk)
+            | Q(next_due_at__isnull=True)
+        )
     return cases.filter(newer_first)
 
 

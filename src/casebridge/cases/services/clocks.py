@@ -16,7 +16,7 @@ from django.db import transaction
 
 from casebridge.cases.choices import Audience, EngagementKind
 from casebridge.cases.clocks import Reading
-from casebridge.cases.models import Case, CaseClock, CaseEvent
+from casebridge.cases.models import Case, CaseClock, CaseEvent, Engagement
 from casebridge.cases.selectors import CaseTerms, case_facts_of, case_readings, case_terms
 from casebridge.core import clock
 from casebridge.core.outbox import PendingEvent, outbox_record_many
@@ -113,11 +113,39 @@ def _save_readings(
     return rows
 
 
+#: Clock statuses whose due time orders a queue (the next thing owed on that side).
+QUEUE_CLOCK_STATUSES = (ClockStatus.RUNNING, ClockStatus.BREACHED)
+
+
+def _store_queue_keys(case: Case, readings: list[Reading]) -> None:
+    """Copy each engagement's status and next due time onto the case row, where the queues'
+    indexes read them; written only when they changed."""
+    statuses = dict(Engagement.objects.filter(case=case).values_list("kind", "status"))
+    due: dict[str, dt.datetime] = {}
+    for reading in readings:
+        if reading.status in QUEUE_CLOCK_STATUSES and reading.due_at is not None:
+            current = due.get(reading.engagement)
+            due[reading.engagement] = min(reading.due_at, current or reading.due_at)
+    keys = {
+        "customer_status": statuses.get(EngagementKind.CUSTOMER, ""),
+        "vendor_status": statuses.get(EngagementKind.VENDOR, ""),
+        "customer_due_at": due.get(EngagementKind.CUSTOMER),
+        "vendor_due_at": due.get(EngagementKind.VENDOR),
+    }
+    changed = {name: value for name, value in keys.items() if getattr(case, name) != value}
+    if changed:
+        Case.objects.filter(pk=case.pk).update(**changed)
+        for name, value in changed.items():
+            setattr(case, name, value)
+
+
 def clocks_refresh(case: Case, *, book: PolicyBook | None = None) -> list[Reading]:
-    """Recompute and store the case's clocks (call inside the writing transaction)."""
+    """Recompute and store the case's clocks and queue keys (call inside the writing
+    transaction, after the engagements changed)."""
     now = clock.now()
     readings = case_readings(case, now=now, book=book)
     _save_readings(case, readings, now)
+    _store_queue_keys(case, readings)
     return readings
 
 

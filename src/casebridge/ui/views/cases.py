@@ -8,7 +8,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -70,21 +69,43 @@ def queue_view(request: HttpRequest) -> HttpResponse:
         priority=priority if priority in Priority.values else None,
         sort=sort if sort in selectors.SORTS else "updated",
     )
-    page = Paginator(selectors.case_queue(actor=actor, filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    # Keyset pages (a cursor after the last row) cost the same on the thousandth page as on
+    # the first and never count the whole queue.
+    queue = selectors.case_queue(actor=actor, filters=filters)
+    cursor = request.GET.get("cursor") or None
+    try:
+        rows = list(selectors.after_cursor(queue, cursor, filters.sort)[: PAGE_SIZE + 1])
+    except DomainError:
+        messages.error(request, "That page link is out of date; here is the first page.")
+        cursor, rows = None, list(queue[: PAGE_SIZE + 1])
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    here = request.GET.copy()
+    here.pop("cursor", None)
+    next_query = None
+    if more:
+        here["cursor"] = selectors.encode_cursor(rows[-1], filters.sort)
+        next_query = here.urlencode()
+        here.pop("cursor")
     return render(
         request,
         "ui/cases/queue.html",
         {
-            "page": page,
+            "rows": rows,
+            "first_query": here.urlencode() if cursor else None,
+            "next_query": next_query,
             "now": clock.now(),
             "engagement": engagement,
             "statuses": statuses.choices,
             "priorities": Priority.choices,
             "filters": filters,
             "engagements": EngagementKind.choices,
-            "sorts": [("updated", "Last changed"), ("created", "Newest"), ("priority", "Priority")],
+            "sorts": [
+                ("updated", "Last changed"),
+                ("created", "Newest"),
+                ("priority", "Priority"),
+                ("due", "Due first"),
+            ],
         },
     )
 
