@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "casebridge.api",
     "casebridge.ui",
     "casebridge.demo",
+    "casebridge.bench",
 ]
 
 MIDDLEWARE = [
