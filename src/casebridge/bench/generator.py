@@ -68,7 +68,7 @@ GUIDELINES = {
     "evidence": "trace.har, sbc.log",
 }
 RULED_OUT = '["tenant", "teams", "network", "sbc", "firewall"]'
-#: Wall-clock stretch of a business-hours target (8 working hours a weekday ≈ 4.2 × as long).
+#: Wall-clock stretch of a business-hours target (8 working hours a weekday: ~4.2 times as long).
 BUSINESS_STRETCH = 4.2
 CHUNK = 5_000
 
@@ -735,7 +735,7 @@ def generate(
             "the database already holds organisations or cases; generate into a freshly "
             "migrated, empty database"
         )
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 (reproducible test data, not secrets)
     # Naive UTC throughout: the bulk writer formats it without time-zone arithmetic.
     now = clock.now().astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
     with transaction.atomic():

@@ -199,16 +199,21 @@ class Case(TimeStampedModel):
                 fields=["customer", "customer_status", "customer_due_at"],
                 name="case_customer_due_idx",
             ),
-            models.Index(
-                fields=["vendor_status", "vendor_due_at"],
-                name="case_vendor_due_idx",
-                condition=~Q(vendor_status=""),
-            ),
+            # Not partial: SQLite uses a partial index only when the query repeats its
+            # condition word for word, and "status = x" does not.
+            models.Index(fields=["vendor_status", "vendor_due_at"], name="case_vendor_due_idx"),
             models.Index(
                 fields=["vendor_status", "priority", "vendor_due_at"],
                 name="case_vendor_prio_due_idx",
-                condition=~Q(vendor_status=""),
             ),
+            # Newest change first (the vendor's default queue walks it and stops at a page).
+            models.Index(fields=["-updated_at", "-id"], name="case_updated_idx"),
+            models.Index(fields=["partner", "-updated_at"], name="case_partner_updated_idx"),
+            # The 24x7 line: a caller's open Priority 1 cases.
+            models.Index(
+                fields=["customer", "priority", "closed_at"], name="case_customer_open_idx"
+            ),
+            models.Index(fields=["partner", "priority", "closed_at"], name="case_partner_open_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -90,17 +90,34 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="case",
             index=models.Index(
-                condition=models.Q(("vendor_status", ""), _negated=True),
-                fields=["vendor_status", "vendor_due_at"],
-                name="case_vendor_due_idx",
+                fields=["vendor_status", "vendor_due_at"], name="case_vendor_due_idx"
             ),
         ),
         migrations.AddIndex(
             model_name="case",
             index=models.Index(
-                condition=models.Q(("vendor_status", ""), _negated=True),
                 fields=["vendor_status", "priority", "vendor_due_at"],
                 name="case_vendor_prio_due_idx",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="case",
+            index=models.Index(fields=["-updated_at", "-id"], name="case_updated_idx"),
+        ),
+        migrations.AddIndex(
+            model_name="case",
+            index=models.Index(fields=["partner", "-updated_at"], name="case_partner_updated_idx"),
+        ),
+        migrations.AddIndex(
+            model_name="case",
+            index=models.Index(
+                fields=["customer", "priority", "closed_at"], name="case_customer_open_idx"
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="case",
+            index=models.Index(
+                fields=["partner", "priority", "closed_at"], name="case_partner_open_idx"
             ),
         ),
     ]

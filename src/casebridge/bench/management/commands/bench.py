@@ -121,3 +121,5 @@ class Command(BaseCommand):
         except LoadError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(render(report, options["format"]))
+        if report.failed:
+            raise CommandError(f"{report.failed} request(s) did not get their success status")
