@@ -364,7 +364,10 @@ def case_queue(request: HttpRequest, query: Query[QueueIn]) -> Any:
 
 @router.get("/cases/{case_id}", response={200: CaseOut, **ERRORS})
 def get_case(request: HttpRequest, response: HttpResponse, case_id: int) -> Any:
-    return _fresh(request, response, selectors.access_case(_actor(request), case_id))
+    actor = _actor(request)
+    case = _with_actions(actor, selectors.access_case(actor, case_id))
+    response["ETag"] = _etag(case)
+    return case
 
 
 @router.post(

@@ -203,19 +203,22 @@ def case_timeline(*, actor: Person, case: Case) -> QuerySet[CaseEvent]:
 def allowed_actions(*, actor: Person, case: Case) -> list[str]:
     """The workflow actions the actor may perform on the case now (for buttons and the API)."""
     engagements = {e.kind: e for e in case.engagements.all()}
-    allowed = []
-    for kind, engagement in engagements.items():
-        for transition in workflow.available(kind, engagement.status):
-            if transition.action == "escalate" and EngagementKind.VENDOR in engagements:
-                continue
-            if not workflow.meets_level(actor.support_level, transition.level):
-                continue
-            decision = policy.decide(
-                actor, transition.activity, case.customer, version=case.matrix_version
-            )
-            if decision.allowed:
-                allowed.append(transition.action)
-    return allowed
+    candidates = [
+        transition
+        for kind, engagement in engagements.items()
+        for transition in workflow.available(kind, engagement.status)
+        if not (transition.action == "escalate" and EngagementKind.VENDOR in engagements)
+        and workflow.meets_level(actor.support_level, transition.level)
+    ]
+    if not candidates:
+        return []
+    decisions = policy.decide_each(
+        actor,
+        sorted({t.activity for t in candidates}),
+        case.customer,
+        version=case.matrix_version,
+    )
+    return [t.action for t in candidates if decisions[t.activity].allowed]
 
 
 def open_p1_cases(*, caller: Person, actor: Person) -> QuerySet[Case]:

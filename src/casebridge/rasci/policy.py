@@ -79,11 +79,14 @@ def _relationship(customer: Organisation) -> CustomerRelationship:
 
 
 def _activity(version: MatrixVersion, code: str) -> Activity | None:
-    return (
-        Activity.objects.filter(version=version, code=code)
-        .prefetch_related(Prefetch("assignments", queryset=Assignment.objects.order_by("party")))
-        .first()
+    return _activities(version, [code]).get(code)
+
+
+def _activities(version: MatrixVersion, codes: list[str]) -> dict[str, Activity]:
+    rows = Activity.objects.filter(version=version, code__in=set(codes)).prefetch_related(
+        Prefetch("assignments", queryset=Assignment.objects.order_by("party"))
     )
+    return {row.code: row for row in rows}
 
 
 def decide(
@@ -98,6 +101,18 @@ def decide(
     ``version`` defaults to the customer's current matrix; a case passes the version it was
     opened under, so a newer matrix never changes the rules of an open case.
     """
+    return decide_each(actor, [activity], customer, version=version)[activity]
+
+
+def decide_each(
+    actor: Person,
+    activities: list[str],
+    customer: Organisation,
+    *,
+    version: MatrixVersion | None = None,
+) -> dict[str, Decision]:
+    """:func:`decide` for several activities at once: the relationship and the matrix rows are
+    read once (a case page asks about every action it might offer)."""
     if version is None:
         customer_matrix = matrix_for(customer)
         version, relationship = customer_matrix.version, customer_matrix.relationship
@@ -105,7 +120,7 @@ def decide(
         relationship = _relationship(customer)
     label = version.label
 
-    def answer(party: str | None, letters: str, reason: str) -> Decision:
+    def answer(activity: str, party: str | None, letters: str, reason: str) -> Decision:
         return Decision(
             activity=activity,
             version_id=version.pk,
@@ -118,27 +133,40 @@ def decide(
         )
 
     if not actor.is_active:
-        return answer(None, "", "The person is inactive.")
+        return {a: answer(a, None, "", "The person is inactive.") for a in activities}
     party = party_of(actor, relationship)
     if party is None:
-        return answer(None, "", f"{actor.organisation.name} is not a party to {customer.name}.")
-    row = _activity(version, activity)
-    if row is None:
-        return answer(party, "", f"{activity} is not an activity of {label}.")
-    letters = next((a.letters for a in row.assignments.all() if a.party == party), "")
+        reason = f"{actor.organisation.name} is not a party to {customer.name}."
+        return {a: answer(a, None, "", reason) for a in activities}
+    rows = _activities(version, activities)
     party_name = Party(party).label
-    if performs(letters):
-        verdict = "may perform it"
-    elif contributes(letters):
-        verdict = "may contribute but not perform it"
-    elif letters == "C":
-        verdict = "is consulted, and does not perform it"
-    elif letters == "I":
-        verdict = "is informed, and does not perform it"
-    else:
-        verdict = "holds no letter for it"
-    held = f"holds {format_letters(letters)}" if letters else "holds nothing"
-    return answer(party, letters, f"{party_name} {held} for {activity} under {label}: {verdict}.")
+    decisions = {}
+    for activity in activities:
+        row = rows.get(activity)
+        if row is None:
+            decisions[activity] = answer(
+                activity, party, "", f"{activity} is not an activity of {label}."
+            )
+            continue
+        letters = next((a.letters for a in row.assignments.all() if a.party == party), "")
+        if performs(letters):
+            verdict = "may perform it"
+        elif contributes(letters):
+            verdict = "may contribute but not perform it"
+        elif letters == "C":
+            verdict = "is consulted, and does not perform it"
+        elif letters == "I":
+            verdict = "is informed, and does not perform it"
+        else:
+            verdict = "holds no letter for it"
+        held = f"holds {format_letters(letters)}" if letters else "holds nothing"
+        decisions[activity] = answer(
+            activity,
+            party,
+            letters,
+            f"{party_name} {held} for {activity} under {label}: {verdict}.",
+        )
+    return decisions
 
 
 def _letters_for(
