@@ -5,9 +5,9 @@ Usage: ``.venv/bin/python bench/scale.py --profile tiny|small|large [--database-
 a fresh database — a SQLite file in a temporary folder, or the PostgreSQL database named by
 ``--database-url`` / ``BENCH_DATABASE_URL``, which it DROPS and creates again — with
 ``casebridge bench generate``, times the selectors with ``casebridge bench budgets``, then at
-the profile's load size starts ``casebridge serve`` (production settings, two web workers) and
-``casebridge worker``, drives them with ``casebridge bench load`` and reads the processes' peak
-RSS. Prints a markdown report; ``--json FILE`` keeps the figures.
+the profile's load size starts ``casebridge serve`` (production settings, its default web
+workers) and ``casebridge worker``, drives them with ``casebridge bench load`` and reads the
+processes' peak RSS. Prints a markdown report; ``--json FILE`` keeps the figures.
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ def serving(env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen, subpro
 
     port = _free_port()
     web = subprocess.Popen(  # noqa: S603 (our own command)
-        [str(BIN / "casebridge"), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        [str(BIN / "casebridge"), "serve", "--bind", f"127.0.0.1:{port}"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
