@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-sqlite test-postgres lint format bench clean
+.PHONY: install run test test-sqlite test-postgres lint format bench bench-large clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,9 +48,17 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Benchmarks on SQLite in a temporary folder, or on the PostgreSQL database named by
+# BENCH_DATABASE_URL (dropped and rebuilt). `bench` is the 10,000-case profile (minutes),
+# `bench-large` 10k/100k/1M cases and the SLA sweep among a million (an hour or more).
 bench: install
+	$(BIN)/python bench/scale.py --profile small
 	$(BIN)/python bench/run.py
-	$(BIN)/python bench/sla.py
+	$(BIN)/python bench/sla.py --cases 10000 --due 1000 --events 300
+
+bench-large: install
+	$(BIN)/python bench/scale.py --profile large
+	$(BIN)/python bench/sla.py --cases 1000000 --due 1000
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -126,11 +126,13 @@ CASE_COLUMNS = (
     " tier, revision, causes_ruled_out, customer_id, partner_id, reporter_id, matrix_version_id,"
     " priority_override_reason, version, expected_behaviour, actual_behaviour, error_messages,"
     " steps_to_reproduce, frequency, business_impact, actions_taken, evidence,"
-    " version_override_reason, version_override_request, cause_attribution"
+    " version_override_reason, version_override_request, cause_attribution, external_reference,"
+    " customer_status, vendor_status"
 )
 CASE_VALUES = (
     "%s, %s, 'BN-' || n, 'Filler', 'Filler', 'incident', 'medium', 'medium', 'P3', 'l1_basic',"
-    " 1, '[]', %s, %s, %s, %s, '', '', '', '', '', '', '', '', '', '', '', '', ''"
+    " 1, '[]', %s, %s, %s, %s, '', '', '', '', '', '', '', '', '', '', '', '', '', '',"
+    " 'in_progress', ''"
 )
 
 

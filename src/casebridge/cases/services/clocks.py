@@ -81,6 +81,31 @@ def _store(row: CaseClock, reading: Reading, now: dt.datetime) -> None:
     row.computed_at = now
 
 
+#: What a stored reading says; ``computed_at`` only records when it last changed.
+_READING_FIELDS = (
+    "status",
+    "plan",
+    "priority",
+    "calendar",
+    "target",
+    "started_at",
+    "due_at",
+    "warn_at",
+    "met_at",
+    "cycle",
+    "warned_cycle",
+    "breached_cycle",
+    "next_check_at",
+)
+
+
+def _said(row: CaseClock) -> tuple[object, ...] | None:
+    """The row's reading, to skip rewriting a row whose reading did not change."""
+    if row.pk is None:
+        return None
+    return tuple(getattr(row, name) for name in _READING_FIELDS)
+
+
 def _retire(row: CaseClock, now: dt.datetime) -> None:
     """A stored clock with no reading any more (its engagement or target is gone): nothing is
     pending on it, so the sweep must never see it again."""
@@ -103,8 +128,10 @@ def _save_readings(
         row = rows.get(key) or CaseClock(case=case, engagement=key[0], metric=key[1])
         if _settled(row, reading):
             continue
+        before = _said(row)
         _store(row, reading, now)
-        row.save()
+        if before is None or before != _said(row):
+            row.save()
         rows[key] = row
     for key, row in rows.items():
         if key not in read and row.status != ClockStatus.INACTIVE:
@@ -272,6 +299,7 @@ def _sweep_batch(case_ids: list[int], context: _SweepContext) -> int:
             )
             if _settled(row, reading):
                 continue
+            before = _said(row)
             kind = None
             if reading.status in (ClockStatus.BREACHED, ClockStatus.MISSED):
                 if row.breached_cycle < reading.cycle:
@@ -290,7 +318,10 @@ def _sweep_batch(case_ids: list[int], context: _SweepContext) -> int:
                 events.append(event)
                 outgoing.append(pending)
             _store(row, reading, now)
-            (changed if row.pk else created).append(row)
+            if row.pk is None:
+                created.append(row)
+            elif before != _said(row):
+                changed.append(row)
     CaseEvent.objects.bulk_create(events)
     outbox_record_many(outgoing)
     # Rewriting the changed rows is two statements; Django's bulk_update builds a CASE per field
