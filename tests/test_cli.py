@@ -16,7 +16,8 @@ def test_help_lists_the_everyday_commands(capsys):
     main(["--help"])
 
     out = capsys.readouterr().out
-    for command in ("serve", "worker", "demo", "setup", "check", "rasci", "sla", "jobs", "outbox"):
+    everyday = ("serve", "worker", "demo", "setup", "check", "rasci", "sla", "jobs", "outbox")
+    for command in (*everyday, "bench"):
         assert f"  {command}" in out
 
 

@@ -38,6 +38,9 @@ Everyday commands:
   outbox status | drain | retry [ID ...]
                       the transactional outbox's deliveries
   createsuperuser     add a back-office administrator to the vendor
+  bench generate --cases N [--seed S] | budgets | load [--url URL] [--concurrency 8]
+                      benchmarks: build a realistic data set into an empty database, time
+                      the selectors and check their query plans, drive a running server's API
 
 Every Django management command works too: `casebridge help --commands` lists them,
 `casebridge help COMMAND` explains one. Settings come from the environment; see
