@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from casebridge.cases.choices import CustomerStatus, EngagementKind, Priority
+from casebridge.cases.choices import CustomerStatus, Priority
 from casebridge.cases.models import Case
 from casebridge.core.models import OutboxEvent
 from casebridge.core.outbox import register_handler
@@ -28,10 +28,7 @@ def open_missing() -> int:
     cases = (
         Case.objects.filter(priority=Priority.P1)
         .exclude(cause_attribution="")
-        .filter(
-            engagements__kind=EngagementKind.CUSTOMER,
-            engagements__status__in=(CustomerStatus.RESOLVED, CustomerStatus.CLOSED),
-        )
+        .filter(customer_status__in=(CustomerStatus.RESOLVED, CustomerStatus.CLOSED))
         .filter(rca__isnull=True)
     )
     opened = 0
