@@ -36,7 +36,7 @@ from casebridge.core.outbox import outbox_record
 from casebridge.installed_base.models import Component, Installation
 from casebridge.parties.models import Organisation, Person
 from casebridge.rasci import policy
-from casebridge.rasci.selectors import matrix_for
+from casebridge.rasci.selectors import CustomerMatrix, matrix_for
 
 
 def priority_for(impact: str, urgency: str) -> str:
@@ -51,18 +51,21 @@ def priority_for(impact: str, urgency: str) -> str:
 
 def _next_number(year: int) -> str:
     """``CB-2026-000123``: a per-year counter under a row lock, so parallel opens never clash."""
-    CaseSequence.objects.get_or_create(year=year)
-    sequence = CaseSequence.objects.select_for_update().get(year=year)
+    sequence = CaseSequence.objects.select_for_update().filter(year=year).first()
+    if sequence is None:  # the year's first case
+        CaseSequence.objects.get_or_create(year=year)
+        sequence = CaseSequence.objects.select_for_update().get(year=year)
     sequence.last += 1
     sequence.save(update_fields=["last"])
     return f"CB-{year}-{sequence.last:06d}"
 
 
-def _may_open_for(actor: Person, customer: Organisation) -> bool:
+def _may_open_for(actor: Person, customer: Organisation, matrix: CustomerMatrix | None) -> bool:
     """The customer's own people report; the desk that runs its Level 1 logs calls for it."""
     if actor.organisation_id == customer.pk:
         return True
-    return policy.decide(actor, "support.l1", customer).allowed
+    version = matrix.version if matrix is not None else None
+    return policy.decide(actor, "support.l1", customer, version=version).allowed
 
 
 @transaction.atomic
@@ -89,7 +92,12 @@ def case_open(
         record = IdempotencyRecord.objects.filter(actor=actor, key=idempotency_key).first()
         if record is not None:
             return record.case, False
-    if not actor.is_active or not _may_open_for(actor, customer):
+    try:
+        matrix: CustomerMatrix | None = matrix_for(customer)
+        matrix_problems: dict[str, list[str]] = {}
+    except ValidationFailed as error:
+        matrix, matrix_problems = None, dict(error.fields)
+    if not actor.is_active or not _may_open_for(actor, customer, matrix):
         raise PermissionDenied("You may not open cases for this customer.")
     fields: dict[str, list[str]] = {}
 
@@ -132,12 +140,8 @@ def case_open(
             component_row = installation.component
             version = version or installation.version
     extra = _clean_guidelines(guidelines or {}, fields)
-    try:
-        matrix = matrix_for(customer)
-    except ValidationFailed as error:
-        for name, messages in error.fields.items():
-            fields.setdefault(name, []).extend(messages)
-        matrix = None
+    for name, messages in matrix_problems.items():
+        fields.setdefault(name, []).extend(messages)
     if fields or matrix is None:
         raise ValidationFailed("The case was not opened.", fields=fields)
     moment = clock.now()
