@@ -246,7 +246,7 @@ class Engagement(TimeStampedModel):
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["case", "kind"]
+        ordering = ["case_id", "kind"]
         constraints = [
             models.UniqueConstraint(fields=["case", "kind"], name="engagement_one_per_kind"),
         ]
@@ -286,7 +286,7 @@ class CaseClock(models.Model):
     computed_at = models.DateTimeField()
 
     class Meta:
-        ordering = ["case", "engagement", "metric"]
+        ordering = ["case_id", "engagement", "metric"]
         constraints = [
             models.UniqueConstraint(
                 fields=["case", "engagement", "metric"], name="case_clock_one_per_metric"

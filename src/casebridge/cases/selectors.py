@@ -79,9 +79,9 @@ def case_queue(*, actor: Person, filters: QueueFilters) -> QuerySet[Case]:
     """The cases the actor may see, filtered and ordered; every filter is a column of the case
     row, so a partner's or the vendor's queue by status, priority and due time is one range of
     an index."""
-    cases = Case.objects.visible_to(actor).select_related(
-        "customer", "partner", "assignee", "matrix_version"
-    )
+    # Only what a queue row shows (the customer's name, the matrix label): every joined row
+    # is decoded for each of the page's cases.
+    cases = Case.objects.visible_to(actor).select_related("customer", "matrix_version")
     if filters.engagement not in STATUS_COLUMN:
         raise ValidationFailed(
             "Unknown engagement.", fields={"engagement": f"One of: {', '.join(STATUS_COLUMN)}."}

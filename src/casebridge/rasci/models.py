@@ -86,7 +86,7 @@ class Activity(models.Model):
     position = models.PositiveIntegerField(default=0, help_text="Order in the table.")
 
     class Meta:
-        ordering = ["version", "position", "code"]
+        ordering = ["version_id", "position", "code"]
         verbose_name_plural = "activities"
         constraints = [
             models.UniqueConstraint(fields=["version", "code"], name="activity_unique_code"),
@@ -104,7 +104,7 @@ class Assignment(models.Model):
     letters = models.CharField(max_length=5)
 
     class Meta:
-        ordering = ["activity", "party"]
+        ordering = ["activity_id", "party"]
         constraints = [
             models.UniqueConstraint(fields=["activity", "party"], name="assignment_unique_party"),
             models.CheckConstraint(
