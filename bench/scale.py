@@ -218,14 +218,12 @@ def run(profile: str, database_url: str | None) -> dict[str, object]:
                 }
                 if size == settings["load"]:
                     entry.update(_load(env, settings))
-                if database_url and "postgres" in database_url:
-                    entry["postgresql"] = casebridge(
-                        env,
-                        "shell",
-                        "-c",
-                        "from django.db import connection; "
-                        "print(connection.cursor().connection.info.server_version)",
-                    ).strip()
+                if database_url:
+                    import psycopg
+
+                    with psycopg.connect(url) as connection:
+                        row = connection.execute("SHOW server_version").fetchone()
+                    entry["postgresql"] = str(row[0]).split()[0] if row else "?"
                 results["sizes"][str(size)] = entry  # type: ignore[index]
     return results
 
