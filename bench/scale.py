@@ -284,25 +284,33 @@ def render(results: dict[str, object]) -> str:
     for size, entry in sizes.items():
         lines.append(f"- {int(size):,} cases: {entry['generated']}")
     names = [budget["name"] for budget in next(iter(sizes.values()))["budgets"]]  # type: ignore[index]
-    header = " | ".join(f"{int(size):,} median / p95 ms" for size in sizes)
+    budgets = {size: entry["budgets"] for size, entry in sizes.items()}
     lines += [
         "",
-        f"| selector | {header} | queries | plan |",
-        "|---|" + "---:|" * (len(sizes) + 1) + "---|",
+        "Whole call, median / p95 ms (growth from the first size):",
+        "",
+        "| selector | " + " | ".join(f"{int(size):,} cases" for size in sizes) + " | queries |",
+        "|---|" + "---:|" * (len(sizes) + 1),
     ]
-    first, last = next(iter(sizes.values())), list(sizes.values())[-1]
+    first, last = next(iter(budgets.values())), list(budgets.values())[-1]
     for n, name in enumerate(names):
-        cells = []
-        for entry in sizes.values():
-            budget = entry["budgets"][n]  # type: ignore[index]
-            cells.append(f"{budget['median_ms']:.2f} / {budget['p95_ms']:.2f}")
-        budget = last["budgets"][n]  # type: ignore[index]
-        ratio = ""
-        if len(sizes) > 1:
-            base = first["budgets"][n]["median_ms"]  # type: ignore[index]
-            ratio = f" (x{budget['median_ms'] / base:.2f})" if base else ""
-        plan = "indexed" if budget["plan_ok"] else "FULL SCAN"
-        lines.append(f"| {name} | {' | '.join(cells)}{ratio} | {budget['queries']} | {plan} |")
+        cells = [f"{b[n]['median_ms']:.2f} / {b[n]['p95_ms']:.2f}" for b in budgets.values()]  # type: ignore[index]
+        if len(sizes) > 1 and first[n]["median_ms"]:  # type: ignore[index]
+            cells[-1] += f" (x{last[n]['median_ms'] / first[n]['median_ms']:.2f})"  # type: ignore[index]
+        lines.append(f"| {name} | {' | '.join(cells)} | {last[n]['queries']} |")  # type: ignore[index]
+    lines += [
+        "",
+        "Its deciding query alone, median ms (rows returned), and the plan at the largest size:",
+        "",
+        "| selector | " + " | ".join(f"{int(size):,} cases" for size in sizes) + " | plan |",
+        "|---|" + "---:|" * len(sizes) + "---|",
+    ]
+    for n, name in enumerate(names):
+        if not last[n].get("plan"):  # type: ignore[index]
+            continue
+        cells = [f"{b[n].get('db_ms', 0):.2f} ({b[n].get('rows', 0)})" for b in budgets.values()]  # type: ignore[index]
+        plan = "indexed" if last[n]["plan_ok"] else "FULL SCAN"  # type: ignore[index]
+        lines.append(f"| {name} | {' | '.join(cells)} | {plan} |")
     for size, entry in sizes.items():
         if "load" not in entry:
             continue
