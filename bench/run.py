@@ -49,20 +49,22 @@ def generate(partners: int, customers: int, people_per_partner: int) -> None:
     today = dt.datetime.now(dt.UTC).date()
     unusable = make_password(None)
     with transaction.atomic():
-        Organisation.objects.create(name="Bench Vendor", kind="vendor")
+        Organisation.objects.create(name="Bench Vendor", slug="vendor", kind="vendor")
         partner_rows = Organisation.objects.bulk_create(
-            Organisation(name=f"Partner {n:04d}", kind="partner") for n in range(partners)
+            Organisation(name=f"Partner {n:04d}", slug=f"partner-{n:04d}", kind="partner")
+            for n in range(partners)
         )
         customer_rows = Organisation.objects.bulk_create(
-            Organisation(name=f"Customer {n:05d}", kind="customer") for n in range(customers)
+            Organisation(name=f"Customer {n:05d}", slug=f"customer-{n:05d}", kind="customer")
+            for n in range(customers)
         )
         CustomerRelationship.objects.bulk_create(
             CustomerRelationship(
                 customer=customer,
                 partner=partner_rows[n % partners] if n % 10 else None,
-                operating_model="model_1" if n % 10 else "model_2",
+                operating_model_id="model_1" if n % 10 else "model_2",
                 scenario="cloud" if n % 3 else "on_premises",
-                support_plan="standard" if n % 4 else "premium_plus",
+                support_plan_id="standard" if n % 4 else "premium_plus",
                 time_zone="Europe/Amsterdam",
                 country="NL",
             )
