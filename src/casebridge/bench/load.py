@@ -263,6 +263,7 @@ async def _run(url: str, cast: Cast, requests: int, seconds: float, seed: int) -
             len(mine),
             seconds,
         )
+        operations.append(start)  # its failures would otherwise leave nothing to escalate
         ready = [case["id"] for case in started]
         escalate = Operation("escalate")
         await _drive(
