@@ -38,7 +38,6 @@ def _builder(seed):
         matrix={"model_1": 1, "model_2": 2},
     )
     builder = CaseBuilder(random.Random(seed), world, NOW, dt.timedelta(days=365), 400)
-    builder.cases.constants = builder.events.constants = ()  # rows only, no database
     for case_id in range(1, 401):
         builder.add(case_id)
     return builder.pending

@@ -23,6 +23,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
 from casebridge.bench.bulk import BulkWriter, duration_format, reset_sequences, timestamp_format
+from casebridge.cases.data.severity_and_guidelines import SEVERITY
 from casebridge.cases.models import Case, CaseClock, CaseEvent, CaseSequence, Comment, Engagement
 from casebridge.core import clock
 from casebridge.installed_base import services as installed_base_services
@@ -38,14 +39,20 @@ from casebridge.parties.models import (
 from casebridge.rasci.models import MatrixVersion
 from casebridge.sla.defaults import ALWAYS_OPEN, DEFAULT_TARGETS
 
-#: How often each priority is chosen, and the impact and urgency that give it.
+#: How often each priority is chosen (weights).
 PRIORITY_MIX = (("P1", 2), ("P2", 13), ("P3", 55), ("P4", 30))
-LEVELS = {"P1": ("high", "high"), "P2": ("high", "medium"), "P3": ("medium", "medium")}
-LEVELS["P4"] = ("low", "low")
+#: An impact and urgency that the default severity matrix maps to each priority.
+LEVELS: dict[str, tuple[str, str]] = {}
+for _levels, _priority in SEVERITY.items():
+    LEVELS.setdefault(_priority, _levels)
 #: Share of a partner's cases its desk escalates to the vendor.
 ESCALATED_SHARE = 0.15
-ZONES = (("Europe/Amsterdam", "NL"), ("Europe/Berlin", "DE"), ("America/New_York", "US"))
-ZONES += (("Asia/Singapore", "SG"),)
+ZONES = (
+    ("Europe/Amsterdam", "NL"),
+    ("Europe/Berlin", "DE"),
+    ("America/New_York", "US"),
+    ("Asia/Singapore", "SG"),
+)
 TITLES = (
     "Callers hear silence after the menu",
     "Wallboard shows no queue statistics",
