@@ -13,7 +13,6 @@ import argparse
 import datetime as dt
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import time
@@ -127,21 +126,12 @@ def generate(partners: int, customers: int, people_per_partner: int) -> None:
 def measure(
     name: str, function: Callable[[], object], repeat: int
 ) -> tuple[str, float, float, int]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+    """The name, median and 95th percentile in ms and the queries of one warm run (the timing
+    is the budgets' own, :func:`casebridge.bench.budgets.measure`)."""
+    from casebridge.bench.budgets import measure as budget
 
-    function()  # warm caches
-    timings = []
-    queries = 0
-    for _ in range(repeat):
-        with CaptureQueriesContext(connection) as captured:
-            start = time.perf_counter()
-            function()
-            timings.append((time.perf_counter() - start) * 1000)
-        queries = len(captured)
-    timings.sort()
-    p95 = timings[min(len(timings) - 1, int(len(timings) * 0.95))]
-    return name, statistics.median(timings), p95, queries
+    result = budget(name, function, repeat)
+    return result.name, result.median_ms, result.p95_ms, result.queries
 
 
 def run(repeat: int) -> list[tuple[str, float, float, int]]:
