@@ -253,12 +253,17 @@ def _with_actions(actor: Person, case: Case) -> Case:
     return case
 
 
+def _answer(actor: Person, response: HttpResponse, case: Case) -> Case:
+    """A case read through the actor's scope, with its actions and the ETag header set."""
+    _with_actions(actor, case)
+    response["ETag"] = _etag(case)
+    return case
+
+
 def _fresh(request: HttpRequest, response: HttpResponse, case: Case) -> Case:
-    """The case as the caller sees it now, with the ETag header set."""
+    """The case as the caller sees it now (read again after a write)."""
     actor = _actor(request)
-    fresh = _with_actions(actor, selectors.access_case(actor, case.pk))
-    response["ETag"] = _etag(fresh)
-    return fresh
+    return _answer(actor, response, selectors.access_case(actor, case.pk))
 
 
 def _customer_for(actor: Person, customer_id: int, what: str) -> Any:
@@ -365,9 +370,7 @@ def case_queue(request: HttpRequest, query: Query[QueueIn]) -> Any:
 @router.get("/cases/{case_id}", response={200: CaseOut, **ERRORS})
 def get_case(request: HttpRequest, response: HttpResponse, case_id: int) -> Any:
     actor = _actor(request)
-    case = _with_actions(actor, selectors.access_case(actor, case_id))
-    response["ETag"] = _etag(case)
-    return case
+    return _answer(actor, response, selectors.access_case(actor, case_id))
 
 
 @router.post(
