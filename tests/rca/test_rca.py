@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from casebridge.cases import services as case_services
 from casebridge.cases.models import CaseEvent
@@ -24,6 +25,11 @@ AMS = ZoneInfo("Europe/Amsterdam")
 
 def local(text):
     return dt.datetime.fromisoformat(text).replace(tzinfo=AMS)
+
+
+def in_days(days):
+    """A due date counted from today, so the tests hold whatever day they run on."""
+    return timezone.localdate() + dt.timedelta(days=days)
 
 
 @pytest.fixture
@@ -212,7 +218,7 @@ def test_drafts_are_the_owners_the_signed_rca_is_everyones(desk, resolved_p1):
             "kind": "corrective",
             "description": "Renew the SBC certificate.",
             "owner": desk.partner_a_agent,
-            "due_on": dt.date(2026, 12, 31),
+            "due_on": in_days(30),
         },
     )
     services.rca_sign(actor=owner, rca=rca)
@@ -255,7 +261,7 @@ def test_sign_off_lists_what_is_missing_and_signed_rcas_need_a_new_revision(desk
             "kind": "corrective",
             "description": "Renew the certificate.",
             "owner": desk.partner_a_agent,
-            "due_on": dt.date(2026, 12, 31),
+            "due_on": in_days(30),
         },
     )
     services.rca_sign(actor=owner, rca=rca)
@@ -288,7 +294,7 @@ def test_the_pdf_export_holds_the_signed_text(desk, resolved_p1):
             "kind": "preventive",
             "description": "Monitor certificate expiry — 30 days ahead.",
             "owner": desk.partner_a_agent,
-            "due_on": dt.date(2026, 12, 31),
+            "due_on": in_days(30),
         },
     )
     services.rca_action_add(
@@ -298,7 +304,7 @@ def test_the_pdf_export_holds_the_signed_text(desk, resolved_p1):
             "kind": "corrective",
             "description": "Renew the certificate.",
             "owner": desk.partner_a_agent,
-            "due_on": dt.date(2026, 12, 1),
+            "due_on": in_days(1),
         },
     )
     services.rca_sign(actor=owner, rca=rca)
