@@ -4,8 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+# One pytest worker per core (pytest-xdist); each has its own SQLite file or PostgreSQL database.
+# PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --durations=15 --durations-min=1
+# Python writes bytecode caches: without them every test process and every server the tests
+# start compiles Django and the project again (some environments set PYTHONDONTWRITEBYTECODE).
+unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install run test test-sqlite test-postgres lint format bench bench-large clean
+.PHONY: install run test test-fast test-sqlite test-postgres lint format bench bench-large clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,21 +28,28 @@ run: install
 	@echo "casebridge: open http://127.0.0.1:8000/ and sign in with a demo login above (Ctrl-C stops)"
 	$(BIN)/casebridge serve --with-worker --bind 127.0.0.1:8000
 
+# The whole suite on SQLite; with CASEBRIDGE_TEST_DATABASE_URL set, the heavy end-to-end tests
+# (marked e2e: crash safety, fuzzing, the bench pipeline, browsers) run once, on PostgreSQL.
 test: install
-	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$CASEBRIDGE_TEST_DATABASE_URL" ]; then \
+		$(MAKE) --no-print-directory test-sqlite PYTEST_MARKS="not e2e" && \
 		$(MAKE) --no-print-directory test-postgres; \
 	else \
+		$(MAKE) --no-print-directory test-sqlite && \
 		echo "CASEBRIDGE_TEST_DATABASE_URL is not set: skipped the PostgreSQL run"; \
 	fi
 
+# While iterating: SQLite without the e2e tests (about a minute).
+test-fast: install
+	@$(MAKE) --no-print-directory test-sqlite PYTEST_MARKS="not e2e"
+
 test-sqlite: install
-	@echo "== test suite on SQLite"
-	env -u CASEBRIDGE_TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+	@echo "== test suite on SQLite$(if $(PYTEST_MARKS), ($(PYTEST_MARKS)))"
+	env -u CASEBRIDGE_TEST_DATABASE_URL $(PYTEST) $(if $(PYTEST_MARKS),-m "$(PYTEST_MARKS)") $(PYTEST_ARGS)
 
 test-postgres: install
 	@echo "== test suite on PostgreSQL ($$CASEBRIDGE_TEST_DATABASE_URL)"
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

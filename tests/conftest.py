@@ -32,6 +32,31 @@ from tests.factories import (
 )
 
 
+# The heaviest end-to-end tests start first, so that parallel workers never wait on one of them
+# at the end of a run (longest first, then the rest in file order).
+SLOWEST_FIRST = (
+    "tests/security/test_crash_safety.py",
+    "tests/bench/test_bench.py::test_the_tiny_profile_runs_end_to_end",
+    "tests/security/test_api_fuzzing.py",
+    "tests/browser/",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests are end-to-end tests too; e2e tests are scheduled first, longest first."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.e2e)
+
+    def rank(item: pytest.Item) -> int:
+        for position, prefix in enumerate(SLOWEST_FIRST):
+            if item.nodeid.startswith(prefix):
+                return position
+        return len(SLOWEST_FIRST) if item.get_closest_marker("e2e") else len(SLOWEST_FIRST) + 1
+
+    items.sort(key=rank)  # stable: within a rank, the collection order stays
+
+
 @dataclass
 class World:
     vendor: Organisation

@@ -148,6 +148,7 @@ def _fresh_postgres():
     return urlunsplit(parts._replace(path=f"/casebridge_bench_{uuid.uuid4().hex[:8]}"))
 
 
+@pytest.mark.e2e
 def test_the_tiny_profile_runs_end_to_end(tmp_path):
     """Generate, budget, serve in production settings, load and read memory: the CI smoke."""
     database = _fresh_postgres()

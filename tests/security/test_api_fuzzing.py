@@ -15,6 +15,8 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from casebridge.parties.tokens import api_token_create
 
+pytestmark = pytest.mark.e2e
+
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_application())
 
 
