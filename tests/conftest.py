@@ -31,7 +31,6 @@ from tests.factories import (
     operating_model,
 )
 
-
 # The heaviest end-to-end tests start first, so that parallel workers never wait on one of them
 # at the end of a run (longest first, then the rest in file order).
 SLOWEST_FIRST = (

@@ -4,7 +4,7 @@ import pytest
 
 from casebridge.core.outbox import outbox_drain
 from casebridge.rca.models import Rca
-from tests.cases.helpers import act
+from tests.cases.helpers import act, in_days
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def test_the_owner_works_the_draft_and_signs_it_and_the_customer_reads_the_publi
             "kind": "corrective",
             "description": "Renew",
             "owner_id": desk.partner_b_agent.pk,
-            "due_on": "2026-12-31",
+            "due_on": in_days(30).isoformat(),
         },
     )
     assert stranger.status_code == 422
@@ -47,7 +47,7 @@ def test_the_owner_works_the_draft_and_signs_it_and_the_customer_reads_the_publi
             "kind": "corrective",
             "description": "Renew the certificate.",
             "owner_id": desk.partner_a_agent.pk,
-            "due_on": "2026-12-31",
+            "due_on": in_days(30).isoformat(),
         },
     )
     assert added.status_code == 201, added.content

@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+from django.utils import timezone
+
 from casebridge.cases import services
 
 COMPLETE = {
@@ -25,3 +27,8 @@ def act(case, actor, action, **extra):
     return services.case_act(
         actor=actor, case=case, action=action, expected_revision=case.revision, **extra
     )
+
+
+def in_days(days: int) -> dt.date:
+    """A date counted from today, so a test holds whatever day it runs on."""
+    return timezone.localdate() + dt.timedelta(days=days)

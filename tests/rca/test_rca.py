@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.utils import timezone
 
 from casebridge.cases import services as case_services
 from casebridge.cases.models import CaseEvent
@@ -18,18 +17,13 @@ from casebridge.rca import selectors, services
 from casebridge.rca.exports import rca_pdf
 from casebridge.rca.models import Rca
 from casebridge.rca.selectors import RcaFilters
-from tests.cases.helpers import act
+from tests.cases.helpers import act, in_days
 
 AMS = ZoneInfo("Europe/Amsterdam")
 
 
 def local(text):
     return dt.datetime.fromisoformat(text).replace(tzinfo=AMS)
-
-
-def in_days(days):
-    """A due date counted from today, so the tests hold whatever day they run on."""
-    return timezone.localdate() + dt.timedelta(days=days)
 
 
 @pytest.fixture

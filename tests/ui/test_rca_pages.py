@@ -5,7 +5,7 @@ from django.test import Client
 
 from casebridge.core.outbox import outbox_drain
 from casebridge.rca.models import Rca
-from tests.cases.helpers import act
+from tests.cases.helpers import act, in_days
 
 
 def signed_in(person) -> Client:
@@ -60,7 +60,7 @@ def test_the_owner_works_and_signs_the_rca_in_the_portal(desk, rca):
             "kind": "corrective",
             "description": "Renew the certificate.",
             "owner_id": desk.partner_a_agent.pk,
-            "due_on": "2026-12-31",
+            "due_on": in_days(30).isoformat(),
         },
     )
     rca.refresh_from_db()
