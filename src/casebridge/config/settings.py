@@ -263,6 +263,11 @@ CASEBRIDGE_MAIL_DOMAIN = os.environ.get(
 )
 CASEBRIDGE_BASE_URL = os.environ.get("CASEBRIDGE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 CASEBRIDGE_MAIL_MAX_BYTES = env_int("CASEBRIDGE_MAIL_MAX_BYTES", 25 * 1024 * 1024)
+# The mail servers whose Authentication-Results headers (their authserv-id, normally the host
+# name) inbound mail trusts; see docs/integration.md.
+CASEBRIDGE_MAIL_TRUSTED_MTAS = [
+    name.lower() for name in env_list("CASEBRIDGE_MAIL_TRUSTED_MTAS", [])
+]
 CASEBRIDGE_CONSULT_HOURS = env_int("CASEBRIDGE_CONSULT_HOURS", 24)
 CASEBRIDGE_WEBHOOK_TIMEOUT = env_int("CASEBRIDGE_WEBHOOK_TIMEOUT", 10)
 CASEBRIDGE_WEBHOOK_MAX_ATTEMPTS = env_int("CASEBRIDGE_WEBHOOK_MAX_ATTEMPTS", 8)
