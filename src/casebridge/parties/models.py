@@ -82,7 +82,15 @@ class Organisation(TimeStampedModel):
             models.UniqueConstraint(
                 fields=["kind"], condition=Q(kind="vendor"), name="organisation_one_vendor"
             ),
-            models.UniqueConstraint(Lower("name"), "kind", name="organisation_unique_name"),
+            # One name per deployment, whatever the kind: a partner may not call itself the
+            # vendor (or another partner), nor a customer its partner.
+            models.UniqueConstraint(Lower("name"), name="organisation_unique_name_any_kind"),
+            # A help desk address routes inbound mail to one desk only.
+            models.UniqueConstraint(
+                Lower("helpdesk_email"),
+                condition=~Q(helpdesk_email=""),
+                name="organisation_unique_helpdesk_email",
+            ),
             models.CheckConstraint(
                 condition=Q(kind__in=OrganisationKind.values), name="organisation_kind_valid"
             ),
@@ -355,6 +363,9 @@ class AuthorisedSubmitter(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["phone"], condition=Q(active=True), name="submitter_unique_active_phone"
+            ),
+            models.UniqueConstraint(
+                Lower("email"), condition=Q(active=True), name="submitter_unique_active_email"
             ),
         ]
         indexes = [models.Index(fields=["phone", "active"], name="submitter_phone_idx")]

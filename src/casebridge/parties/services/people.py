@@ -91,6 +91,8 @@ def person_create(
             "A person with this e-mail address already exists; a person belongs to exactly one "
             "organisation.",
         )
+    elif email and AuthorisedSubmitter.objects.filter(email__iexact=email, active=True).exists():
+        errors.add("email", "This address identifies another person as a submitter.")
     errors.raise_if_any("The person was not created.")
     try:
         with transaction.atomic():
