@@ -7,7 +7,6 @@ import time_machine
 from django.test import Client, RequestFactory
 
 from casebridge.core.clients import address_key, client_address
-
 from tests.factories import PASSWORD
 
 
