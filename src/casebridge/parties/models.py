@@ -379,13 +379,23 @@ class AuthorisedSubmitter(TimeStampedModel):
 
 
 class ApiToken(TimeStampedModel):
-    """A machine credential acting as one person; only a hash of the secret is stored."""
+    """A machine credential acting as one person, within its scopes and until it expires; only
+    a hash of the secret is stored."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=16, unique=True)
     secret_hash = models.CharField(max_length=64)
-    expires_at = models.DateTimeField(null=True, blank=True)
+    scopes = models.JSONField(default=list, help_text="Of read, write, exchange.")
+    minted_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="minted",
+        help_text="The token that issued this one; revoking it revokes this one too.",
+    )
+    expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 

@@ -35,6 +35,7 @@ from casebridge.parties.services._validation import (
     require,
     time_zones,
 )
+from casebridge.parties.tokens import api_tokens_revoke_all
 
 ORGANISATION_FIELDS = ["name", "slug", "kind", "helpdesk_email", "helpdesk_phone", "is_active"]
 
@@ -187,6 +188,12 @@ def organisation_update(
                 "The organisation was not changed: another just took its name or address.",
                 fields=raced.fields or {"name": ["Already exists."]},
             ) from error
+        if "is_active" in difference and not organisation.is_active:
+            api_tokens_revoke_all(
+                actor=actor,
+                people=Person.objects.filter(organisation=organisation),
+                reason="the organisation was deactivated",
+            )
         audit_record(
             actor=actor,
             action="organisation.updated",

@@ -30,6 +30,7 @@ from casebridge.parties.services._validation import (
     clean_text,
     require,
 )
+from casebridge.parties.tokens import api_tokens_revoke_all
 
 PERSON_FIELDS = ["email", "full_name", "phone", "support_level", "is_active", "is_staff"]
 
@@ -182,6 +183,11 @@ def person_update(
     if "is_active" in difference and not person.is_active:
         AuthorisedSubmitter.objects.filter(person=person, active=True).update(
             active=False, deactivated_reason="The person was deactivated."
+        )
+        api_tokens_revoke_all(
+            actor=actor,
+            people=Person.objects.filter(pk=person.pk),
+            reason="the person was deactivated",
         )
     audit_record(
         actor=actor,
