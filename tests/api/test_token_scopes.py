@@ -248,3 +248,4 @@ def test_tokens_issued_before_scopes_keep_working_and_get_an_expiry(settings):
     assert Token.objects.get(pk=forever.pk).expires_at == TODAY + dt.timedelta(days=30)
     assert Token.objects.get(pk=dated.pk).expires_at == TODAY
     assert {tuple(t.scopes) for t in Token.objects.all()} == {("read", "write", "exchange")}
+    assert {t.family for t in Token.objects.all()} == {"a1", "b2"}

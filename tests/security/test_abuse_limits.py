@@ -179,6 +179,28 @@ def test_the_api_answers_429_with_retry_after_past_the_rate(world, api_as, setti
         assert client.get("/api/v1/organisations").status_code == 200
 
 
+def test_tokens_issued_by_a_token_share_its_rate(world, settings):
+    from django.core.cache import cache
+
+    from casebridge.parties.tokens import api_token_create
+
+    cache.clear()
+    settings.CASEBRIDGE_API_RATE_PER_MINUTE = 4
+    parent, raw = api_token_create(actor=world.partner_a_agent, name="ci", scopes=["read", "write"])
+    children = [
+        api_token_create(actor=world.partner_a_agent, name=f"c{n}", minted_by=parent)[1]
+        for n in range(3)
+    ]
+    start = dt.datetime(2026, 6, 15, 9, 0, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False):
+        codes = [
+            Client(headers={"Authorization": f"Bearer {token}"}).get("/api/v1/me").status_code
+            for token in [raw, *children, raw]
+        ]
+
+    assert codes == [200, 200, 200, 200, 429]  # one line of tokens, one budget
+
+
 def test_an_oversized_request_body_is_refused(world, api_as, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
     client = api_as(world.partner_a_agent)

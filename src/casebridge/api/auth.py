@@ -40,14 +40,16 @@ def _route_of(request: HttpRequest) -> str:
 class TokenAuth(HttpBearer):
     """``Authorization: Bearer cb_<prefix>_<secret>``, within the token's scopes (else 403
     ``insufficient_scope``), at most CASEBRIDGE_API_RATE_PER_MINUTE requests a minute per token
-    (then 429 with Retry-After)."""
+    and the tokens it issued together (then 429 with Retry-After)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         found = api_token_authenticate(token)
         if found is None:
             return None
+        # Per line of tokens: one that issues others does not multiply its rate by doing so.
+        line = found.family or found.prefix
         wait = throttle.hit(
-            f"api:{found.prefix}", limit=settings.CASEBRIDGE_API_RATE_PER_MINUTE, window=MINUTE
+            f"api:{line}", limit=settings.CASEBRIDGE_API_RATE_PER_MINUTE, window=MINUTE
         )
         if wait:
             raise RateLimited(

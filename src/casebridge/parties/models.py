@@ -395,6 +395,11 @@ class ApiToken(TimeStampedModel):
         related_name="minted",
         help_text="The token that issued this one; revoking it revokes this one too.",
     )
+    family = models.CharField(
+        max_length=16,
+        blank=True,
+        help_text="The prefix of the first token of its line; the request rate counts per line.",
+    )
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

@@ -91,6 +91,7 @@ def api_token_create(
         secret_hash=_hash_secret(secret),
         scopes=scopes,
         minted_by=minted_by,
+        family=minted_by.family if minted_by is not None else prefix,
         expires_at=expires_at,
     )
     audit_record(

@@ -25,6 +25,16 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name="apitoken",
+            name="family",
+            field=models.CharField(
+                blank=True,
+                help_text="The prefix of the first token of its line; the request rate counts "
+                "per line.",
+                max_length=16,
+            ),
+        ),
+        migrations.AddField(
+            model_name="apitoken",
             name="scopes",
             field=models.JSONField(default=list, help_text="Of read, write, exchange."),
         ),

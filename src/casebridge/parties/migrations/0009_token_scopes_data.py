@@ -6,13 +6,13 @@ its updates' triggers have run, hence a migration of its own between 0008 and 00
 import datetime as dt
 
 from django.conf import settings
-from django.db import migrations
+from django.db import migrations, models
 from django.utils import timezone
 
 
 def scope_existing_tokens(apps, schema_editor):
     ApiToken = apps.get_model("parties", "ApiToken")
-    ApiToken.objects.update(scopes=["read", "write", "exchange"])
+    ApiToken.objects.update(scopes=["read", "write", "exchange"], family=models.F("prefix"))
     days = getattr(settings, "CASEBRIDGE_API_TOKEN_MAX_DAYS", 365)
     ApiToken.objects.filter(expires_at__isnull=True).update(
         expires_at=timezone.now() + dt.timedelta(days=days)
