@@ -14,7 +14,7 @@ from casebridge.cases import services as case_services
 from casebridge.cases.defaults import ensure_case_defaults
 from casebridge.installed_base import services as installed_base_services
 from casebridge.installed_base.defaults import ensure_default_catalogue
-from casebridge.parties.choices import DefaultOperatingModel, Role
+from casebridge.parties.choices import DefaultOperatingModel, Role, TokenScope
 from casebridge.parties.models import CustomerRelationship, Organisation, Person
 from casebridge.parties.models import Person as PersonModel
 from casebridge.parties.tokens import api_token_create
@@ -54,6 +54,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return len(SLOWEST_FIRST) if item.get_closest_marker("e2e") else len(SLOWEST_FIRST) + 1
 
     items.sort(key=rank)  # stable: within a rank, the collection order stays
+
+
+ALL_SCOPES = TokenScope.values
 
 
 @dataclass
@@ -144,7 +147,7 @@ class ApiClient:
         self.client = Client()
         self.headers: dict[str, str] = {}
         if person is not None:
-            _, raw = api_token_create(actor=person, name="tests")
+            _, raw = api_token_create(actor=person, name="tests", scopes=ALL_SCOPES)
             self.headers["Authorization"] = f"Bearer {raw}"
 
     def get(self, path: str, **params: object):

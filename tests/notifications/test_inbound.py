@@ -1,4 +1,7 @@
-"""E-mail in: real RFC 5322 messages through `mail ingest` and SMTP to `mail serve`."""
+"""E-mail in: real RFC 5322 messages through `mail ingest` and SMTP to `mail serve`.
+
+The messages come as the trusted mail server hands them over: with its Authentication-Results
+for the sender's domain (tests/notifications/test_mail_authenticity.py covers mail without)."""
 
 import io
 import smtplib
@@ -14,6 +17,17 @@ from casebridge.notifications.models import InboundMessage
 from casebridge.parties.models import Organisation
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+MTA = "mx.casebridge.example"
+
+
+@pytest.fixture(autouse=True)
+def trusted_mta(settings):
+    settings.CASEBRIDGE_MAIL_TRUSTED_MTAS = [MTA]
+
+
+def passed(sender):
+    """What the trusted server says of a sender whose domain's DMARC passed."""
+    return f"{MTA}; dmarc=pass (p=reject) header.from={sender.rpartition('@')[2]}"
 
 
 @pytest.fixture
@@ -24,6 +38,7 @@ def helpdesk(desk):
 
 def message(sender, to, subject, text=None, *, html=None, message_id=None, **headers):
     mail = EmailMessage()
+    mail["Authentication-Results"] = passed(sender)
     mail["From"], mail["To"], mail["Subject"] = sender, to, subject
     mail["Message-ID"] = message_id or f"<{abs(hash((sender, subject, text)))}@client.example>"
     for name, value in headers.items():
@@ -117,7 +132,7 @@ def test_unknown_senders_and_addresses_are_quarantined_with_the_reason(desk, hel
         "quarantined",
         "Unknown sender who@nowhere.example.",
     )
-    assert bytes(stranger.raw).startswith(b"From: who@nowhere.example")
+    assert b"\nFrom: who@nowhere.example\n" in bytes(stranger.raw)
     wrong_desk = ingest(message(desk.customer_b_contact.email, helpdesk, "Hi", "Help").as_bytes())
     assert wrong_desk.outcome == "quarantined"
     assert "is not the desk of" in wrong_desk.reason
@@ -130,6 +145,7 @@ def test_unknown_senders_and_addresses_are_quarantined_with_the_reason(desk, hel
 
 def test_a_non_utf8_message_and_an_oversized_one(desk, helpdesk, settings):
     raw = (
+        f"Authentication-Results: {passed(desk.customer_a_contact.email)}\r\n"
         f"From: {desk.customer_a_contact.email}\r\nTo: {helpdesk}\r\n"
         "Subject: =?iso-8859-1?q?Caf=E9_line_down?=\r\nMessage-ID: <latin@client.example>\r\n"
         "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
@@ -212,6 +228,17 @@ def test_check_reports_quarantined_mail_and_failed_deliveries(desk, helpdesk):
     text = out.getvalue()
     assert "1 inbound messages are in quarantine" in text
     assert "Last inbound e-mail" in text
+    assert "casebridge.W106" not in text
+
+
+def test_check_warns_when_mail_arrives_and_no_server_is_trusted(desk, helpdesk, settings):
+    settings.CASEBRIDGE_MAIL_TRUSTED_MTAS = []
+    ingest(message(desk.customer_a_contact.email, helpdesk, "Hi", "Help").as_bytes())
+    out = io.StringIO()
+
+    call_command("check", "--database", "default", stdout=out, stderr=out)
+
+    assert "casebridge.W106" in out.getvalue()
 
 
 def test_malformed_mime_is_kept_in_quarantine_or_read_as_far_as_it_goes(desk, helpdesk):
@@ -220,6 +247,7 @@ def test_malformed_mime_is_kept_in_quarantine_or_read_as_far_as_it_goes(desk, he
     assert record.outcome == "quarantined"
     assert InboundMessage.objects.filter(pk=record.pk).exists()
     broken = (
+        f"Authentication-Results: {passed(desk.customer_a_contact.email)}\r\n"
         f"From: {desk.customer_a_contact.email}\r\nTo: {helpdesk}\r\nSubject: Broken\r\n"
         "Message-ID: <broken@client.example>\r\nMIME-Version: 1.0\r\n"
         'Content-Type: multipart/mixed; boundary="never-closed"\r\n\r\n'

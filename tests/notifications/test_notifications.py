@@ -12,6 +12,7 @@ from casebridge.core.errors import ValidationFailed
 from casebridge.core.models import OutboxEvent
 from casebridge.core.outbox import outbox_drain
 from casebridge.notifications import services
+from casebridge.notifications.authenticity import read_reply_address
 from casebridge.notifications.models import Notification, WebhookAttempt, WebhookDelivery
 from casebridge.notifications.webhooks import sign, verify
 from casebridge.rca.models import Rca
@@ -85,7 +86,14 @@ def test_email_goes_through_a_real_smtp_server_threaded_on_the_case(
     message = to_customer[0]
     assert message["Subject"].startswith(f"[{case.number}] The case was escalated to the vendor")
     assert message["References"] == f"<case.{case.number}@casebridge.example>"
-    assert message["Reply-To"] == f"support+{case.number}@casebridge.example"
+    reply = read_reply_address([str(message["Reply-To"])])
+    assert message["Reply-To"].endswith("@casebridge.example")
+    assert (reply.signed, reply.number, reply.person_id, reply.audience) == (
+        True,
+        case.number,
+        desk.customer_a_contact.pk,
+        "public",
+    )
     assert message["Auto-Submitted"] == "auto-generated"
     text = message.get_body(preferencelist=("plain",)).get_content()
     html = message.get_body(preferencelist=("html",)).get_content()

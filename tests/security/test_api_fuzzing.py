@@ -26,7 +26,9 @@ def bearer(desk):
     client does: no closing of connections at the start and end of each request)."""
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
-    _, raw = api_token_create(actor=desk.partner_a_manager, name="fuzz")
+    _, raw = api_token_create(
+        actor=desk.partner_a_manager, name="fuzz", scopes=["read", "write", "exchange"]
+    )
     yield {"Authorization": f"Bearer {raw}"}
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)

@@ -130,7 +130,7 @@ import json
 from casebridge.parties.models import Organisation, Person
 from casebridge.parties.tokens import api_token_create
 agent = Person.objects.get(email="agent@bluewater.example")
-_, raw = api_token_create(actor=agent, name="crash")
+_, raw = api_token_create(actor=agent, name="crash", scopes=["read", "write"])
 customer = Organisation.objects.get(slug="rijnland-care-group")
 print(json.dumps({"token": raw, "customer": customer.pk}))
 """

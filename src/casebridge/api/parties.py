@@ -370,7 +370,11 @@ def list_tokens(request: HttpRequest) -> Any:
 @router.post("/tokens", response={201: TokenCreatedOut, **ERRORS}, summary="Issue an API token")
 def create_token(request: HttpRequest, payload: TokenIn) -> Status[Any]:
     token, raw = api_token_create(
-        actor=_actor(request), name=payload.name, expires_at=payload.expires_at
+        actor=_actor(request),
+        name=payload.name,
+        scopes=payload.scopes,
+        expires_at=payload.expires_at,
+        minted_by=getattr(request, "api_token", None),
     )
     return Status(201, {**TokenOut.from_orm(token).dict(), "token": raw})
 

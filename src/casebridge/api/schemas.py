@@ -228,10 +228,14 @@ class TokenOut(Schema):
     id: int
     name: str
     prefix: str
+    scopes: list[str] = Field(..., description="Of read, write, exchange.")
     created_at: dt.datetime
-    expires_at: dt.datetime | None
+    expires_at: dt.datetime
     last_used_at: dt.datetime | None
     revoked_at: dt.datetime | None
+    minted_by_id: int | None = Field(
+        None, description="The token that issued this one (revoking it revokes this one)."
+    )
 
 
 class TokenCreatedOut(TokenOut):
@@ -240,7 +244,17 @@ class TokenCreatedOut(TokenOut):
 
 class TokenIn(Schema):
     name: str = Field(..., min_length=1, max_length=100)
-    expires_at: dt.datetime | None = None
+    scopes: list[str] = Field(
+        default_factory=lambda: ["read"],
+        max_length=10,
+        description="Of read (GET), write (other methods), exchange (/exchange); default read. "
+        "A token issuing a token gives at most its own.",
+    )
+    expires_at: dt.datetime | None = Field(
+        None,
+        description="Default CASEBRIDGE_API_TOKEN_DAYS from now; at most "
+        "CASEBRIDGE_API_TOKEN_MAX_DAYS, and never later than the issuing token's.",
+    )
 
     @field_validator("expires_at")
     @classmethod

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
 
 from casebridge import __version__
-from casebridge.api.auth import authentication
+from casebridge.api.auth import authentication, document_scopes
 from casebridge.api.cases import router as cases_router
 from casebridge.api.errors import install_error_handlers
 from casebridge.api.installed_base import router as installed_base_router
@@ -15,13 +18,26 @@ from casebridge.api.rasci import router as rasci_router
 from casebridge.api.rca import router as rca_router
 from casebridge.api.sla import router as sla_router
 
-api = NinjaAPI(
+
+class CasebridgeAPI(NinjaAPI):
+    """The API, whose OpenAPI document also states each operation's token scope."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        document_scopes(schema, "#/components/schemas/ErrorOut")
+        return schema
+
+
+api = CasebridgeAPI(
     title="casebridge API",
     version=f"v1 ({__version__})",
     description=(
         "Support operations between a vendor, its partners and their customers. "
         "Authenticate with a bearer token (`Authorization: Bearer cb_...`) or the browser "
-        "session. Errors answer `{detail, code, fields}`; lists are paginated with "
+        "session; a token acts within its scopes (`read`, `write`, `exchange`), which each "
+        "operation lists. Errors answer `{detail, code, fields}`; lists are paginated with "
         "`limit` and `offset`."
     ),
     auth=authentication,

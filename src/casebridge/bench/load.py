@@ -28,6 +28,8 @@ from casebridge.cases.models import Case
 from casebridge.parties.models import AuthorisedSubmitter, CustomerRelationship, Person
 from casebridge.parties.tokens import api_token_create
 
+SCOPES = ["read", "write", "exchange"]  # the load reads, writes and exchanges
+
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 INCIDENT = {
     **GUIDELINES,
@@ -114,11 +116,11 @@ def prepare(concurrency: int, seed: int) -> Cast:
     rng.shuffle(open_cases)
     return Cast(
         partner_tokens=[
-            api_token_create(actor=submitter.person, name=f"bench load {n}")[1]
+            api_token_create(actor=submitter.person, name=f"bench load {n}", scopes=SCOPES)[1]
             for n in range(concurrency)
         ],
         vendor_tokens=[
-            api_token_create(actor=vendor, name=f"bench load vendor {n}")[1]
+            api_token_create(actor=vendor, name=f"bench load vendor {n}", scopes=SCOPES)[1]
             for n in range(concurrency)
         ],
         customers=customers,

@@ -1,7 +1,12 @@
 """Throttles. Request rates (API calls per token) count in Django's cache, so the hot path
 costs no query: with the default local-memory cache each web worker counts on its own, a shared
-cache (Redis, Memcached) makes the limit global. Sign-in failures and lockouts are rare and
-must hold across workers, so they live in the database (one short transaction on one row)."""
+cache (Redis, Memcached) makes the limit global. Sign-in failures, locks and slow-downs are rare
+and must hold across workers, so they live in the database (one short transaction on one row).
+
+Two kinds of answer to failures: :func:`fail` locks a key for a while (right for something only
+one party can fail, such as one account from one address); :func:`slow` makes a key wait longer
+after each further failure (right for what many share: an address behind a NAT, an account
+anyone can type), so nobody can shut others out, only be slowed down themselves."""
 
 from __future__ import annotations
 
@@ -65,6 +70,24 @@ def fail(key: str, *, limit: int, window: dt.timedelta, lock: dt.timedelta) -> i
         row.locked_until = now + lock
         row.count = 0
         row.window_start = now
+    row.save(update_fields=["window_start", "count", "locked_until"])
+    return locked_for(key)
+
+
+@transaction.atomic
+def slow(key: str, *, free: int, window: dt.timedelta, cap: dt.timedelta) -> int:
+    """Count a failure; past ``free`` failures within ``window`` each further one makes the key
+    wait before its next try — 1 s, 2 s, 4 s … at most ``cap`` — instead of locking it for the
+    whole window. Returns the seconds to wait (0 if none)."""
+    now = clock.now()
+    row = _row(key, now)
+    if now - row.window_start >= window:
+        row.window_start, row.count, row.locked_until = now, 0, None
+    row.count += 1
+    beyond = row.count - free
+    if beyond > 0:
+        delay = min(cap.total_seconds(), float(2 ** min(beyond - 1, 30)))
+        row.locked_until = now + dt.timedelta(seconds=delay)
     row.save(update_fields=["window_start", "count", "locked_until"])
     return locked_for(key)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.checks import CheckMessage, Info, Tags, Warning, register
 from django.db import DatabaseError
 
@@ -56,4 +57,14 @@ def integration_health(
     last = state["mail_last_received_at"]
     if last is not None:  # a deployment without inbound mail hears nothing about it
         found.append(Info(f"Last inbound e-mail: {last:%Y-%m-%d %H:%M %Z}.", id="casebridge.I105"))
+        if not settings.CASEBRIDGE_MAIL_TRUSTED_MTAS:
+            found.append(
+                Warning(
+                    "Inbound mail arrives but no mail server is trusted to authenticate senders: "
+                    "new cases by mail and replies without a signed reply address are "
+                    "quarantined.",
+                    hint="Set CASEBRIDGE_MAIL_TRUSTED_MTAS to your MTA's authserv-id.",
+                    id="casebridge.W106",
+                )
+            )
     return found

@@ -4,11 +4,19 @@ One function, :func:`ingest`, takes the raw RFC 5322 bytes (from an MTA pipe or 
 listener) and records every message exactly once by its Message-ID, with what became of it:
 
 * automatic mail (auto-replies, bounces, lists, bulk) never creates anything — loop protection;
-* a reply (a ``+CB-…`` reply address, a References header of ours, ``[CB-…]`` in the subject)
-  becomes a public message on that case, if the sender may write to it;
-* a new message to a desk's help address from one of its customers' people opens a case;
-* anything else — unknown sender, not a desk address, malformed, too large — is quarantined with
-  the reason, its raw bytes kept for inspection.
+* the author is proven, never taken from the From header alone
+  (:mod:`casebridge.notifications.authenticity`): an answer to a signed reply address is the
+  person it was issued to (whose address the From header must be), into the audience of the
+  mail it answers; anything else needs a DMARC/DKIM/SPF pass for the sender's domain reported
+  by a trusted mail server;
+* a reply (a signed ``+cb-…`` reply address; from an authenticated sender also an unsigned one,
+  a References header of ours, ``[CB-…]`` in the subject) becomes a message on that case, if
+  the author may write to it;
+* a new message to a desk's help address from one of its customers' people, authenticated,
+  opens a case;
+* anything else — unknown or unauthenticated sender, a forged or someone else's reply address,
+  not a desk address, malformed, too large — is quarantined with the reason, its raw bytes kept
+  for inspection.
 
 HTML-only mail is reduced to text before it reaches the (sanitising) Markdown of the case;
 attachments become case files through the same checks as uploads."""
@@ -33,8 +41,9 @@ from casebridge.cases import services as case_services
 from casebridge.cases.models import Case
 from casebridge.core import clock
 from casebridge.core.errors import DomainError
+from casebridge.notifications import authenticity, mail
 from casebridge.notifications.choices import InboundOutcome
-from casebridge.notifications.models import InboundMessage
+from casebridge.notifications.models import InboundMessage, Notification
 from casebridge.parties.choices import OrganisationKind
 from casebridge.parties.models import CustomerRelationship, Organisation, Person
 
@@ -50,6 +59,15 @@ class Verdict:
     outcome: str
     reason: str = ""
     case: Case | None = None
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who proved to have written a message, the case it answers and into which audience."""
+
+    person: Person
+    number: str | None
+    audience: str
 
 
 def _automatic(message: EmailMessage, sender: str) -> str:
@@ -127,7 +145,68 @@ def _serves(desk: Organisation, customer_id: int) -> bool:
     return desk.kind == OrganisationKind.VENDOR
 
 
-def _attach(sender: Person, case: Case, message: EmailMessage) -> list[str]:
+NOTIFICATION_ID = re.compile(r"<CB-\d{4}-\d{6}\.n(\d{1,12})@", re.IGNORECASE)
+
+
+def _answered_audience(message: EmailMessage, person: Person, number: str | None) -> str:
+    """The audience of the notification of ours a message answers (by In-Reply-To or
+    References), if it was sent to this person about this case; else the person's own."""
+    threading = f"{message.get('In-Reply-To', '')} {message.get('References', '')}"
+    ids = [int(found) for found in NOTIFICATION_ID.findall(threading)]
+    answered = (
+        Notification.objects.select_related("event", "case__customer", "case__matrix_version")
+        .filter(pk__in=ids, recipient=person, case__number=number)
+        .first()
+        if ids and number
+        else None
+    )
+    if answered is None or answered.case is None:
+        return mail.own_audience(person)
+    return mail.reply_audience(answered.kind, answered.event.payload, answered.case, person)
+
+
+def _identify(message: EmailMessage, sender: str, recipients: list[str]) -> Author | Verdict:
+    """Prove who wrote the message (see the module's docstring) or say why it cannot be."""
+    check = authenticity.check_sender(message, sender)
+    reply = authenticity.read_reply_address(recipients)
+    if reply is not None and reply.problem:
+        return Verdict(InboundOutcome.QUARANTINED, reply.problem)
+    if reply is not None and reply.signed:
+        person = (
+            Person.objects.select_related("organisation")
+            .filter(pk=reply.person_id, is_active=True)
+            .first()
+        )
+        if person is None:
+            return Verdict(
+                InboundOutcome.QUARANTINED, f"{reply.address} was issued to nobody active."
+            )
+        if person.email != sender:
+            return Verdict(
+                InboundOutcome.QUARANTINED,
+                f"{reply.address} was issued to {person.email}; the message is from {sender}.",
+            )
+        if check.failed:
+            return Verdict(
+                InboundOutcome.QUARANTINED, f"{sender} failed authentication: {check.detail}."
+            )
+        return Author(person, reply.number, reply.audience)
+    person = (
+        Person.objects.select_related("organisation")
+        .filter(email__iexact=sender, is_active=True)
+        .first()
+    )
+    if person is None:
+        return Verdict(InboundOutcome.QUARANTINED, f"Unknown sender {sender}.")
+    if not check.passed:
+        return Verdict(
+            InboundOutcome.QUARANTINED, f"{sender} is not authenticated: {check.detail}."
+        )
+    number = _referenced_case(message, recipients)
+    return Author(person, number, _answered_audience(message, person, number))
+
+
+def _attach(sender: Person, case: Case, message: EmailMessage, audience: str) -> list[str]:
     refused = []
     for part in message.iter_attachments():
         name = part.get_filename() or "attachment"
@@ -136,14 +215,14 @@ def _attach(sender: Person, case: Case, message: EmailMessage) -> list[str]:
         upload = SimpleUploadedFile(name, data, content_type=part.get_content_type())
         try:
             with transaction.atomic():
-                case_services.case_attach(actor=sender, case=case, upload=upload, audience="public")
+                case_services.case_attach(actor=sender, case=case, upload=upload, audience=audience)
         except DomainError as error:
             refused.append(f"{name}: {error.detail}")
     return refused
 
 
-def _act(message: EmailMessage, sender: Person, recipients: list[str]) -> Verdict:
-    number = _referenced_case(message, recipients)
+def _act(message: EmailMessage, author: Author, recipients: list[str]) -> Verdict:
+    sender, number = author.person, author.number
     body = _text_of(message)
     if number is not None:
         case = Case.objects.visible_to(sender).filter(number=number).first()
@@ -152,9 +231,9 @@ def _act(message: EmailMessage, sender: Person, recipients: list[str]) -> Verdic
         if not body and not list(message.iter_attachments()):
             return Verdict(InboundOutcome.QUARANTINED, "The reply is empty.")
         case_services.case_comment(
-            actor=sender, case=case, audience="public", body=body or "(attachments)"
+            actor=sender, case=case, audience=author.audience, body=body or "(attachments)"
         )
-        refused = _attach(sender, case, message)
+        refused = _attach(sender, case, message, author.audience)
         return Verdict(InboundOutcome.COMMENTED, "; ".join(refused)[:500], case)
     desk = next((d for a in recipients if (d := _desk_of(a)) is not None), None)
     if desk is None:
@@ -177,7 +256,7 @@ def _act(message: EmailMessage, sender: Person, recipients: list[str]) -> Verdic
         impact="medium",
         urgency="medium",
     )
-    refused = _attach(sender, case, message)
+    refused = _attach(sender, case, message, "public")
     return Verdict(InboundOutcome.CASE_OPENED, "; ".join(refused)[:500], case)
 
 
@@ -230,17 +309,13 @@ def ingest(raw: bytes, *, recipients: list[str] | None = None) -> InboundMessage
     if reason := _automatic(message, sender):
         verdict = Verdict(InboundOutcome.IGNORED, reason)
         return _record(message_id, b"", size, received, verdict, **meta)
-    person = (
-        Person.objects.select_related("organisation")
-        .filter(email__iexact=sender, is_active=True)
-        .first()
-    )
-    if person is None:
-        verdict = Verdict(InboundOutcome.QUARANTINED, f"Unknown sender {sender}.")
-        return _record(message_id, raw, size, received, verdict, **meta)
+    addresses = [a.lower() for a in addresses]
+    author = _identify(message, sender, addresses)
+    if isinstance(author, Verdict):
+        return _record(message_id, raw, size, received, author, **meta)
     try:
         with transaction.atomic():
-            verdict = _act(message, person, [a.lower() for a in addresses])
+            verdict = _act(message, author, addresses)
             if verdict.outcome != InboundOutcome.QUARANTINED:
                 return _record(message_id, b"", size, received, verdict, **meta)
     except DomainError as error:

@@ -1,8 +1,13 @@
 """Composing and sending notification e-mail: text and HTML from templates per event kind (and
-language), with headers that thread every message of a case and route replies back to it."""
+language), with headers that thread every message of a case and route replies back to it.
+
+Each message's Reply-To is signed for its one recipient and for the audience of what it told
+(:mod:`casebridge.notifications.authenticity`), so an answer lands on the case as that person,
+for that audience and no wider one."""
 
 from __future__ import annotations
 
+from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
@@ -12,8 +17,14 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from casebridge.cases.choices import Audience
 from casebridge.cases.models import Case
+from casebridge.cases.querysets import audiences_for
+from casebridge.notifications.authenticity import reply_suffix
 from casebridge.notifications.models import Notification
+from casebridge.parties.choices import OrganisationKind
+from casebridge.parties.models import Person
+from casebridge.rasci import policy
 
 HEADLINES = {
     "case.opened": _("A case was opened"),
@@ -38,10 +49,63 @@ def thread_id(case: Case) -> str:
     return f"<case.{case.number}@{settings.CASEBRIDGE_MAIL_DOMAIN}>"
 
 
-def reply_address(case: Case) -> str:
-    local, _, domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")
-    local = local.rsplit("<", 1)[-1] or "casebridge"
-    return f"{local}+{case.number}@{domain or settings.CASEBRIDGE_MAIL_DOMAIN}"
+#: The audience of what each event's mail tells; an answer to it goes back to that audience.
+#: Kinds not listed (SLA warnings and breaches, anything new) are answered into the recipient
+#: party's own internal audience; an event whose payload names an audience uses that one.
+MAIL_AUDIENCE: dict[str, str] = {
+    "case.opened": Audience.PUBLIC,
+    "case.close": Audience.PUBLIC,
+    "case.escalated": Audience.PARTNER_VENDOR,
+    "case.return": Audience.PARTNER_VENDOR,
+    "case.request_information": Audience.PARTNER_VENDOR,
+    "case.provide_solution": Audience.PARTNER_VENDOR,
+    "rca.opened": Audience.PARTNER_VENDOR,
+    "rca.reassigned": Audience.PARTNER_VENDOR,
+    "rca.overdue": Audience.PARTNER_VENDOR,
+    "rca.signed": Audience.PARTNER_VENDOR,
+}
+OWN_AUDIENCE: dict[str, str] = {
+    OrganisationKind.VENDOR: Audience.VENDOR_INTERNAL,
+    OrganisationKind.PARTNER: Audience.PARTNER_INTERNAL,
+    OrganisationKind.CUSTOMER: Audience.PUBLIC,
+}
+
+
+def own_audience(person: Person) -> str:
+    """Where a person's answer goes when we cannot tell what it answers: their own party's."""
+    return OWN_AUDIENCE[person.organisation.kind]
+
+
+def reply_audience(kind: str, payload: dict[str, Any], case: Case, recipient: Person) -> str:
+    """The audience a reply of ``recipient`` to the mail about ``kind`` goes to: the mail's
+    own, narrowed to what the recipient may write on the case (a vendor engineer told of a
+    public step in operating model 1 answers partner+vendor, never the customer)."""
+    wanted = str(payload.get("audience") or MAIL_AUDIENCE.get(kind) or own_audience(recipient))
+    writable = audiences_for(recipient, partner_in_between=case.partner_id is not None)
+    customer_side = recipient.organisation.kind == OrganisationKind.CUSTOMER
+    candidates = [wanted]
+    if wanted == Audience.PUBLIC:
+        candidates.append(Audience.PARTNER_VENDOR)
+    candidates.append(own_audience(recipient))
+    for audience in candidates:
+        if audience not in writable:
+            continue
+        if audience == Audience.PUBLIC and not customer_side:
+            decision = policy.decide(
+                recipient, "customer.communicate", case.customer, version=case.matrix_version
+            )
+            if not decision.may_contribute:
+                continue
+        return audience
+    return own_audience(recipient)
+
+
+def reply_address(case: Case, recipient: Person, audience: str) -> str:
+    """``support+cb-2026-000042.17.pv.<signature>@…``: answers reach the case as
+    ``recipient``, for ``audience``; nobody else can make one up."""
+    local, _, domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")
+    suffix = reply_suffix(case.number, recipient.pk, audience)
+    return f"{local or 'casebridge'}+{suffix}@{domain or settings.CASEBRIDGE_MAIL_DOMAIN}"
 
 
 def _render(kind: str, extension: str, context: dict[str, Any]) -> str:
@@ -88,7 +152,13 @@ def compose(notification: Notification, payload: dict[str, Any]) -> EmailMultiAl
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[recipient.email],
-        reply_to=[reply_address(case)] if case else None,
+        reply_to=[
+            reply_address(
+                case, recipient, reply_audience(notification.kind, payload, case, recipient)
+            )
+        ]
+        if case
+        else None,
         headers=headers,
     )
     message.attach_alternative(html, "text/html")

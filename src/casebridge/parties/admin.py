@@ -337,13 +337,24 @@ class AuthorisedSubmitterAdmin(AddOnlyAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["name", "person", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_display = [
+        "name",
+        "person",
+        "prefix",
+        "scopes",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     list_select_related = ["person"]
     search_fields = ["name", "prefix", "person__email"]
     readonly_fields = [
         "person",
         "name",
         "prefix",
+        "scopes",
+        "minted_by",
         "expires_at",
         "last_used_at",
         "revoked_at",

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 
 from casebridge.core import throttle
+from casebridge.core.clients import address_key, client_address
 from casebridge.parties.choices import OrganisationKind, Role
 from casebridge.parties.models import Person
 
@@ -48,40 +51,73 @@ class PersonBackend(ModelBackend):
     ) -> Person | None:
         if username is not None:
             username = username.strip().lower()
-        keys = login_keys(username, request)
-        if any(throttle.locked_for(key) for key in keys):
-            return None  # locked: not even the right password opens it until the lock ends
+        if login_wait(username, request):
+            return None  # locked or slowed down: not even the right password, until it ends
         person = super().authenticate(request, username=username, password=password, **kwargs)
+        keys = login_keys(username, request)
         if person is None and username:
-            lock = dt.timedelta(minutes=settings.CASEBRIDGE_LOGIN_LOCKOUT_MINUTES)
-            window = lock
+            window = dt.timedelta(minutes=settings.CASEBRIDGE_LOGIN_LOCKOUT_MINUTES)
+            cap = dt.timedelta(seconds=settings.CASEBRIDGE_LOGIN_MAX_DELAY_SECONDS)
             throttle.fail(
-                keys[0], limit=settings.CASEBRIDGE_LOGIN_MAX_FAILURES, window=window, lock=lock
+                keys.pair, limit=settings.CASEBRIDGE_LOGIN_MAX_FAILURES, window=window, lock=window
             )
-            if len(keys) > 1:
-                throttle.fail(
-                    keys[1],
-                    limit=settings.CASEBRIDGE_LOGIN_MAX_FAILURES_PER_ADDRESS,
+            throttle.slow(
+                keys.account,
+                free=settings.CASEBRIDGE_LOGIN_MAX_FAILURES_PER_ACCOUNT,
+                window=window,
+                cap=cap,
+            )
+            if keys.address:
+                throttle.slow(
+                    keys.address,
+                    free=settings.CASEBRIDGE_LOGIN_MAX_FAILURES_PER_ADDRESS,
                     window=window,
-                    lock=lock,
+                    cap=cap,
                 )
         elif person is not None:
-            throttle.clear(keys[0])
+            # Only this account's failures from this address are forgotten: signing in to an
+            # account of one's own must not wipe the slate of an address or of an account.
+            throttle.clear(keys.pair)
         return person
 
 
-def login_keys(username: str | None, request: Any) -> list[str]:
-    """The throttle keys of a sign-in: the account, and the client address when known."""
-    keys = [f"login:account:{(username or '').strip().lower()}"]
-    address = getattr(request, "META", {}).get("REMOTE_ADDR") if request is not None else None
-    if address:
-        keys.append(f"login:address:{address}")
-    return keys
+@dataclass(frozen=True)
+class LoginKeys:
+    """The throttle keys of one sign-in attempt.
+
+    * ``pair`` — this account from this client address: locked after
+      CASEBRIDGE_LOGIN_MAX_FAILURES, so guessing one password from one place stops;
+    * ``account`` — this account from anywhere: slowed down (never locked) past
+      CASEBRIDGE_LOGIN_MAX_FAILURES_PER_ACCOUNT, against guessing from many addresses;
+    * ``address`` — any account from this address: slowed down (never locked) past
+      CASEBRIDGE_LOGIN_MAX_FAILURES_PER_ADDRESS, so random names from one place cannot lock
+      out the people who share it (an office NAT, a proxy seen without
+      CASEBRIDGE_TRUSTED_PROXIES).
+    """
+
+    pair: str
+    account: str
+    address: str
+
+    def all(self) -> list[str]:
+        return [key for key in (self.pair, self.account, self.address) if key]
 
 
-def login_locked_for(username: str | None, request: Any) -> int:
-    """Seconds until this account (or this address) may try to sign in again."""
-    return max((throttle.locked_for(key) for key in login_keys(username, request)), default=0)
+def login_keys(username: str | None, request: Any) -> LoginKeys:
+    """The throttle keys of a sign-in (the account name is hashed: it is whatever was typed)."""
+    name = (username or "").strip().lower()
+    account = hashlib.sha256(name.encode()).hexdigest()[:32]
+    address = address_key(client_address(request)) if request is not None else ""
+    return LoginKeys(
+        pair=f"login:pair:{account}:{address or '-'}",
+        account=f"login:account:{account}",
+        address=f"login:address:{address}" if address else "",
+    )
+
+
+def login_wait(username: str | None, request: Any) -> int:
+    """Seconds until this account may try to sign in again from this address (0: now)."""
+    return max((throttle.locked_for(key) for key in login_keys(username, request).all()), default=0)
 
 
 def _is_back_office_admin(user: Any) -> bool:

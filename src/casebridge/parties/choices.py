@@ -54,3 +54,12 @@ class SubmitterState(models.TextChoices):
     PENDING_VERIFICATION = "pending_verification", "Registered, not yet verified"
     REVOKED = "revoked", "Revoked"
     NOT_REGISTERED = "not_registered", "Not registered"
+
+
+class TokenScope(models.TextChoices):
+    """What an API token may do: read (safe methods), write (the others), exchange (the
+    /exchange endpoints of a partner's service desk)."""
+
+    READ = "read", "Read"
+    WRITE = "write", "Write"
+    EXCHANGE = "exchange", "Exchange cases"

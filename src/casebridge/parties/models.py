@@ -82,7 +82,15 @@ class Organisation(TimeStampedModel):
             models.UniqueConstraint(
                 fields=["kind"], condition=Q(kind="vendor"), name="organisation_one_vendor"
             ),
-            models.UniqueConstraint(Lower("name"), "kind", name="organisation_unique_name"),
+            # One name per deployment, whatever the kind: a partner may not call itself the
+            # vendor (or another partner), nor a customer its partner.
+            models.UniqueConstraint(Lower("name"), name="organisation_unique_name_any_kind"),
+            # A help desk address routes inbound mail to one desk only.
+            models.UniqueConstraint(
+                Lower("helpdesk_email"),
+                condition=~Q(helpdesk_email=""),
+                name="organisation_unique_helpdesk_email",
+            ),
             models.CheckConstraint(
                 condition=Q(kind__in=OrganisationKind.values), name="organisation_kind_valid"
             ),
@@ -356,6 +364,9 @@ class AuthorisedSubmitter(TimeStampedModel):
             models.UniqueConstraint(
                 fields=["phone"], condition=Q(active=True), name="submitter_unique_active_phone"
             ),
+            models.UniqueConstraint(
+                Lower("email"), condition=Q(active=True), name="submitter_unique_active_email"
+            ),
         ]
         indexes = [models.Index(fields=["phone", "active"], name="submitter_phone_idx")]
 
@@ -368,13 +379,28 @@ class AuthorisedSubmitter(TimeStampedModel):
 
 
 class ApiToken(TimeStampedModel):
-    """A machine credential acting as one person; only a hash of the secret is stored."""
+    """A machine credential acting as one person, within its scopes and until it expires; only
+    a hash of the secret is stored."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=16, unique=True)
     secret_hash = models.CharField(max_length=64)
-    expires_at = models.DateTimeField(null=True, blank=True)
+    scopes = models.JSONField(default=list, help_text="Of read, write, exchange.")
+    minted_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="minted",
+        help_text="The token that issued this one; revoking it revokes this one too.",
+    )
+    family = models.CharField(
+        max_length=16,
+        blank=True,
+        help_text="The prefix of the first token of its line; the request rate counts per line.",
+    )
+    expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 

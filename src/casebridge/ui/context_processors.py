@@ -39,6 +39,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("Integrations", reverse("ui:integrations")))
     items.append(("RASCI", reverse("ui:rasci")))
     items.append(("API", reverse("api:openapi-view")))
+    items.append(("API tokens", reverse("ui:tokens")))
     if user.is_staff:
         items.append(("Back office", reverse("admin:index")))
     return {"nav_items": items}

@@ -10,7 +10,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from casebridge.core.errors import DomainError
 from casebridge.installed_base.choices import Environment, ManagingParty
 from casebridge.installed_base.selectors import component_list
-from casebridge.parties.auth import login_locked_for
+from casebridge.parties.auth import login_wait
 
 
 def apply_domain_error(form: forms.Form, error: DomainError) -> None:
@@ -40,14 +40,18 @@ class InstallationForm(forms.Form):
 
 
 class SignInForm(AuthenticationForm):
-    """The sign-in form, which says when an account or address is locked after failures."""
+    """The sign-in form, which says when an account or address must wait after failures
+    (``wait_seconds`` tells the view, which answers 429 with Retry-After)."""
+
+    wait_seconds = 0
 
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username")
-        locked = login_locked_for(username, self.request)
-        if locked:
-            minutes = max(1, round(locked / 60))
+        wait = login_wait(username, self.request)
+        if wait:
+            self.wait_seconds = wait
+            when = f"{wait} second(s)" if wait < 90 else f"{round(wait / 60)} minute(s)"
             raise forms.ValidationError(
-                f"Too many failed sign-ins. Try again in {minutes} minute(s).", code="locked"
+                f"Too many failed sign-ins. Try again in {when}.", code="locked"
             )
         return super().clean()

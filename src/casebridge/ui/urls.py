@@ -1,22 +1,23 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from casebridge.ui.forms import SignInForm
-from casebridge.ui.views import cases, installed_base, integrations, parties, rasci, rca, sla
+from casebridge.ui.views import (
+    cases,
+    installed_base,
+    integrations,
+    parties,
+    rasci,
+    rca,
+    sla,
+    tokens,
+)
+from casebridge.ui.views.sign_in import SignInView
 
 app_name = "ui"
 
 urlpatterns = [
     path("", parties.home, name="home"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="ui/registration/login.html",
-            redirect_authenticated_user=True,
-            authentication_form=SignInForm,
-        ),
-        name="login",
-    ),
+    path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("organisations/", parties.organisation_list_view, name="organisations"),
     path("organisations/<int:organisation_id>/", parties.organisation_view, name="organisation"),
@@ -55,6 +56,9 @@ urlpatterns = [
         name="case-clock",
     ),
     path("service-levels/", sla.service_levels_view, name="service-levels"),
+    path("api-tokens/", tokens.tokens_view, name="tokens"),
+    path("api-tokens/new/", tokens.token_create_view, name="token-create"),
+    path("api-tokens/<int:token_id>/revoke/", tokens.token_revoke_view, name="token-revoke"),
     path("integrations/", integrations.integrations_view, name="integrations"),
     path("integrations/webhooks/", integrations.webhook_add_view, name="webhook-add"),
     path(

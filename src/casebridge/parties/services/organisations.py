@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from email.utils import parseaddr
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
@@ -33,8 +35,31 @@ from casebridge.parties.services._validation import (
     require,
     time_zones,
 )
+from casebridge.parties.tokens import api_tokens_revoke_all
 
 ORGANISATION_FIELDS = ["name", "slug", "kind", "helpdesk_email", "helpdesk_phone", "is_active"]
+
+
+def _casebridge_address(address: str) -> bool:
+    """Whether ``address`` is casebridge's own sender or one of its reply addresses."""
+    own_local, _, own_domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower().rpartition("@")
+    local, _, domain = address.lower().rpartition("@")
+    return bool(own_local) and domain == own_domain and local.partition("+")[0] == own_local
+
+
+def _check_identity(
+    errors: Errors, *, name: str | None, helpdesk_email: str | None, exclude_pk: int | None
+) -> None:
+    """Names are unique across every kind (case-insensitive); a help desk address belongs to
+    one organisation and is never casebridge's own (it routes inbound mail)."""
+    others = Organisation.objects.exclude(pk=exclude_pk) if exclude_pk else Organisation.objects
+    if name and others.filter(name__iexact=name).exists():
+        errors.add("name", "There is already an organisation with this name.")
+    if helpdesk_email and "helpdesk_email" not in errors.fields:
+        if _casebridge_address(helpdesk_email):
+            errors.add("helpdesk_email", "This is casebridge's own address.")
+        elif others.filter(helpdesk_email__iexact=helpdesk_email).exists():
+            errors.add("helpdesk_email", "This address is already another organisation's desk.")
 
 
 def _free_slug(name: str) -> str:
@@ -73,8 +98,7 @@ def organisation_create(
         helpdesk_phone = clean_phone(helpdesk_phone, errors, "helpdesk_phone")
     if kind == OrganisationKind.VENDOR and Organisation.objects.filter(kind=kind).exists():
         errors.add("kind", "There is already a vendor; a deployment has exactly one.")
-    if name and Organisation.objects.filter(name__iexact=name, kind=kind).exists():
-        errors.add("name", f"There is already a {kind} with this name.")
+    _check_identity(errors, name=name, helpdesk_email=helpdesk_email, exclude_pk=None)
     errors.raise_if_any("The organisation was not created.")
     try:
         with transaction.atomic():
@@ -85,10 +109,12 @@ def organisation_create(
                 helpdesk_email=helpdesk_email,
                 helpdesk_phone=helpdesk_phone,
             )
-    except IntegrityError as error:  # a concurrent create won the race
+    except IntegrityError as error:  # a concurrent write won the race: say which field
+        raced = Errors()
+        _check_identity(raced, name=name, helpdesk_email=helpdesk_email, exclude_pk=None)
         raise Conflict(
             "The organisation was not created: one like it was just created.",
-            fields={"name": "Already exists."},
+            fields=raced.fields or {"name": ["Already exists."]},
         ) from error
     audit_record(
         actor=actor,
@@ -125,15 +151,16 @@ def organisation_update(
     errors = Errors()
     if name is not None:
         organisation.name = clean_text(name, errors, "name", max_length=200)
-        duplicate = Organisation.objects.filter(
-            name__iexact=organisation.name, kind=organisation.kind
-        ).exclude(pk=organisation.pk)
-        if organisation.name and duplicate.exists():
-            errors.add("name", f"There is already a {organisation.kind} with this name.")
     if helpdesk_email is not None:
         organisation.helpdesk_email = (
             clean_email(helpdesk_email, errors, "helpdesk_email") if helpdesk_email else ""
         )
+    _check_identity(
+        errors,
+        name=organisation.name if name is not None else None,
+        helpdesk_email=organisation.helpdesk_email if helpdesk_email is not None else None,
+        exclude_pk=organisation.pk,
+    )
     if helpdesk_phone is not None:
         organisation.helpdesk_phone = (
             clean_phone(helpdesk_phone, errors, "helpdesk_phone") if helpdesk_phone else ""
@@ -146,7 +173,27 @@ def organisation_update(
     after = snapshot(organisation, ORGANISATION_FIELDS)
     difference = changed(before, after)
     if difference:
-        organisation.save(update_fields=[*difference.keys(), "updated_at"])
+        try:
+            with transaction.atomic():
+                organisation.save(update_fields=[*difference.keys(), "updated_at"])
+        except IntegrityError as error:  # a concurrent write took the name or the address
+            raced = Errors()
+            _check_identity(
+                raced,
+                name=organisation.name,
+                helpdesk_email=organisation.helpdesk_email,
+                exclude_pk=organisation.pk,
+            )
+            raise Conflict(
+                "The organisation was not changed: another just took its name or address.",
+                fields=raced.fields or {"name": ["Already exists."]},
+            ) from error
+        if "is_active" in difference and not organisation.is_active:
+            api_tokens_revoke_all(
+                actor=actor,
+                people=Person.objects.filter(organisation=organisation),
+                reason="the organisation was deactivated",
+            )
         audit_record(
             actor=actor,
             action="organisation.updated",

@@ -30,6 +30,7 @@ from casebridge.parties.services._validation import (
     clean_text,
     require,
 )
+from casebridge.parties.tokens import api_tokens_revoke_all
 
 PERSON_FIELDS = ["email", "full_name", "phone", "support_level", "is_active", "is_staff"]
 
@@ -91,6 +92,8 @@ def person_create(
             "A person with this e-mail address already exists; a person belongs to exactly one "
             "organisation.",
         )
+    elif email and AuthorisedSubmitter.objects.filter(email__iexact=email, active=True).exists():
+        errors.add("email", "This address identifies another person as a submitter.")
     errors.raise_if_any("The person was not created.")
     try:
         with transaction.atomic():
@@ -180,6 +183,11 @@ def person_update(
     if "is_active" in difference and not person.is_active:
         AuthorisedSubmitter.objects.filter(person=person, active=True).update(
             active=False, deactivated_reason="The person was deactivated."
+        )
+        api_tokens_revoke_all(
+            actor=actor,
+            people=Person.objects.filter(pk=person.pk),
+            reason="the person was deactivated",
         )
     audit_record(
         actor=actor,

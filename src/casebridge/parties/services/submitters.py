@@ -37,6 +37,17 @@ def _may_submit_to_vendor(person: Person) -> bool:
     return False
 
 
+def _check_email(errors: Errors, email: str, person: Person) -> None:
+    """A submitter's address identifies one submitter, and is nobody else's sign-in."""
+    if not email or "email" in errors.fields:
+        return
+    others = AuthorisedSubmitter.objects.exclude(person=person)
+    if others.filter(email__iexact=email, active=True).exists():
+        errors.add("email", "This address already identifies another active submitter.")
+    elif Person.objects.filter(email__iexact=email).exclude(pk=person.pk).exists():
+        errors.add("email", "This is another person's sign-in address.")
+
+
 @transaction.atomic
 def submitter_register(
     *, actor: Person | None, person: Person, phone: str, email: str | None = None
@@ -62,14 +73,19 @@ def submitter_register(
         errors.add("person", "This person is already registered as a submitter.")
     if phone and AuthorisedSubmitter.objects.filter(phone=phone, active=True).exists():
         errors.add("phone", "This phone number already identifies another active submitter.")
+    _check_email(errors, email, person)
     errors.raise_if_any("The submitter was not registered.")
     try:
         with transaction.atomic():
             submitter = AuthorisedSubmitter.objects.create(person=person, email=email, phone=phone)
-    except IntegrityError as error:
+    except IntegrityError as error:  # a concurrent registration won the race: say which field
+        raced = Errors()
+        if AuthorisedSubmitter.objects.filter(phone=phone, active=True).exists():
+            raced.add("phone", "Already registered.")
+        _check_email(raced, email, person)
         raise Conflict(
-            "The submitter was not registered: the person or phone was just registered.",
-            fields={"phone": "Already registered."},
+            "The submitter was not registered: the person, phone or e-mail was just registered.",
+            fields=raced.fields or {"person": ["Already registered."]},
         ) from error
     audit_record(
         actor=actor,
