@@ -123,6 +123,14 @@ class Case(TimeStampedModel):
         related_name="+",
         help_text="Whose desk the external reference belongs to.",
     )
+    follow_up_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+        help_text="The closed case the customer wrote to after its reopen window.",
+    )
     cause_attribution = models.CharField(
         max_length=30,
         choices=CauseAttribution.choices,
