@@ -42,15 +42,19 @@ def consulted(kind):
 def test_model_1_consults_exactly_the_c_parties(desk, open_case):
     case = escalated(desk, open_case)
     act(case, desk.vendor_engineer, "accept")
-    act(case, desk.vendor_engineer, "request_information")  # case.assist: vendor C
+    act(case, desk.vendor_engineer, "request_information")
+    act(case, desk.partner_a_manager, "answer")  # case.assist: vendor C
     outbox_drain()
 
-    assert consulted("case.request_information") == {desk.vendor.pk}
+    assert consulted("case.answer") == set()  # the vendor must act next: alerted, not asked
     assert consulted("case.escalated") == {desk.customer_a.pk}  # case.submit: customer C
-    informed = Notification.objects.filter(kind="case.escalated", purpose="inform")
-    assert {n.recipient.organisation_id for n in informed} == {desk.vendor.pk}
+    alerted = Notification.objects.filter(kind="case.escalated", purpose="alert")
+    assert {n.recipient_id for n in alerted} == {desk.vendor_engineer.pk}
     consult = Notification.objects.filter(kind="case.escalated", purpose="consult").first()
     assert consult.respond_by is not None
+    asked = Notification.objects.filter(kind="case.request_information", purpose="alert")
+    # case.assist names engineers and agents: the partner's agent must answer.
+    assert {n.recipient_id for n in asked} == {desk.partner_a_agent.pk}
 
 
 def test_model_2_consults_exactly_the_c_parties(desk, open_case):

@@ -354,9 +354,7 @@ def customer_responsibilities(
             people = tuple(
                 person
                 for person in (everyone.get(organisation.pk, []) if organisation else [])
-                if _stands_behind(
-                    person, activity, assignment.letters, relationship.customer_id
-                )
+                if _stands_behind(person, activity, assignment.letters, relationship.customer_id)
             )
             holders.append(
                 PartyLetters(
