@@ -5,7 +5,8 @@ listener) and records every message exactly once by its Message-ID, with what be
 
 * automatic mail (auto-replies, bounces, lists, bulk) never creates anything — loop protection;
 * a reply (a ``+CB-…`` reply address, a References header of ours, ``[CB-…]`` in the subject)
-  becomes a public message on that case, if the sender may write to it;
+  becomes a public message on that case, if the sender may write to it; a customer's reply to
+  a closed case reopens it within the reopen window, and after it opens a follow-up case;
 * a new message to a desk's help address from one of its customers' people opens a case;
 * anything else — unknown sender, not a desk address, malformed, too large — is quarantined with
   the reason, its raw bytes kept for inspection.
@@ -151,11 +152,20 @@ def _act(message: EmailMessage, sender: Person, recipients: list[str]) -> Verdic
             return Verdict(InboundOutcome.QUARANTINED, f"{sender.email} may not write to {number}.")
         if not body and not list(message.iter_attachments()):
             return Verdict(InboundOutcome.QUARANTINED, "The reply is empty.")
-        case_services.case_comment(
+        comment = case_services.case_comment(
             actor=sender, case=case, audience="public", body=body or "(attachments)"
         )
-        refused = _attach(sender, case, message)
-        return Verdict(InboundOutcome.COMMENTED, "; ".join(refused)[:500], case)
+        # A reply to a closed case reopens it, or (after the reopen window) lands on a new
+        # follow-up case: the files go where the message went, the record says which.
+        landing = comment.case
+        refused = _attach(sender, landing, message)
+        outcome = getattr(comment, "outcome", "added")
+        if outcome == "follow_up":
+            note = f"{number} is closed: opened the follow-up {landing.number}."
+            return Verdict(InboundOutcome.CASE_OPENED, "; ".join([note, *refused])[:500], landing)
+        if outcome == "reopened":
+            refused.insert(0, f"Reopened {number}.")
+        return Verdict(InboundOutcome.COMMENTED, "; ".join(refused)[:500], landing)
     desk = next((d for a in recipients if (d := _desk_of(a)) is not None), None)
     if desk is None:
         return Verdict(

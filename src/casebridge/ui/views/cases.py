@@ -266,6 +266,7 @@ def case_page(
     may_edit = services.can_edit_details(actor, case)
     view = audiences.case_read(actor, case)
     default = audiences.default_audience(actor, case, [value for value, _ in writable])
+    earlier, later = selectors.case_links(actor, case)
     return render(
         request,
         "ui/cases/detail.html",
@@ -274,7 +275,11 @@ def case_page(
             **clock_context(actor, case),
             "view": view,
             "sides": {e["kind"]: e for e in view["engagements"]},
-            "submission": [(FIELD_LABELS[name], view[name]) for name in audiences.GUIDELINE_FIELDS],
+            "submission": [
+                (FIELD_LABELS[name], _shown(view[name])) for name in audiences.GUIDELINE_FIELDS
+            ],
+            "follow_up_of": earlier,
+            "follow_ups": later,
             "rca": rca_selectors.rca_visible(actor).filter(case=case).first(),
             "comments": selectors.case_comments(actor=actor, case=case),
             "events": audiences.timeline_read(actor, case),
