@@ -159,7 +159,7 @@ def test_the_portal_tells_the_customer_which_happened(desk, closed, travel, sett
     assert response.redirect_chain[-1][0] == f"/cases/{follow_up.pk}/"
     page = response.content.decode()
     assert f"so your message opened {follow_up.number}, linked to it" in page
-    assert f"Follow-up to <a href=\"/cases/{closed.pk}/\">{closed.number}</a>" in page
+    assert f'Follow-up to <a href="/cases/{closed.pk}/">{closed.number}</a>' in page
 
 
 @pytest.mark.parametrize(("days", "outcome"), [(1, "commented"), (None, "case_opened")])
