@@ -1,4 +1,4 @@
-"""Who is told of every case event, for every step of the workflow table × source state × both
+"""Who is told of every case event, for every step of the workflow table x source state x both
 operating models.
 
 Expectations are generated here from the table and the shipped matrix, with the services' own
@@ -405,14 +405,15 @@ def test_service_level_events_alert_the_desk_and_a_breach_its_managers(
 
 
 def test_the_sweep_tells_the_desk_of_a_breach_and_its_managers(desk, staff):
-    import time_machine
     from zoneinfo import ZoneInfo
+
+    import time_machine
 
     from casebridge.cases.services.clocks import clocks_sweep
 
     ams = ZoneInfo("Europe/Amsterdam")
     with time_machine.travel(dt.datetime(2026, 6, 15, 9, tzinfo=ams), tick=False) as travel:
-        case, _ = services.case_open(
+        services.case_open(
             actor=desk.customer_a_contact,
             customer=desk.customer_a,
             title="t",
