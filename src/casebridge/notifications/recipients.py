@@ -122,7 +122,7 @@ def _who_may_hear(kind: str, case: Case, audience: str, found: list[Recipient]) 
         if key not in verdicts:
             verdicts[key] = unheard_reason(person, case, audience)
         if verdicts[key]:
-            logger.info(
+            logger.debug(
                 "notification.not_visible",
                 extra={
                     "kind": kind,
