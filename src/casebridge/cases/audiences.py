@@ -21,6 +21,7 @@ from casebridge.cases import workflow
 from casebridge.cases.choices import Audience
 from casebridge.cases.models import GUIDELINE_FIELDS, Case, CaseEvent, Engagement
 from casebridge.cases.querysets import AUDIENCES_BY_PARTY, audiences_for
+from casebridge.cases.selectors import case_timeline
 from casebridge.parties.choices import OrganisationKind
 from casebridge.parties.models import Person
 from casebridge.rasci import policy
@@ -209,10 +210,7 @@ def event_read(event: CaseEvent, audiences: frozenset[str]) -> dict[str, Any]:
 def timeline_read(reader: Person, case: Case) -> list[dict[str, Any]]:
     """The case's history as ``reader`` may read it: lines of its audiences, details redacted."""
     audiences = readable_audiences(reader, case)
-    events = CaseEvent.objects.filter(case=case, audience__in=audiences).order_by(
-        "occurred_at", "id"
-    )
-    return [event_read(event, audiences) for event in events]
+    return [event_read(event, audiences) for event in case_timeline(actor=reader, case=case)]
 
 
 def writable_audiences(writer: Person, case: Case) -> list[str]:
