@@ -256,7 +256,7 @@ def test_the_vendor_engineer_reads_the_partners_full_submission(browser, live_se
     ):
         expect(submission).to_contain_text(COMPLETE[name])
     expect(submission).to_contain_text("2026-06-01 09:30 UTC")  # when it happened
-    expect(submission).to_contain_text("constant")  # frequency
+    expect(submission).to_contain_text("Constant")  # frequency
     expect(submission).to_contain_text("120")  # users affected
     expect(submission).to_contain_text(", ".join(sorted(COMPLETE["causes_ruled_out"])))
     expect(submission).to_contain_text("Yes")  # it reproduces

@@ -239,8 +239,13 @@ def _workflow_context(actor: Person, case: Case) -> dict[str, Any]:
     }
 
 
-def _shown(value: Any) -> str:
+FREQUENCIES = dict(Frequency.choices)
+
+
+def _shown(value: Any, name: str) -> str:
     """A submission field as text (empty when not given)."""
+    if name == "frequency":
+        return str(FREQUENCIES.get(value, value))
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -276,7 +281,8 @@ def case_page(
             "view": view,
             "sides": {e["kind"]: e for e in view["engagements"]},
             "submission": [
-                (FIELD_LABELS[name], _shown(view[name])) for name in audiences.GUIDELINE_FIELDS
+                (FIELD_LABELS[name], _shown(view[name], name))
+                for name in audiences.GUIDELINE_FIELDS
             ],
             "follow_up_of": earlier,
             "follow_ups": later,
