@@ -215,3 +215,56 @@ def test_demo_cases_sit_at_the_partner_with_the_vendor_and_in_model_2():
 
     rca = Rca.objects.get()  # the resolved Priority 1's, owned by Bluewater
     assert (rca.owner.slug, rca.status) == ("bluewater-telecom", "draft")
+
+
+@pytest.mark.django_db
+def test_the_tour_mails_the_partner_desk_when_its_customer_opens_a_case(capsys):
+    """README tour, step 4: as it@rijnland-care.example open a new case; Bluewater's desk (the
+    people who may take it at Level 1) is mailed, the vendor is not (it cannot see the case)."""
+    from django.core import mail
+    from django.test import Client
+
+    from casebridge.core.outbox import outbox_drain
+
+    call_command("demo")
+    outbox_drain()  # the demo's own cases
+    mail.outbox.clear()
+    customer = Client()
+    assert customer.login(email="it@rijnland-care.example", password="casebridge-demo")
+    rijnland = Organisation.objects.get(slug="rijnland-care-group")
+
+    response = customer.post(
+        "/cases/new/",
+        {
+            "customer": rijnland.pk,
+            "title": "Agents cannot hear callers",
+            "description": "Since 10:00 the agents hear nothing.",
+            "category": "incident",
+            "impact": "high",
+            "urgency": "medium",
+        },
+    )
+    outbox_drain()
+
+    assert response.status_code == 302
+    mailed = {m.to[0] for m in mail.outbox if "Agents cannot hear callers" in m.subject}
+    assert mailed == {
+        "agent@bluewater.example",
+        "lotte@bluewater.example",
+        "engineer@bluewater.example",
+        "noor@bluewater.example",
+    }
+    assert all("It is your turn" in m.body for m in mail.outbox if m.to[0] in mailed)
+
+
+@pytest.mark.django_db
+def test_the_tour_names_the_verified_submitters_behind_case_submit(capsys):
+    call_command("demo")
+    capsys.readouterr()
+
+    call_command("rasci", "who", "case.submit", "--customer", "rijnland-care-group")
+
+    out = capsys.readouterr().out
+    assert "<manager@bluewater.example>" in out
+    assert "<engineer@bluewater.example>" in out
+    assert "noor@bluewater.example" not in out  # registered, not verified: cannot escalate

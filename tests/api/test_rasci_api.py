@@ -1,7 +1,10 @@
+import datetime as dt
+
 import pytest
 
 from casebridge.rasci import selectors
 from casebridge.rasci.models import Assignment, MatrixVersion
+from tests.factories import SubmitterFactory
 
 
 def test_models_list_both_defaults_with_their_published_versions(world, matrices, api_as):
@@ -27,6 +30,9 @@ def test_a_version_reads_as_a_table(world, matrices, api_as):
 
 
 def test_who_is_responsible_for_case_submit_answers_with_people(world, matrices, api_as):
+    SubmitterFactory(
+        person=world.partner_a_manager, verified_at=dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
+    )
     response = api_as(world.customer_a_contact).get(
         "/api/v1/rasci/responsibilities", activity="case.submit", customer_id=world.customer_a.pk
     )

@@ -217,3 +217,50 @@ def test_due_times_show_in_the_browsers_time_zone(browser, live_server, desk, op
     expect(page.get_by_test_id("clock-summary")).to_contain_text("times in America/New_York")
     expect(page.get_by_test_id("counted")).to_be_visible()
     context.close()
+
+
+def test_the_vendor_engineer_reads_the_partners_full_submission(browser, live_server, desk):
+    from casebridge.cases import services as case_services
+    from casebridge.cases.models import Case
+    from tests.cases.helpers import COMPLETE, act
+
+    case, _ = case_services.case_open(
+        actor=desk.customer_a_contact,
+        customer=desk.customer_a,
+        title="Callers hear silence",
+        description="Since this morning no call reaches an agent.",
+        category="incident",
+        impact="high",
+        urgency="medium",
+        guidelines=COMPLETE,
+    )
+    Case.objects.filter(pk=case.pk).update(component="sbc")
+    act(case, desk.partner_a_agent, "start")
+    case.refresh_from_db()
+    case_services.case_escalate(
+        actor=desk.partner_a_manager, case=case, expected_revision=case.revision
+    )
+
+    vendor = as_person(browser, live_server, "engineer@vendor.example")
+    vendor.goto(f"/cases/{case.pk}/")
+
+    submission = vendor.get_by_test_id("submission")
+    for name in (
+        "expected_behaviour",
+        "actual_behaviour",
+        "error_messages",
+        "steps_to_reproduce",
+        "business_impact",
+        "actions_taken",
+        "evidence",
+    ):
+        expect(submission).to_contain_text(COMPLETE[name])
+    expect(submission).to_contain_text("2026-06-01 09:30 UTC")  # when it happened
+    expect(submission).to_contain_text("Constant")  # frequency
+    expect(submission).to_contain_text("120")  # users affected
+    expect(submission).to_contain_text(", ".join(sorted(COMPLETE["causes_ruled_out"])))
+    expect(submission).to_contain_text("Yes")  # it reproduces
+    # Read-only: no form to change what the partner submitted.
+    expect(vendor.locator("#details-form")).to_have_count(0)
+    expect(submission.locator("input, textarea, select")).to_have_count(0)
+    vendor.screenshot(path=str(SCREENSHOTS / "case-vendor-submission.png"), full_page=True)

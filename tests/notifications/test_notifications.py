@@ -43,15 +43,19 @@ def consulted(kind):
 def test_model_1_consults_exactly_the_c_parties(desk, open_case):
     case = escalated(desk, open_case)
     act(case, desk.vendor_engineer, "accept")
-    act(case, desk.vendor_engineer, "request_information")  # case.assist: vendor C
+    act(case, desk.vendor_engineer, "request_information")
+    act(case, desk.partner_a_manager, "answer")  # case.assist: vendor C
     outbox_drain()
 
-    assert consulted("case.request_information") == {desk.vendor.pk}
+    assert consulted("case.answer") == set()  # the vendor must act next: alerted, not asked
     assert consulted("case.escalated") == {desk.customer_a.pk}  # case.submit: customer C
-    informed = Notification.objects.filter(kind="case.escalated", purpose="inform")
-    assert {n.recipient.organisation_id for n in informed} == {desk.vendor.pk}
+    alerted = Notification.objects.filter(kind="case.escalated", purpose="alert")
+    assert {n.recipient_id for n in alerted} == {desk.vendor_engineer.pk}
     consult = Notification.objects.filter(kind="case.escalated", purpose="consult").first()
     assert consult.respond_by is not None
+    asked = Notification.objects.filter(kind="case.request_information", purpose="alert")
+    # case.assist names engineers and agents: the partner's agent must answer.
+    assert {n.recipient_id for n in asked} == {desk.partner_a_agent.pk}
 
 
 def test_model_2_consults_exactly_the_c_parties(desk, open_case):
@@ -260,3 +264,40 @@ def test_an_end_of_life_notice_reaches_the_responsible_people(desk):
     manager = Notification.objects.get(recipient=desk.partner_a_manager)
     assert manager.purpose == "escalate"
     assert any("2024.10.1 reaches its end of life on 2026-09-01" in m.body for m in mail.outbox)
+
+
+@pytest.mark.parametrize("change", ["deactivated", "moved"])
+def test_a_recipient_who_can_no_longer_see_the_case_is_dropped_with_a_reason(
+    desk, open_case, settings, caplog, change
+):
+    from casebridge.parties.models import Person
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+    case = escalated(desk, open_case)
+    outbox_drain()  # the mail server refuses: the notifications wait, recorded
+    waiting = Notification.objects.get(kind="case.escalated", recipient=desk.vendor_engineer)
+    assert waiting.status == "pending"
+    if change == "deactivated":
+        Person.objects.filter(pk=desk.vendor_engineer.pk).update(is_active=False)
+    else:  # moved to a partner that is not this case's
+        Person.objects.filter(pk=desk.vendor_engineer.pk).update(organisation=desk.partner_b)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)  # the outbox's retry is due
+    with (
+        caplog.at_level("WARNING", logger="casebridge.notifications.services"),
+        time_machine.travel(later, tick=False),
+    ):
+        outbox_drain()
+
+    waiting.refresh_from_db()
+    assert waiting.status == "dropped"
+    assert waiting.error  # the reason, e.g. "Partner B cannot see CB-…"
+    assert all(m.to != [desk.vendor_engineer.email] for m in mail.outbox)
+    assert any(
+        r.message == "notification.dropped" and r.person_id == desk.vendor_engineer.pk
+        for r in caplog.records
+    )
+    told = Notification.objects.filter(case=case, status="sent")
+    assert told.filter(recipient=desk.customer_a_contact).exists()  # the others are sent

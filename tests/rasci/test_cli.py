@@ -1,8 +1,11 @@
+import datetime as dt
+
 import pytest
 from django.core.management import CommandError, call_command
 
 from casebridge.rasci.defaults import DEFAULTS_FILE
 from casebridge.rasci.models import MatrixVersion
+from tests.factories import SubmitterFactory
 
 
 def test_show_markdown(matrices, capsys):
@@ -38,13 +41,25 @@ def test_show_html_to_a_file(matrices, tmp_path, capsys):
     assert "Partner" not in html
 
 
-def test_who_answers_with_people(world, matrices, capsys):
+def test_who_answers_with_the_people_who_may_act(world, matrices, capsys):
+    SubmitterFactory(
+        person=world.partner_a_agent, verified_at=dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
+    )
+    SubmitterFactory(person=world.partner_a_manager)  # not verified: cannot escalate
+
     call_command("rasci", "who", "case.submit", "--customer", world.customer_a.slug)
 
     out = capsys.readouterr().out
     assert "case.submit for Customer of A under model_1 v1:" in out
     assert "A/R  partner   Partner A (Accountable and Responsible)" in out
-    assert "<manager@a.example> [manager]" in out
+    assert "<agent@a.example> [agent]" in out
+    assert "manager@a.example" not in out
+
+
+def test_who_says_when_nobody_stands_behind_a_letter(world, matrices, capsys):
+    call_command("rasci", "who", "case.submit", "--customer", world.customer_a.slug)
+
+    assert "(nobody of this party may act on it now)" in capsys.readouterr().out
 
 
 def test_who_names_an_unknown_customer(matrices):

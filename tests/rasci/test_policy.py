@@ -1,12 +1,15 @@
 """The engine against the shipped defaults: expectations come from the data file itself."""
 
+import datetime as dt
+
 import pytest
 
-from casebridge.core.errors import ValidationFailed
+from casebridge.core.errors import PermissionDenied, ValidationFailed
 from casebridge.parties.models import Person
 from casebridge.rasci import policy
 from casebridge.rasci.defaults import default_matrices
 from casebridge.rasci.letters import contributes, performs
+from tests.factories import PersonFactory, SubmitterFactory
 
 CASES = [
     pytest.param(
@@ -80,13 +83,98 @@ def test_an_unknown_activity_is_denied_with_the_reason(world, matrices):
 
 
 def test_responsible_for_answers_with_parties_and_people(world, matrices):
-    holders = policy.responsible_for("case.submit", world.customer_a)
+    holders = policy.responsible_for("customer.communicate", world.customer_a)
 
     assert [(h.party, h.letters, h.organisation) for h in holders] == [
         ("partner", "RA", world.partner_a)
     ]
-    # case.submit names engineers, managers and admins: the agent does not stand behind it.
-    assert set(holders[0].people) == {world.partner_a_manager}
+    # customer.communicate asks for no more than the letter: its roles name who does it.
+    assert set(holders[0].people) == {world.partner_a_manager, world.partner_a_agent}
+
+
+def test_behind_submitting_stand_exactly_the_verified_authorised_submitters(world, matrices):
+    verified = dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
+    SubmitterFactory(person=world.partner_a_agent, verified_at=verified)  # an agent, yet verified
+    SubmitterFactory(person=world.partner_a_manager)  # registered, not verified
+    revoked = PersonFactory(organisation=world.partner_a, roles=["engineer"])
+    SubmitterFactory(person=revoked, verified_at=verified, active=False)
+
+    holders = policy.responsible_for("case.submit", world.customer_a)
+
+    assert [h.people for h in holders] == [(world.partner_a_agent,)]
+
+
+def test_behind_support_stand_exactly_the_people_at_the_right_level(world, matrices):
+    Person.objects.filter(pk=world.partner_a_agent.pk).update(support_level="l1_basic")
+    Person.objects.filter(pk=world.partner_a_manager.pk).update(support_level="")
+    Person.objects.filter(pk=world.vendor_engineer.pk).update(support_level="l2_advanced")
+    expert = PersonFactory(organisation=world.vendor, roles=["engineer"], support_level="l3_expert")
+
+    desk = policy.responsible_for("support.l1", world.customer_a)
+    vendor = policy.responsible_for("support.l2_advanced_l3", world.customer_a)
+
+    assert [{p.pk for p in h.people} for h in desk] == [{world.partner_a_agent.pk}]
+    assert [{p.pk for p in h.people} for h in vendor] == [{world.vendor_engineer.pk, expert.pk}]
+
+
+@pytest.mark.parametrize("model", ["model_1", "model_2"])
+def test_the_people_behind_each_ruled_letter_are_those_the_services_let_act(world, desk, model):
+    """For every step of the workflow table whose activity asks more than the letter: each
+    person of the performing party either performs it through the service, or is refused; those
+    who succeed are exactly the people the engine names."""
+    from casebridge.cases import services, workflow
+    from tests.cases.test_transition_policy import put_in
+
+    customer = desk.customer_a if model == "model_1" else desk.customer_direct
+    reporter = desk.customer_a_contact if model == "model_1" else desk.customer_direct_admin
+    performer = "partner" if model == "model_1" else "customer"
+    organisation = desk.partner_a if model == "model_1" else desk.customer_direct
+    PersonFactory(organisation=organisation, roles=["agent"], support_level="l1_basic")
+    PersonFactory(organisation=organisation, roles=["engineer"], support_level="l2_intermediate")
+    SubmitterFactory(
+        person=PersonFactory(organisation=organisation, roles=["agent"]),
+        verified_at=dt.datetime(2026, 1, 2, tzinfo=dt.UTC),
+    )
+    SubmitterFactory(person=PersonFactory(organisation=organisation, roles=["engineer"]))
+    rules = workflow.acting_requirements()
+    people = list(Person.objects.filter(organisation=organisation, is_active=True))
+    checked = set()
+    for transition in workflow.TRANSITIONS:
+        if transition.activity not in rules or transition.action == "escalate":
+            continue
+        holders = policy.responsible_for(transition.activity, customer)
+        if not any(h.party == performer for h in holders):
+            continue
+        named = {p.pk for h in holders if h.party == performer for p in h.people}
+        acted = set()
+        for person in people:
+            case, _ = services.case_open(
+                actor=reporter,
+                customer=customer,
+                title="t",
+                description="d",
+                category="incident",
+                impact="low",
+                urgency="low",
+            )
+            put_in(case, transition, sorted(transition.sources)[0])
+            try:
+                services.case_act(
+                    actor=person,
+                    case=case,
+                    action=transition.action,
+                    expected_revision=None,
+                    reason="r",
+                    return_reason="incomplete",
+                )
+            except PermissionDenied:
+                continue
+            acted.add(person.pk)
+        assert (transition.action, named) == (transition.action, acted)
+        assert named  # somebody may act ...
+        assert named != {p.pk for p in people}  # ... and the rule narrowed the party
+        checked.add(transition.activity)
+    assert checked == {"support.l1", "case.submit"}
 
 
 def test_the_accountable_party_comes_first(world, matrices):
@@ -106,6 +194,9 @@ def test_consulted_and_informed_parties(world, matrices):
 
 
 def test_inactive_people_never_stand_behind_a_letter(world, matrices):
+    SubmitterFactory(
+        person=world.partner_a_manager, verified_at=dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
+    )
     Person.objects.filter(pk=world.partner_a_manager.pk).update(is_active=False)
 
     holders = policy.responsible_for("case.submit", world.customer_a)

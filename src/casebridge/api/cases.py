@@ -10,7 +10,7 @@ from ninja.files import UploadedFile
 from pydantic import field_validator
 
 from casebridge.api.schemas import ErrorOut
-from casebridge.cases import selectors, services
+from casebridge.cases import audiences, selectors, services
 from casebridge.cases.choices import (
     Audience,
     Category,
@@ -68,56 +68,87 @@ def _revision(if_match: str | None) -> int | None:
     return int(text)
 
 
+def _read_by(name: str, table: dict[str, str] | None = None, description: str = "") -> Any:
+    """A field of the case read, stating its audience (``x-audience``) in the schema: fields a
+    reader may not read are null."""
+    audience = (table or audiences.FIELD_AUDIENCE)[name]
+    who = (
+        "Read by everyone who sees the case."
+        if audience == Audience.PUBLIC
+        else "Read by the partner and the vendor (and a model-2 customer); null for others."
+    )
+    return Field(
+        None if audience != Audience.PUBLIC else ...,
+        description=f"{description} {who}".strip(),
+        json_schema_extra={"x-audience": audience},
+    )
+
+
+def _engagement(name: str) -> Any:
+    return _read_by(name, audiences.ENGAGEMENT_FIELD_AUDIENCE)
+
+
 class EngagementOut(Schema):
-    kind: EngagementKind
-    status: str
-    tier: str
-    status_changed_at: dt.datetime
-    closed_at: dt.datetime | None
+    """One side of the case; the vendor's engagement is partner + vendor (absent for others)."""
+
+    kind: EngagementKind = _engagement("kind")
+    status: str = _engagement("status")
+    tier: str | None = _engagement("tier")
+    status_changed_at: dt.datetime = _engagement("status_changed_at")
+    closed_at: dt.datetime | None = _engagement("closed_at")
 
 
 class CaseOut(Schema):
-    id: int
-    number: str
-    revision: int
-    customer_id: int
-    partner_id: int | None
-    reporter_id: int
-    title: str
-    description: str
-    category: Category
-    impact: Level
-    urgency: Level
-    priority: Priority
-    priority_override_reason: str
-    component: str | None = Field(None, alias="component_id")
-    version: str
-    tier: str
-    matrix_version: str
-    submitter_id: int | None
-    version_override_request: str
-    version_override_by_id: int | None
-    version_override_reason: str
-    escalated_at: dt.datetime | None
-    closed_at: dt.datetime | None
-    cause_attribution: str
-    external_reference: str = Field(..., description="The sending desk's own case number.")
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    engagements: list[EngagementOut]
-    allowed_actions: list[str]
+    """A case as the caller may read it (``cases.audiences``): every field states its audience."""
 
-    @staticmethod
-    def resolve_matrix_version(case: Case) -> str:
-        return case.matrix_version.label
-
-    @staticmethod
-    def resolve_engagements(case: Case) -> list[Any]:
-        return sorted(case.engagements.all(), key=lambda e: e.kind)
-
-    @staticmethod
-    def resolve_allowed_actions(case: Case) -> list[str]:
-        return list(getattr(case, "allowed_actions", []))
+    id: int = _read_by("id")
+    number: str = _read_by("number")
+    revision: int = _read_by("revision")
+    customer_id: int = _read_by("customer_id")
+    partner_id: int | None = _read_by("partner_id")
+    reporter_id: int = _read_by("reporter_id")
+    title: str = _read_by("title")
+    description: str = _read_by("description")
+    category: Category = _read_by("category")
+    impact: Level = _read_by("impact")
+    urgency: Level = _read_by("urgency")
+    priority: Priority = _read_by("priority")
+    priority_override_reason: str | None = _read_by(
+        "priority_override_reason", description="Why the priority differs from the matrix."
+    )
+    component: str | None = _read_by("component")
+    version: str = _read_by("version")
+    tier: str | None = _read_by("tier", description="The support level working the case now.")
+    matrix_version: str = _read_by("matrix_version")
+    submitter_id: int | None = _read_by("submitter_id")
+    version_override_request: str | None = _read_by("version_override_request")
+    version_override_by_id: int | None = _read_by("version_override_by_id")
+    version_override_reason: str | None = _read_by("version_override_reason")
+    escalated_at: dt.datetime | None = _read_by("escalated_at")
+    closed_at: dt.datetime | None = _read_by("closed_at")
+    cause_attribution: str = _read_by("cause_attribution")
+    external_reference: str = _read_by(
+        "external_reference", description="The sending desk's own case number."
+    )
+    follow_up_of_id: int | None = _read_by(
+        "follow_up_of_id", description="The closed case this one follows up."
+    )
+    expected_behaviour: str = _read_by("expected_behaviour")
+    actual_behaviour: str = _read_by("actual_behaviour")
+    error_messages: str = _read_by("error_messages")
+    steps_to_reproduce: str = _read_by("steps_to_reproduce")
+    reproducible: bool | None = _read_by("reproducible")
+    occurred_at: dt.datetime | None = _read_by("occurred_at")
+    frequency: str = _read_by("frequency")
+    business_impact: str = _read_by("business_impact")
+    users_affected: int | None = _read_by("users_affected")
+    actions_taken: str = _read_by("actions_taken")
+    causes_ruled_out: list[str] = _read_by("causes_ruled_out")
+    evidence: str = _read_by("evidence")
+    created_at: dt.datetime = _read_by("created_at")
+    updated_at: dt.datetime = _read_by("updated_at")
+    engagements: list[EngagementOut] = _read_by("engagements")
+    allowed_actions: list[str] = _read_by("allowed_actions")
 
 
 class GuidelinesIn(Schema):
@@ -176,12 +207,26 @@ class CommentIn(Schema):
 
 class CommentOut(Schema):
     id: int
+    case_id: int = Field(
+        ...,
+        description="The case the message is on: a follow-up case when it was a reply to "
+        "a case closed longer than the reopen window.",
+    )
+    outcome: str = Field(
+        "added",
+        description="What the message did: added, reopened (a customer's reply to a closed "
+        "case within the reopen window), or follow_up (after it: a new linked case).",
+    )
     author_id: int
     author_name: str = Field(..., alias="author.full_name")
     audience: Audience
     body: str
     body_html: str
     created_at: dt.datetime
+
+    @staticmethod
+    def resolve_outcome(comment: Any) -> str:
+        return str(getattr(comment, "outcome", "added"))
 
 
 class EventOut(Schema):
@@ -248,19 +293,15 @@ class QueueIn(Schema):
     limit: int = Field(50, ge=1, le=MAX_PAGE)
 
 
-def _with_actions(actor: Person, case: Case) -> Case:
-    case.allowed_actions = selectors.allowed_actions(actor=actor, case=case)  # type: ignore[attr-defined]
-    return case
-
-
-def _answer(actor: Person, response: HttpResponse, case: Case) -> Case:
-    """A case read through the actor's scope, with its actions and the ETag header set."""
-    _with_actions(actor, case)
+def _answer(actor: Person, response: HttpResponse, case: Case) -> dict[str, Any]:
+    """A case read through the actor's scope and audience, with its actions and the ETag."""
     response["ETag"] = _etag(case)
-    return case
+    return audiences.case_read(
+        actor, case, allowed_actions=selectors.allowed_actions(actor=actor, case=case)
+    )
 
 
-def _fresh(request: HttpRequest, response: HttpResponse, case: Case) -> Case:
+def _fresh(request: HttpRequest, response: HttpResponse, case: Case) -> dict[str, Any]:
     """The case as the caller sees it now (read again after a write)."""
     actor = _actor(request)
     return _answer(actor, response, selectors.access_case(actor, case.pk))
@@ -362,7 +403,7 @@ def case_queue(request: HttpRequest, query: Query[QueueIn]) -> Any:
     more = len(page) > query.limit
     page = page[: query.limit]
     return {
-        "items": page,
+        "items": [audiences.case_read(actor, case) for case in page],
         "next_cursor": selectors.encode_cursor(page[-1], query.sort) if more and page else None,
     }
 
@@ -454,7 +495,7 @@ def add_comment(
 @router.get("/cases/{case_id}/events", response={200: list[EventOut], **ERRORS})
 def list_events(request: HttpRequest, case_id: int) -> Any:
     actor = _actor(request)
-    return list(selectors.case_timeline(actor=actor, case=selectors.access_case(actor, case_id)))
+    return audiences.timeline_read(actor, selectors.access_case(actor, case_id))
 
 
 @router.post("/cases/{case_id}/phone-calls", response={201: PhoneCallOut, **ERRORS})

@@ -73,6 +73,23 @@ class GuidelineRequirement(models.Model):
         return f"{self.field} ({self.priority or 'any'}, {self.category or 'any'})"
 
 
+#: The submission guidelines' fields of a case, in the order the guidelines list them.
+GUIDELINE_FIELDS = (
+    "expected_behaviour",
+    "actual_behaviour",
+    "error_messages",
+    "steps_to_reproduce",
+    "reproducible",
+    "occurred_at",
+    "frequency",
+    "business_impact",
+    "users_affected",
+    "actions_taken",
+    "causes_ruled_out",
+    "evidence",
+)
+
+
 class Case(TimeStampedModel):
     """One support case, from the customer's first contact to its closing."""
 
@@ -122,6 +139,14 @@ class Case(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="+",
         help_text="Whose desk the external reference belongs to.",
+    )
+    follow_up_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+        help_text="The closed case the customer wrote to after its reopen window.",
     )
     cause_attribution = models.CharField(
         max_length=30,

@@ -44,6 +44,18 @@ def access_case(actor: Person, case_id: int) -> Case:
     return case
 
 
+def case_links(actor: Person, case: Case) -> tuple[Case | None, list[Case]]:
+    """The closed case ``case`` follows up and the cases that follow it up, those the actor
+    may see (one query, two with a follow-up link)."""
+    earlier = None
+    if case.follow_up_of_id is not None:
+        earlier = Case.objects.visible_to(actor).filter(pk=case.follow_up_of_id).first()
+    later = list(
+        Case.objects.visible_to(actor).filter(follow_up_of=case).order_by("created_at", "id")
+    )
+    return earlier, later
+
+
 @dataclass(frozen=True)
 class QueueFilters:
     status: str | None = None

@@ -4,6 +4,7 @@ from django.db import models
 class Purpose(models.TextChoices):
     INFORM = "inform", "Informed"
     CONSULT = "consult", "Consulted"
+    ALERT = "alert", "Must act"
     ESCALATE = "escalate", "Accountable"
 
 
@@ -11,6 +12,7 @@ class NotificationStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     SENT = "sent", "Sent"
     SKIPPED = "skipped", "Skipped (preference)"
+    DROPPED = "dropped", "Dropped (may no longer see the case)"
     FAILED = "failed", "Failed"
 
 

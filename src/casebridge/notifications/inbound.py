@@ -11,7 +11,8 @@ listener) and records every message exactly once by its Message-ID, with what be
   by a trusted mail server;
 * a reply (a signed ``+cb-…`` reply address; from an authenticated sender also an unsigned one,
   a References header of ours, ``[CB-…]`` in the subject) becomes a message on that case, if
-  the author may write to it;
+  the author may write to it; a customer's reply to a closed case reopens it within the reopen
+  window, and after it opens a follow-up case;
 * a new message to a desk's help address from one of its customers' people, authenticated,
   opens a case;
 * anything else — unknown or unauthenticated sender, a forged or someone else's reply address,
@@ -230,11 +231,20 @@ def _act(message: EmailMessage, author: Author, recipients: list[str]) -> Verdic
             return Verdict(InboundOutcome.QUARANTINED, f"{sender.email} may not write to {number}.")
         if not body and not list(message.iter_attachments()):
             return Verdict(InboundOutcome.QUARANTINED, "The reply is empty.")
-        case_services.case_comment(
+        comment = case_services.case_comment(
             actor=sender, case=case, audience=author.audience, body=body or "(attachments)"
         )
-        refused = _attach(sender, case, message, author.audience)
-        return Verdict(InboundOutcome.COMMENTED, "; ".join(refused)[:500], case)
+        # A reply to a closed case reopens it, or (after the reopen window) lands on a new
+        # follow-up case: the files go where the message went, the record says which.
+        landing = comment.case
+        refused = _attach(sender, landing, message, author.audience)
+        outcome = getattr(comment, "outcome", "added")
+        if outcome == "follow_up":
+            note = f"{number} is closed: opened the follow-up {landing.number}."
+            return Verdict(InboundOutcome.CASE_OPENED, "; ".join([note, *refused])[:500], landing)
+        if outcome == "reopened":
+            refused.insert(0, f"Reopened {number}.")
+        return Verdict(InboundOutcome.COMMENTED, "; ".join(refused)[:500], landing)
     desk = next((d for a in recipients if (d := _desk_of(a)) is not None), None)
     if desk is None:
         return Verdict(

@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from casebridge.cases.audiences import case_read
 from casebridge.cases.choices import Audience
 from casebridge.cases.models import Case
 from casebridge.cases.querysets import audiences_for
@@ -28,13 +29,29 @@ from casebridge.rasci import policy
 
 HEADLINES = {
     "case.opened": _("A case was opened"),
+    "case.triage": _("The case was taken into triage"),
+    "case.start": _("Work on the case started"),
+    "case.wait_on_customer": _("The desk needs your answer"),
+    "case.resume": _("Work on the case resumed"),
     "case.escalated": _("The case was escalated to the vendor"),
-    "case.return": _("The vendor returned the case"),
-    "case.request_information": _("The vendor asks for information"),
-    "case.provide_solution": _("The vendor provided a solution"),
+    "case.propose_solution": _("A solution was proposed"),
+    "case.reject_solution": _("The proposed solution did not work"),
+    "case.resolve": _("The case was resolved"),
     "case.close": _("The case was closed"),
+    "case.reopen": _("The case was reopened"),
+    "case.accept": _("The vendor accepted the case"),
+    "case.return": _("The vendor returned the case"),
+    "case.resubmit": _("The case was submitted again"),
+    "case.to_expert": _("The case went to Level 3"),
+    "case.to_advanced": _("The case came back to Level 2"),
+    "case.request_information": _("The vendor asks for information"),
+    "case.answer": _("The information request was answered"),
+    "case.provide_solution": _("The vendor provided a solution"),
+    "case.confirm": _("The vendor's solution was confirmed"),
+    "case.reject": _("The vendor's solution does not work"),
     "case.sla_warning": _("A service-level target is close"),
     "case.sla_breached": _("A service-level target was breached"),
+    "case.reply_on_closed": _("Your message reached a closed case"),
     "rca.opened": _("A root-cause analysis is yours"),
     "rca.reassigned": _("A root-cause analysis was reassigned"),
     "rca.overdue": _("A root-cause analysis is overdue"),
@@ -121,12 +138,14 @@ def _render(kind: str, extension: str, context: dict[str, Any]) -> str:
 def compose(notification: Notification, payload: dict[str, Any]) -> EmailMultiAlternatives:
     case = notification.case
     recipient = notification.recipient
+    # The case as the recipient may read it: the same read as the API's and the portal's.
+    view = {**case_read(recipient, case), "customer_name": case.customer.name} if case else None
     with translation.override(getattr(recipient, "language", "") or settings.LANGUAGE_CODE):
         headline = str(HEADLINES.get(notification.kind, notification.kind))
         context = {
             "notification": notification,
             "recipient": recipient,
-            "case": case,
+            "case": view,
             "headline": headline,
             "payload": payload,
             "case_url": f"{settings.CASEBRIDGE_BASE_URL}/cases/{case.pk}/" if case else "",

@@ -31,8 +31,10 @@ from casebridge.notifications.recipients import (
     NOTIFIED_KINDS,
     OTHER_EVENTS,
     Recipient,
+    event_audience,
     recipients_for,
     standing_recipients,
+    unheard_reason,
 )
 from casebridge.parties.choices import Role
 from casebridge.parties.models import Organisation, Person
@@ -59,7 +61,7 @@ def _case_of(event: OutboxEvent) -> Case | None:
 
 
 def _silenced(kind: str, recipients: list[Recipient]) -> set[int]:
-    """Who switched e-mail for ``kind`` off (one query); never what they answer for."""
+    """Who switched e-mail for ``kind`` off (one query); never what they answer for (A)."""
     off = set(
         NotificationPreference.objects.filter(
             person_id__in=[r.person.pk for r in recipients], kind=kind, email=False
@@ -111,8 +113,24 @@ def notify_event(event: OutboxEvent) -> int:
         event=event, status=NotificationStatus.PENDING
     ).select_related("recipient__organisation", "case__customer")
     sent, failures = 0, []
+    audience = event_audience(event.kind, event.payload)
     connection = mail.open_connection()
     for notification in pending:
+        # Told once, sent later (a retry): whoever can no longer see the case is not told.
+        reason = unheard_reason(notification.recipient, case, audience) if case else ""
+        if reason:
+            Notification.objects.filter(pk=notification.pk).update(
+                status=NotificationStatus.DROPPED, error=reason[:500]
+            )
+            logger.warning(
+                "notification.dropped",
+                extra={
+                    "event": event.dedup_key,
+                    "person_id": notification.recipient_id,
+                    "reason": reason,
+                },
+            )
+            continue
         message = mail.compose(notification, dict(event.payload))
         try:
             connection.send_messages([message])

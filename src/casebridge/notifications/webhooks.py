@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 
+from casebridge.cases.audiences import case_summary
 from casebridge.cases.models import Case
 from casebridge.cases.querysets import AUDIENCES_BY_PARTY
 from casebridge.core.models import OutboxEvent
@@ -113,12 +114,8 @@ def body_of(event: OutboxEvent, case: Case | None) -> bytes:
         "data": event.payload,
     }
     if case is not None:
-        document["case"] = {
-            "id": case.pk,
-            "number": case.number,
-            "external_reference": case.external_reference,
-            "priority": case.priority,
-        }
+        # The public part of the case: every subscriber that may hear of it reads it.
+        document["case"] = case_summary(case)
     return json.dumps(document, sort_keys=True, default=str).encode()
 
 

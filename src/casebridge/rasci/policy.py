@@ -3,18 +3,34 @@
 Every activity-bound action in casebridge asks :func:`decide`. R and A perform the activity, S
 contributes (comments, attachments, answers), C is asked, I is told. :func:`responsible_for`,
 :func:`to_consult` and :func:`to_inform` answer with the parties *and* the people behind each
-letter: the active people of that party's organisation who hold one of the activity's roles.
+letter, for "who does what", the CLI and notifications alike:
+
+* behind R and A of an activity whose steps ask more than the letter (an :class:`ActingRule`:
+  a support level, a verified authorised submitter) stand exactly the active people of the party
+  who meet it, whatever their roles: those the policy would let perform it;
+* behind any other letter stand the active people who hold one of the activity's roles (the
+  customer's contacts always stand for the customer).
+
+The acting rules come from the case workflow table, registered when the cases app is ready
+(this layer sits below it).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db.models import Prefetch
 
 from casebridge.core.errors import ValidationFailed
 from casebridge.parties.choices import OrganisationKind, Role
-from casebridge.parties.models import CustomerRelationship, Organisation, Person, PersonRole
+from casebridge.parties.models import (
+    AuthorisedSubmitter,
+    CustomerRelationship,
+    Organisation,
+    Person,
+    PersonRole,
+)
 from casebridge.rasci.choices import Party
 from casebridge.rasci.letters import contributes, format_letters, performs
 from casebridge.rasci.models import Activity, Assignment, MatrixVersion
@@ -50,6 +66,40 @@ class PartyLetters:
     @property
     def display(self) -> str:
         return format_letters(self.letters)
+
+
+@dataclass(frozen=True)
+class ActingRule:
+    """What performing an activity asks of a person beyond their party's letter."""
+
+    levels: frozenset[str] | None = None
+    authorised_submitter: bool = False
+
+    def admits(self, person: Person) -> bool:
+        """Whether ``person`` meets the rule (``submitter`` selected with the person)."""
+        if self.levels is not None and person.support_level not in self.levels:
+            return False
+        return not self.authorised_submitter or _verified_submitter(person)
+
+
+_ACTING_RULES: dict[str, ActingRule] = {}
+
+
+def acting_rules_register(rules: Mapping[str, ActingRule]) -> None:
+    """Record what each activity's steps ask of their performers (the cases app does, once)."""
+    _ACTING_RULES.update(rules)
+
+
+def acting_rule(activity: str) -> ActingRule | None:
+    return _ACTING_RULES.get(activity)
+
+
+def _verified_submitter(person: Person) -> bool:
+    try:
+        submitter = person.submitter
+    except AuthorisedSubmitter.DoesNotExist:
+        return False
+    return submitter.active and submitter.verified_at is not None
 
 
 def party_of(person: Person, relationship: CustomerRelationship) -> str | None:
@@ -198,45 +248,46 @@ def _letters_for(
     ]
     holders.sort(key=lambda a: (0 if "A" in a.letters else 1, Party.values.index(a.party)))
     people = _people_by_organisation(
-        [org.pk for a in holders if (org := organisations[a.party]) is not None],
-        row.roles,
-        customer_id=relationship.customer_id,
+        [org.pk for a in holders if (org := organisations[a.party]) is not None]
     )
     return [
         PartyLetters(
             party=a.party,
             letters=a.letters,
             organisation=organisation,
-            people=tuple(people.get(organisation.pk, ())) if organisation else (),
+            people=tuple(
+                person
+                for person in (people.get(organisation.pk, []) if organisation else [])
+                if _stands_behind(person, row, a.letters, relationship.customer_id)
+            ),
         )
         for a in holders
         for organisation in [organisations[a.party]]
     ]
 
 
-def _people_by_organisation(
-    organisation_ids: list[int], roles: list[str], *, customer_id: int
-) -> dict[int, list[Person]]:
-    """Active people of these organisations who hold one of the activity's ``roles`` (everyone
-    when it names none); the customer's contacts always stand for the customer. Two queries."""
+def _people_by_organisation(organisation_ids: list[int]) -> dict[int, list[Person]]:
+    """The active people of these organisations with their roles and submitter record, by
+    organisation, in name order (two queries)."""
     people = (
         Person.objects.filter(organisation_id__in=organisation_ids, is_active=True)
-        .select_related("organisation")
+        .select_related("organisation", "submitter")
         .prefetch_related(Prefetch("roles", queryset=PersonRole.objects.order_by("role")))
         .order_by("full_name", "id")
     )
-    wanted = set(roles)
-    if wanted:
-        people = people.filter(roles__role__in=[*wanted, Role.CUSTOMER_CONTACT]).distinct()
     grouped: dict[int, list[Person]] = {}
     for person in people:
-        if _stands_for(person, wanted, customer_id):
-            grouped.setdefault(person.organisation_id, []).append(person)
+        grouped.setdefault(person.organisation_id, []).append(person)
     return grouped
 
 
-def _stands_for(person: Person, roles: set[str], customer_id: int) -> bool:
-    """Whether a person stands behind their party's letter for an activity with ``roles``."""
+def _stands_behind(person: Person, activity: Activity, letters: str, customer_id: int) -> bool:
+    """Whether a person stands behind their party's ``letters`` for ``activity``: for R and A
+    under an acting rule exactly those who meet it, otherwise the holders of its roles."""
+    rule = _ACTING_RULES.get(activity.code) if performs(letters) else None
+    if rule is not None:
+        return rule.admits(person)
+    roles = set(activity.roles)
     if not roles or person.role_codes & roles:
         return True
     return person.organisation_id == customer_id and person.has_role(Role.CUSTOMER_CONTACT)
@@ -289,9 +340,7 @@ def customer_responsibilities(
         Party.CUSTOMER: relationship.customer,
     }
     everyone = _people_by_organisation(
-        [org.pk for org in organisations.values() if org is not None],
-        [],
-        customer_id=relationship.customer_id,
+        [org.pk for org in organisations.values() if org is not None]
     )
     rows = []
     for activity in (
@@ -299,14 +348,13 @@ def customer_responsibilities(
         .prefetch_related(Prefetch("assignments", queryset=Assignment.objects.order_by("party")))
         .order_by("position", "code")
     ):
-        wanted = set(activity.roles)
         holders = []
         for assignment in activity.assignments.all():
             organisation = organisations[assignment.party]
             people = tuple(
                 person
                 for person in (everyone.get(organisation.pk, []) if organisation else [])
-                if _stands_for(person, wanted, relationship.customer_id)
+                if _stands_behind(person, activity, assignment.letters, relationship.customer_id)
             )
             holders.append(
                 PartyLetters(
@@ -318,6 +366,14 @@ def customer_responsibilities(
             )
         rows.append(ActivityHolders(activity=activity, holders=tuple(holders)))
     return version, customer_matrix.pinned, rows
+
+
+def performing_parties(activities: list[str], version: MatrixVersion) -> set[str]:
+    """The parties holding R or A for any of ``activities`` in ``version`` (one query)."""
+    rows = Assignment.objects.filter(
+        activity__version=version, activity__code__in=set(activities)
+    ).values_list("letters", "party")
+    return {party for letters, party in rows if performs(letters)}
 
 
 def accountable_party(activity: str, version: MatrixVersion) -> str | None:

@@ -13,6 +13,7 @@ from casebridge.cases.choices import (
     Frequency,
 )
 from casebridge.cases.models import (
+    GUIDELINE_FIELDS,
     Case,
     CaseEvent,
     Engagement,
@@ -39,28 +40,18 @@ class IllegalAction(Conflict):
     code = "illegal_transition"
 
 
+class CaseClosed(Conflict):
+    """The case is closed: its details are read-only (a customer's reply reopens it)."""
+
+    code = "case_closed"
+
+
 class UploadTooLarge(PayloadTooLarge):
     """An attachment over CASEBRIDGE_MAX_UPLOAD_BYTES."""
 
 
 class UnsupportedUpload(UnsupportedMediaType):
     """An attachment whose sniffed content is not accepted."""
-
-
-GUIDELINE_FIELDS = (
-    "expected_behaviour",
-    "actual_behaviour",
-    "error_messages",
-    "steps_to_reproduce",
-    "reproducible",
-    "occurred_at",
-    "frequency",
-    "business_impact",
-    "users_affected",
-    "actions_taken",
-    "causes_ruled_out",
-    "evidence",
-)
 
 
 def _event(

@@ -18,7 +18,7 @@ from casebridge.cases.choices import (
     ReturnReason,
     VendorStatus,
 )
-from casebridge.cases.escalation import escalation_readiness
+from casebridge.cases.escalation import MESSAGES_BY_STATE, escalation_readiness
 from casebridge.cases.models import (
     Case,
     Engagement,
@@ -38,7 +38,9 @@ from casebridge.core.errors import (
     ValidationFailed,
 )
 from casebridge.core.outbox import outbox_record
+from casebridge.parties.choices import SubmitterState
 from casebridge.parties.models import Person
+from casebridge.parties.selectors import submitter_state
 from casebridge.rasci import policy
 
 
@@ -50,6 +52,11 @@ def _authorise(actor: Person, case: Case, transition: workflow.Transition) -> No
         raise PermissionDenied(
             f"{transition.label} needs someone working at {transition.level} or above."
         )
+    if transition.authorised_submitter and transition.action != "escalate":
+        # Escalating checks this in its gate, with the other rules; submitting again asks too.
+        state = submitter_state(actor)
+        if state != SubmitterState.AUTHORISED:
+            raise PermissionDenied(f"{transition.label}: {MESSAGES_BY_STATE[state]}")
 
 
 def _move(
@@ -74,9 +81,7 @@ def _move(
         actor,
         transition.action,
         engagement=engagement.kind,
-        audience=Audience.PUBLIC
-        if engagement.kind == EngagementKind.CUSTOMER
-        else Audience.PARTNER_VENDOR,
+        audience=workflow.STEP_AUDIENCE[engagement.kind],
         before={"status": before},
         after={"status": transition.target, **({"reason": reason} if reason else {}), **details},
     )
@@ -166,11 +171,13 @@ def case_act(
     if action == "return":
         # The vendor sends it back: the customer engagement is worked again at the desk.
         _move_customer(
-            case, customer_side, CustomerStatus.IN_PROGRESS, actor, "returned by the vendor"
+            case, customer_side, workflow.CUSTOMER_FOLLOWS[action], actor, "returned by the vendor"
         )
         changes["tier"] = "l2_intermediate"
     elif action == "resubmit":
-        _move_customer(case, customer_side, CustomerStatus.ESCALATED, actor, "submitted again")
+        _move_customer(
+            case, customer_side, workflow.CUSTOMER_FOLLOWS[action], actor, "submitted again"
+        )
         changes["tier"] = "l2_advanced"
     elif action == "accept" and pending_override:
         changes["version_override_by"] = actor
@@ -189,7 +196,7 @@ def case_act(
         changes["tier"] = "l2_advanced"
     elif action == "confirm":
         _move_customer(
-            case, customer_side, CustomerStatus.SOLUTION_PROPOSED, actor, "vendor solution"
+            case, customer_side, workflow.CUSTOMER_FOLLOWS[action], actor, "vendor solution"
         )
     elif action == "resolve" and "attribution" in details:
         changes["cause_attribution"] = details["attribution"]
@@ -206,6 +213,7 @@ def case_act(
             "number": case.number,
             "revision": case.revision,
             "priority": case.priority,
+            "actor_id": actor.pk,
         },
     )
     return case
@@ -259,7 +267,7 @@ def case_escalate(
     Engagement.objects.create(
         case=case,
         kind=EngagementKind.VENDOR,
-        status=VendorStatus.SUBMITTED,
+        status=workflow.OPENS_AT[EngagementKind.VENDOR],
         tier="l2_advanced",
         opened_at=moment,
         status_changed_at=moment,
@@ -283,6 +291,11 @@ def case_escalate(
     outbox_record(
         kind="case.escalated",
         dedup_key=f"case.escalated:{case.pk}:{case.revision}",
-        payload={"case_id": case.pk, "number": case.number, "priority": case.priority},
+        payload={
+            "case_id": case.pk,
+            "number": case.number,
+            "priority": case.priority,
+            "actor_id": actor.pk,
+        },
     )
     return case

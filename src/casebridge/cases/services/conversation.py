@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from casebridge.cases import workflow
+from casebridge.cases.audiences import writable_audiences
 from casebridge.cases.choices import (
     Audience,
     CustomerStatus,
@@ -19,6 +21,7 @@ from casebridge.cases.models import (
     Attachment,
     Case,
     Comment,
+    Engagement,
     PhoneFollowUp,
 )
 from casebridge.cases.querysets import audiences_for
@@ -31,7 +34,9 @@ from casebridge.cases.services._common import (
     _lock,
     _move_customer,
 )
+from casebridge.cases.services.actions import _move, _reopen_window_open
 from casebridge.cases.services.clocks import clocks_refresh
+from casebridge.cases.services.opening import case_open
 from casebridge.cases.text import render_markdown
 from casebridge.cases.uploads import SNIFF_BYTES, sniff
 from casebridge.core import clock
@@ -72,6 +77,25 @@ def case_comment(
         )
         if not decision.may_contribute:
             raise PermissionDenied(decision.reason)
+    customer_side = _engagement(case, EngagementKind.CUSTOMER)
+    by_customer = actor.organisation_id == case.customer_id
+    if by_customer and customer_side is not None and customer_side.status == CustomerStatus.CLOSED:
+        return _reply_to_closed(actor, case, customer_side, audience, body)
+    comment = _add_comment(case, actor, audience, body)
+    if (
+        customer_side is not None
+        and customer_side.status == CustomerStatus.WAITING_ON_CUSTOMER
+        and by_customer
+    ):
+        _move_customer(
+            case, customer_side, CustomerStatus.IN_PROGRESS, actor, "the customer replied"
+        )
+    _bump(case)
+    clocks_refresh(case)
+    return comment
+
+
+def _add_comment(case: Case, actor: Person, audience: str, body: str) -> Comment:
     comment = Comment.objects.create(
         case=case,
         author=actor,
@@ -81,21 +105,75 @@ def case_comment(
         created_at=clock.now(),
     )
     _event(case, actor, "commented", audience=audience, after={"comment_id": comment.pk})
-    customer_side = _engagement(case, EngagementKind.CUSTOMER)
-    if (
-        customer_side is not None
-        and customer_side.status == CustomerStatus.WAITING_ON_CUSTOMER
-        and actor.organisation_id == case.customer_id
-    ):
-        _move_customer(
-            case, customer_side, CustomerStatus.IN_PROGRESS, actor, "the customer replied"
-        )
-    _bump(case)
-    clocks_refresh(case)
     outbox_record(
         kind="case.commented",
         payload={"case_id": case.pk, "comment_id": comment.pk, "audience": audience},
     )
+    return comment
+
+
+def _reply_to_closed(
+    actor: Person, case: Case, customer_side: Engagement, audience: str, body: str
+) -> Comment:
+    """Closed means closed: the customer's reply reopens the case within the reopen window (the
+    system's step, so the whole desk is alerted), and after it opens a follow-up case linked to
+    the old one, where the message lands. ``comment.outcome`` and an outbox event tell which."""
+    if _reopen_window_open(case, customer_side):
+        transition = workflow.transition_for(
+            EngagementKind.CUSTOMER, customer_side.status, "reopen"
+        )
+        _move(case, customer_side, transition, actor, "the customer replied")
+        comment = _add_comment(case, actor, audience, body)
+        _bump(case, closed_at=None)
+        clocks_refresh(case)
+        outbox_record(
+            kind="case.reopen",
+            payload={
+                "case_id": case.pk,
+                "number": case.number,
+                "revision": case.revision,
+                "priority": case.priority,
+                "actor_id": None,
+                "on_reply_of": actor.pk,
+            },
+        )
+        landing, outcome = case, "reopened"
+    else:
+        landing, _ = case_open(
+            actor=actor,
+            customer=case.customer,
+            title=f"Follow-up to {case.number}: {case.title}"[:200],
+            description=f"Follow-up to {case.number} “{case.title}”, written after it was closed.",
+            category=case.category,
+            impact=case.impact,
+            urgency=case.urgency,
+            component=case.component_id,
+            version=case.version,
+            follow_up_of=case,
+        )
+        _event(
+            case,
+            actor,
+            "follow_up_opened",
+            after={"case_id": landing.pk, "number": landing.number},
+        )
+        _bump(case)
+        comment = _add_comment(landing, actor, audience, body)
+        _bump(landing)
+        clocks_refresh(landing)
+        outcome = "follow_up"
+    outbox_record(
+        kind="case.reply_on_closed",
+        payload={
+            "case_id": landing.pk,
+            "number": landing.number,
+            "closed_case_id": case.pk,
+            "closed_number": case.number,
+            "outcome": outcome,
+            "person_id": actor.pk,
+        },
+    )
+    comment.outcome = outcome  # type: ignore[attr-defined]
     return comment
 
 
@@ -154,7 +232,7 @@ def case_log_phone_call(
 def case_attach(*, actor: Person, case: Case, upload: UploadedFile, audience: str) -> Attachment:
     """Store evidence for an audience; size and sniffed type are checked before anything is kept."""
     case = _lock(case, None)
-    if audience not in audiences_for(actor, partner_in_between=case.partner_id is not None):
+    if audience not in writable_audiences(actor, case):
         raise ValidationFailed(
             "The file was not attached.",
             fields={"audience": "Your organisation cannot share with this audience."},

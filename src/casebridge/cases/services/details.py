@@ -18,6 +18,7 @@ from casebridge.cases.models import (
 )
 from casebridge.cases.services._common import (
     GUIDELINE_FIELDS,
+    CaseClosed,
     IllegalAction,
     _bump,
     _clean_guidelines,
@@ -38,7 +39,10 @@ from casebridge.rasci import policy
 
 
 def can_edit_details(actor: Person, case: Case) -> bool:
-    """The customer's own people, and whoever runs its Level 1 or submits its cases."""
+    """The customer's own people, and whoever runs its Level 1 or submits its cases; nobody
+    once the case is closed."""
+    if case.closed_at is not None:
+        return False
     if actor.organisation_id == case.customer_id:
         return True
     return any(
@@ -56,6 +60,11 @@ def case_update_details(
 ) -> Case:
     """Fill in or correct the case's description and guideline fields before escalation."""
     case = _lock(case, expected_revision)
+    if case.closed_at is not None:
+        raise CaseClosed(
+            f"{case.number} is closed: its details are read-only. Reply to it to reopen it.",
+            fields={"case": "Closed."},
+        )
     if not can_edit_details(actor, case):
         raise PermissionDenied("You may not change this case's details.")
     fields: dict[str, list[str]] = {}

@@ -7,9 +7,9 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from casebridge.cases import workflow
 from casebridge.cases.choices import (
     Category,
-    CustomerStatus,
     EngagementKind,
     Level,
     Priority,
@@ -86,8 +86,12 @@ def case_open(
     idempotency_key: str | None = None,
     guidelines: Mapping[str, Any] | None = None,
     external_reference: str = "",
+    follow_up_of: Case | None = None,
 ) -> tuple[Case, bool]:
-    """Open a case; returns (case, created). A repeated Idempotency-Key returns the first case."""
+    """Open a case; returns (case, created). A repeated Idempotency-Key returns the first case.
+
+    ``follow_up_of`` links the case to the closed one it follows up (the customer wrote to it
+    after its reopen window)."""
     if idempotency_key:
         record = IdempotencyRecord.objects.filter(actor=actor, key=idempotency_key).first()
         if record is not None:
@@ -163,12 +167,13 @@ def case_open(
         matrix_version=matrix.version,
         external_reference=external_reference,
         external_owner=actor.organisation if external_reference else None,
+        follow_up_of=follow_up_of,
         **extra,
     )
     Engagement.objects.create(
         case=case,
         kind=EngagementKind.CUSTOMER,
-        status=CustomerStatus.NEW,
+        status=workflow.OPENS_AT[EngagementKind.CUSTOMER],
         tier="l1_basic",
         opened_at=moment,
         status_changed_at=moment,
@@ -178,7 +183,12 @@ def case_open(
         actor,
         "opened",
         engagement=EngagementKind.CUSTOMER,
-        after={"number": case.number, "priority": priority, "matrix_version": matrix.version.label},
+        after={
+            "number": case.number,
+            "priority": priority,
+            "matrix_version": matrix.version.label,
+            **({"follow_up_of": follow_up_of.number} if follow_up_of else {}),
+        },
     )
     if idempotency_key:
         try:
@@ -195,6 +205,11 @@ def case_open(
     outbox_record(
         kind="case.opened",
         dedup_key=f"case.opened:{case.pk}",
-        payload={"case_id": case.pk, "number": case.number, "priority": priority},
+        payload={
+            "case_id": case.pk,
+            "number": case.number,
+            "priority": priority,
+            "actor_id": actor.pk,
+        },
     )
     return case, True

@@ -3,6 +3,7 @@ checklist (live over HTMX), conversation with an audience selector and the timel
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -12,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from casebridge.cases import selectors, services, workflow
+from casebridge.cases import audiences, selectors, services, workflow
 from casebridge.cases.choices import (
     CAUSES,
     Audience,
@@ -27,9 +28,8 @@ from casebridge.cases.choices import (
     VendorStatus,
 )
 from casebridge.cases.downloads import attachment_response
-from casebridge.cases.escalation import escalation_readiness
+from casebridge.cases.escalation import FIELD_LABELS, escalation_readiness
 from casebridge.cases.models import Case
-from casebridge.cases.querysets import audiences_for
 from casebridge.core import clock
 from casebridge.core.errors import DomainError, NotFound
 from casebridge.installed_base.selectors import component_list
@@ -80,6 +80,8 @@ def queue_view(request: HttpRequest) -> HttpResponse:
         cursor, rows = None, list(queue[: PAGE_SIZE + 1])
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
+    # Each row's engagements as the actor may read them (a customer never sees the vendor's).
+    sides = [{e["kind"]: e for e in audiences.engagements_read(actor, case)} for case in rows]
     here = request.GET.copy()
     here.pop("cursor", None)
     next_query = None
@@ -91,7 +93,7 @@ def queue_view(request: HttpRequest) -> HttpResponse:
         request,
         "ui/cases/queue.html",
         {
-            "rows": rows,
+            "rows": list(zip(rows, sides, strict=True)),
             "first_query": here.urlencode() if cursor else None,
             "next_query": next_query,
             "now": clock.now(),
@@ -198,9 +200,12 @@ class CommentForm(forms.Form):
     audience = forms.ChoiceField()
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=50_000)
 
-    def __init__(self, *args: Any, audiences: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, audiences: list[tuple[str, str]], default: str = "", **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["audience"].choices = audiences  # type: ignore[attr-defined]
+        self.fields["audience"].initial = default
 
 
 def _details_initial(case: Case) -> dict[str, Any]:
@@ -234,6 +239,24 @@ def _workflow_context(actor: Person, case: Case) -> dict[str, Any]:
     }
 
 
+FREQUENCIES = dict(Frequency.choices)
+
+
+def _shown(value: Any, name: str) -> str:
+    """A submission field as text (empty when not given)."""
+    if name == "frequency":
+        return str(FREQUENCIES.get(value, value))
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, dt.datetime):
+        return f"{value.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
 def case_page(
     request: HttpRequest,
     case: Case,
@@ -246,16 +269,27 @@ def case_page(
     actor: Person = request.user  # type: ignore[assignment]
     writable = _writable_audiences(actor, case)
     may_edit = services.can_edit_details(actor, case)
+    view = audiences.case_read(actor, case)
+    default = audiences.default_audience(actor, case, [value for value, _ in writable])
+    earlier, later = selectors.case_links(actor, case)
     return render(
         request,
         "ui/cases/detail.html",
         {
             **_workflow_context(actor, case),
             **clock_context(actor, case),
+            "view": view,
+            "sides": {e["kind"]: e for e in view["engagements"]},
+            "submission": [
+                (FIELD_LABELS[name], _shown(view[name], name))
+                for name in audiences.GUIDELINE_FIELDS
+            ],
+            "follow_up_of": earlier,
+            "follow_ups": later,
             "rca": rca_selectors.rca_visible(actor).filter(case=case).first(),
             "comments": selectors.case_comments(actor=actor, case=case),
-            "events": selectors.case_timeline(actor=actor, case=case),
-            "comment_form": comment_form or CommentForm(audiences=writable),
+            "events": audiences.timeline_read(actor, case),
+            "comment_form": comment_form or CommentForm(audiences=writable, default=default),
             "attachments": selectors.case_attachments(actor=actor, case=case),
             "attachment_form": attachment_form or AttachmentForm(audiences=writable),
             "details_form": (details_form or DetailsForm(initial=_details_initial(case)))
@@ -324,7 +358,7 @@ def case_comment_view(request: HttpRequest, case_id: int) -> HttpResponse:
     form = CommentForm(request.POST, audiences=_writable_audiences(actor, case))
     if form.is_valid():
         try:
-            services.case_comment(
+            comment = services.case_comment(
                 actor=actor,
                 case=case,
                 audience=form.cleaned_data["audience"],
@@ -333,7 +367,16 @@ def case_comment_view(request: HttpRequest, case_id: int) -> HttpResponse:
         except DomainError as error:
             apply_domain_error(form, error)
         else:
-            return redirect("ui:case", case_id=case.pk)
+            outcome = getattr(comment, "outcome", "added")
+            if outcome == "reopened":
+                messages.success(request, f"Your message reopened {case.number}; the desk is told.")
+            elif outcome == "follow_up":
+                messages.info(
+                    request,
+                    f"{case.number} was closed too long ago to reopen, so your message opened "
+                    f"{comment.case.number}, linked to it.",
+                )
+            return redirect("ui:case", case_id=comment.case_id)
     return case_page(request, case, comment_form=form, status=422)
 
 
@@ -390,11 +433,10 @@ class AttachmentForm(forms.Form):
 
 
 def _writable_audiences(actor: Person, case: Case) -> list[tuple[str, str]]:
-    return [
-        (value, label)
-        for value, label in Audience.choices
-        if value in audiences_for(actor, partner_in_between=case.partner_id is not None)
-    ]
+    """The audiences the actor may address, narrowest first (in model 1 the vendor is never
+    offered the customer)."""
+    labels = dict(Audience.choices)
+    return [(value, labels[value]) for value in audiences.writable_audiences(actor, case)]
 
 
 @require_POST

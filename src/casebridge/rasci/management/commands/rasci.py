@@ -132,7 +132,9 @@ class Command(BaseCommand):
             for person in holder.people:
                 roles = ", ".join(sorted(person.role_codes))
                 self.stdout.write(f"         {person.full_name} <{person.email}> [{roles}]")
-            if not holder.people:
+            if not holder.people and letters == "RA":
+                self.stdout.write("         (nobody of this party may act on it now)")
+            elif not holder.people:
                 self.stdout.write("         (no active person in the activity's roles)")
 
     def _diff(self, *, model: str, from_number: int, to_number: int, **_: Any) -> None:
