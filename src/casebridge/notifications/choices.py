@@ -12,12 +12,14 @@ class NotificationStatus(models.TextChoices):
     SENT = "sent", "Sent"
     SKIPPED = "skipped", "Skipped (preference)"
     FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled (person deactivated)"
 
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     DELIVERED = "delivered", "Delivered"
     FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled (webhook removed)"
 
 
 class InboundOutcome(models.TextChoices):
