@@ -38,7 +38,8 @@ class Trickler:
         self.open_now = 0
         self.most_open = 0
         self.stop = threading.Event()
-        threading.Thread(target=self._accept, daemon=True).start()
+        self.accepting = threading.Thread(target=self._accept, daemon=True)
+        self.accepting.start()
 
     def _accept(self) -> None:
         while not self.stop.is_set():
@@ -65,11 +66,15 @@ class Trickler:
             post = {"key": headers.get("X-Casebridge-Delivery"), "at": started, "held": None}
             with self.lock:
                 self.posts.append(post)
-            answer = b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * TRICKLE_BYTES
-            for byte in answer:
-                readable, _, _ = select.select([connection], [], [], PAUSE)
-                if readable and not connection.recv(1):
-                    break  # the caller hung up
+            body = request.split(b"\r\n\r\n", 1)[1]
+            while len(body) < int(headers.get("Content-Length", "0")):
+                chunk = connection.recv(65536)
+                if not chunk:
+                    return
+                body += chunk
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * TRICKLE_BYTES:
+                if self._hung_up(connection, PAUSE):
+                    break
                 try:
                     connection.send(bytes([byte]))
                 except OSError:
@@ -80,8 +85,22 @@ class Trickler:
             with self.lock:
                 self.open_now -= 1
 
+    @staticmethod
+    def _hung_up(connection: socket.socket, pause: float) -> bool:
+        """Wait ``pause`` seconds; True as soon as the caller closes its end."""
+        until = time.monotonic() + pause
+        while (left := until - time.monotonic()) > 0:
+            readable, _, _ = select.select([connection], [], [], left)
+            try:
+                if readable and not connection.recv(65536):
+                    return True
+            except OSError:  # reset rather than closed
+                return True
+        return False
+
     def close(self) -> None:
         self.stop.set()
+        self.accepting.join()
         self.server.close()
 
 
