@@ -330,7 +330,7 @@ def tls_receiver(tmp_path, monkeypatch, settings):
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         monkeypatch.setattr(
-            egress, "ssl_context", lambda: ssl.create_default_context(cafile=str(cert))
+            egress.connection, "ssl_context", lambda: ssl.create_default_context(cafile=str(cert))
         )
         return f"https://hooks.partner.example:{server.server_port}/hook"
 
