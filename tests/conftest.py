@@ -35,6 +35,7 @@ from tests.factories import (
 # at the end of a run (longest first, then the rest in file order).
 SLOWEST_FIRST = (
     "tests/security/test_crash_safety.py",
+    "tests/security/test_slow_receiver.py",
     "tests/bench/test_bench.py::test_the_tiny_profile_runs_end_to_end",
     "tests/security/test_api_fuzzing.py",
     "tests/browser/",

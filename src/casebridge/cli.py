@@ -14,7 +14,9 @@ Everyday commands:
   serve [--bind HOST:PORT] [--workers N] [--with-worker]
                       serve the portal and API with gunicorn (with --with-worker, also the
                       background worker; Ctrl-C stops both)
-  worker              run background tasks, outbox delivery and the periodic schedule
+  worker [--threads webhooks=N]
+                      run background tasks, outbox delivery (e-mail) and the periodic
+                      schedule, and webhook deliveries on threads of their own
   demo                load the demo operating model (idempotent; demo mode only)
   setup --vendor NAME --admin-email EMAIL
                       first start of a real deployment: the vendor and its first administrator

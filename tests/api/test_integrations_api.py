@@ -69,7 +69,7 @@ def test_webhooks_are_managed_and_their_log_is_readable(desk, api_as, receiver):
 
     redelivered = manager.post(f"/api/v1/webhooks/deliveries/{delivery['id']}/redeliver")
     assert redelivered.status_code == 200
-    from casebridge.notifications.services import retry_due_deliveries
+    from casebridge.notifications.deliveries import retry_due_deliveries
 
     assert retry_due_deliveries() == 1
     assert WebhookDelivery.objects.get().status == "delivered"

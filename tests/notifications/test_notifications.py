@@ -11,7 +11,7 @@ from casebridge.cases import services as case_services
 from casebridge.core.errors import ValidationFailed
 from casebridge.core.models import OutboxEvent
 from casebridge.core.outbox import outbox_drain
-from casebridge.notifications import services
+from casebridge.notifications import deliveries, services
 from casebridge.notifications.authenticity import read_reply_address
 from casebridge.notifications.models import Notification, WebhookAttempt, WebhookDelivery
 from casebridge.notifications.webhooks import sign, verify
@@ -164,11 +164,11 @@ def test_a_webhook_that_fails_twice_gets_the_event_once_with_a_valid_signature(
     start = dt.datetime.now(dt.UTC)
     outbox_drain()  # first attempt: 500
     with time_machine.travel(start + dt.timedelta(minutes=10), tick=False):
-        services.retry_due_deliveries()  # second: 500
+        deliveries.retry_due_deliveries()  # second: 500
     with time_machine.travel(start + dt.timedelta(minutes=30), tick=False):
-        services.retry_due_deliveries()  # third: accepted
+        deliveries.retry_due_deliveries()  # third: accepted
     with time_machine.travel(start + dt.timedelta(hours=5), tick=False):
-        assert services.retry_due_deliveries() == 0
+        assert deliveries.retry_due_deliveries() == 0
 
     assert receiver.calls == 3
     assert len(receiver.accepted) == 1

@@ -19,11 +19,9 @@ TRACES = {"audit_record", "_event", "_case_event", "_move", "_move_customer", "C
 EXEMPT = {
     # The preference is the person's own setting; nothing of another party changes.
     "casebridge.notifications.services.preference_set",
-    # Deliveries of events already traced: the Notification rows and the webhook delivery log
-    # (every attempt, status and duration) are themselves the record of what was sent.
+    # Deliveries of events already traced: the Notification rows are themselves the record of
+    # what was sent (webhook deliveries live in notifications.deliveries, their log likewise).
     "casebridge.notifications.services.notify_event",
-    "casebridge.notifications.services.fan_out_webhooks",
-    "casebridge.notifications.services.attempt_delivery",
 }
 
 

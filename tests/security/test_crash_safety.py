@@ -6,123 +6,24 @@ the suite runs on PostgreSQL, on a scratch PostgreSQL database."""
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-import uuid
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
 
+from tests.processes import Deployment, scratch_database
+
 pytestmark = pytest.mark.e2e
 
-BIN = Path(sys.executable).parent
 ROUNDS = 3
 WRITES_PER_ROUND = 24
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def database_url(tmp_path):
-    """A database of its own: a SQLite file, or a scratch database on the suite's PostgreSQL."""
-    server = os.environ.get("CASEBRIDGE_TEST_DATABASE_URL")
-    if not server:
-        yield f"sqlite:///{tmp_path / 'crash.sqlite3'}"
-        return
-    import psycopg
-
-    name = f"casebridge_crash_{uuid.uuid4().hex[:8]}"
-    parts = urlsplit(server)
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit(parts._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-class Deployment:
-    def __init__(self, database_url: str, folder: Path) -> None:
-        self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("CASEBRIDGE_")},
-            "CASEBRIDGE_MODE": "development",
-            "CASEBRIDGE_VAR_DIR": str(folder),
-            "DATABASE_URL": database_url,
-            "DJANGO_SETTINGS_MODULE": "casebridge.config.settings",
-            "SECRET_KEY": "crash-test-only-" + "x" * 40,
-            "CASEBRIDGE_API_RATE_PER_MINUTE": "100000",
-            "CASEBRIDGE_OUTBOX_LEASE_SECONDS": "2",
-            "CASEBRIDGE_OUTBOX_BACKOFF_SECONDS": "1",
-            "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
-        }
-        self.env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        self.port = _free_port()
-        self.processes: list[subprocess.Popen] = []
-
-    def run(self, *args: str) -> str:
-        done = subprocess.run(  # noqa: S603 (our own command, fixed arguments)
-            [str(BIN / "casebridge"), *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr[-2000:]
-        return done.stdout
-
-    def python(self, code: str) -> object:
-        return json.loads(self.run("shell", "-c", code).strip().splitlines()[-1])
-
-    def start(self) -> None:
-        for command in (
-            ["serve", "--bind", f"127.0.0.1:{self.port}", "--workers", "2"],
-            ["worker", "--tick", "1", "--interval", "1"],
-        ):
-            self.processes.append(
-                subprocess.Popen(  # noqa: S603 (our own command, fixed arguments)
-                    [str(BIN / "casebridge"), *command],
-                    env=self.env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                    start_new_session=True,
-                )
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base}/login/", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        raise AssertionError("the server did not come up")
-
-    def kill(self) -> None:
-        for process in self.processes:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
-        self.processes = []
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    with scratch_database(tmp_path, "crash") as url:
+        yield url
 
 
 SETUP = """
@@ -158,7 +59,14 @@ print(json.dumps({"titles": titles, "bodies": bodies, "breaches": breaches,
 
 
 def test_killing_server_and_worker_loses_no_acknowledged_write(database_url, tmp_path):
-    deployment = Deployment(database_url, tmp_path)
+    deployment = Deployment(
+        database_url,
+        tmp_path,
+        CASEBRIDGE_API_RATE_PER_MINUTE="100000",
+        CASEBRIDGE_OUTBOX_LEASE_SECONDS="2",
+        CASEBRIDGE_WEBHOOK_TIMEOUT="1",  # the lease must outlast a webhook attempt twice over
+        CASEBRIDGE_OUTBOX_BACKOFF_SECONDS="1",
+    )
     deployment.run("migrate", "--noinput")
     deployment.run("demo")
     setup = deployment.python(SETUP)

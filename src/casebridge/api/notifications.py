@@ -46,7 +46,14 @@ class SubscriptionCreatedOut(SubscriptionOut):
 
 class SubscriptionIn(Schema):
     url: str = Field(..., max_length=500, examples=["https://desk.partner.example/casebridge"])
-    kinds: list[str] = Field(default_factory=list, description="Empty: every kind you may see.")
+    kinds: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Event kinds about a case (docs/integration.md lists them); a kind your organisation "
+            "never receives is refused. Empty: every kind you may see."
+        ),
+        examples=[["case.opened", "case.provide_solution"]],
+    )
     secret: str = Field("", max_length=100, description="Empty: one is generated.")
 
 

@@ -269,9 +269,13 @@ CASEBRIDGE_MAIL_TRUSTED_MTAS = [
     name.lower() for name in env_list("CASEBRIDGE_MAIL_TRUSTED_MTAS", [])
 ]
 CASEBRIDGE_CONSULT_HOURS = env_int("CASEBRIDGE_CONSULT_HOURS", 24)
+#: The wall-clock deadline of one webhook attempt (lookup, connection, TLS, request, answer).
 CASEBRIDGE_WEBHOOK_TIMEOUT = env_int("CASEBRIDGE_WEBHOOK_TIMEOUT", 10)
+CASEBRIDGE_WEBHOOK_MAX_ANSWER_BYTES = env_int("CASEBRIDGE_WEBHOOK_MAX_ANSWER_BYTES", 64 * 1024)
 CASEBRIDGE_WEBHOOK_MAX_ATTEMPTS = env_int("CASEBRIDGE_WEBHOOK_MAX_ATTEMPTS", 8)
 CASEBRIDGE_WEBHOOK_ALLOW_PRIVATE = env_bool("CASEBRIDGE_WEBHOOK_ALLOW_PRIVATE", default=False)
+#: Threads of `casebridge worker` that send webhooks (their own task queue).
+CASEBRIDGE_WEBHOOK_CONCURRENCY = env_int("CASEBRIDGE_WEBHOOK_CONCURRENCY", 2)
 
 # --- Background work -----------------------------------------------------------------------------
 TASKS = {
@@ -281,13 +285,54 @@ TASKS = {
             if MODE == "test"
             else "django_tasks_db.DatabaseBackend"
         ),
-        "QUEUES": ["default"],
+        "QUEUES": ["default", "webhooks"],
     }
 }
+#: Threads `casebridge worker` runs per task queue: e-mail, the outbox and the periodic jobs on
+#: "default"; webhook sending on "webhooks", so a slow receiver never delays the rest.
+CASEBRIDGE_WORKER_THREADS = {"default": 1, "webhooks": CASEBRIDGE_WEBHOOK_CONCURRENCY}
 CASEBRIDGE_OUTBOX_MAX_ATTEMPTS = env_int("CASEBRIDGE_OUTBOX_MAX_ATTEMPTS", 12)
 CASEBRIDGE_OUTBOX_LEASE_SECONDS = env_int("CASEBRIDGE_OUTBOX_LEASE_SECONDS", 300)
 CASEBRIDGE_OUTBOX_BACKOFF_SECONDS = env_int("CASEBRIDGE_OUTBOX_BACKOFF_SECONDS", 15)
 CASEBRIDGE_OUTBOX_BACKOFF_CAP_SECONDS = env_int("CASEBRIDGE_OUTBOX_BACKOFF_CAP_SECONDS", 3600)
+
+
+def background_work_problems(
+    *, lease: int, webhook_timeout: int, webhook_concurrency: int, max_answer_bytes: int
+) -> list[str]:
+    """What is wrong with the background-work settings (also a `casebridge check` error).
+
+    A claim (outbox delivery, webhook delivery, a receiver held by a worker) lasts the lease; an
+    attempt still running when it ends would be claimed again and posted twice, so the lease
+    must leave as long again as the webhook deadline for the bookkeeping around it."""
+    problems = []
+    if webhook_timeout < 1:
+        problems.append(f"CASEBRIDGE_WEBHOOK_TIMEOUT must be at least 1, not {webhook_timeout}")
+    if lease < 2 * max(webhook_timeout, 1):
+        problems.append(
+            f"CASEBRIDGE_OUTBOX_LEASE_SECONDS ({lease}) must be at least twice "
+            f"CASEBRIDGE_WEBHOOK_TIMEOUT ({webhook_timeout}): a webhook still being sent would "
+            "be claimed again and posted twice"
+        )
+    if webhook_concurrency < 1:
+        problems.append(
+            f"CASEBRIDGE_WEBHOOK_CONCURRENCY must be at least 1, not {webhook_concurrency}"
+        )
+    if max_answer_bytes < 0:
+        problems.append(
+            f"CASEBRIDGE_WEBHOOK_MAX_ANSWER_BYTES must not be negative, not {max_answer_bytes}"
+        )
+    return problems
+
+
+_problems = background_work_problems(
+    lease=CASEBRIDGE_OUTBOX_LEASE_SECONDS,
+    webhook_timeout=CASEBRIDGE_WEBHOOK_TIMEOUT,
+    webhook_concurrency=CASEBRIDGE_WEBHOOK_CONCURRENCY,
+    max_answer_bytes=CASEBRIDGE_WEBHOOK_MAX_ANSWER_BYTES,
+)
+if _problems:
+    raise ImproperlyConfigured("; ".join(_problems))
 
 # --- Domain defaults -----------------------------------------------------------------------------
 CASEBRIDGE_CERTIFICATION_WARNING_DAYS = env_int("CASEBRIDGE_CERTIFICATION_WARNING_DAYS", 30)

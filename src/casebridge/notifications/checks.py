@@ -1,12 +1,30 @@
-"""``casebridge check`` reports the health of deliveries and inbound mail (database checks)."""
+"""``casebridge check``: the background-work settings, and the health of deliveries and inbound
+mail (database checks)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Info, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Info, Tags, Warning, register
 from django.db import DatabaseError
+
+from casebridge.config.settings import background_work_problems
+
+
+@register()
+def background_work_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The lease outlasts a webhook attempt, and the webhook threads exist (settings refuse to
+    load otherwise; this catches settings changed after loading)."""
+    return [
+        Error(problem, id="casebridge.E107")
+        for problem in background_work_problems(
+            lease=settings.CASEBRIDGE_OUTBOX_LEASE_SECONDS,
+            webhook_timeout=settings.CASEBRIDGE_WEBHOOK_TIMEOUT,
+            webhook_concurrency=settings.CASEBRIDGE_WEBHOOK_CONCURRENCY,
+            max_answer_bytes=settings.CASEBRIDGE_WEBHOOK_MAX_ANSWER_BYTES,
+        )
+    ]
 
 
 @register(Tags.database)

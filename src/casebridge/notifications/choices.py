@@ -20,6 +20,7 @@ class DeliveryStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     DELIVERED = "delivered", "Delivered"
     FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled (webhook removed)"
 
 
 class InboundOutcome(models.TextChoices):

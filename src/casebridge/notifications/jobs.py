@@ -7,12 +7,9 @@ import datetime as dt
 from casebridge.core.models import OutboxEvent
 from casebridge.core.outbox import register_handler
 from casebridge.core.schedule import register_job
+from casebridge.notifications.deliveries import dispatch_due_deliveries, fan_out_webhooks
 from casebridge.notifications.recipients import NOTIFIED_KINDS
-from casebridge.notifications.services import (
-    fan_out_webhooks,
-    notify_event,
-    retry_due_deliveries,
-)
+from casebridge.notifications.services import notify_event
 
 
 @register_handler("notifications.email", kinds=NOTIFIED_KINDS)
@@ -28,7 +25,7 @@ def call_webhooks(event: OutboxEvent) -> None:
 @register_job(
     "webhooks.retry",
     every=dt.timedelta(minutes=1),
-    description="Retry webhook deliveries whose next attempt has come (capped backoff).",
+    description="Hand webhook deliveries whose next attempt has come to the webhook threads.",
 )
 def retry_webhooks() -> int:
-    return retry_due_deliveries()
+    return dispatch_due_deliveries()

@@ -79,6 +79,8 @@ class NotificationPreference(models.Model):
 
 
 class WebhookSubscription(models.Model):
+    """An organisation's receiver of signed event posts; removing it sets ``is_active`` off."""
+
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="webhooks"
     )
@@ -87,6 +89,11 @@ class WebhookSubscription(models.Model):
     kinds = models.JSONField(default=list, help_text="Event kinds; empty means all it may see.")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField()
+    busy_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A worker is sending to this receiver until then (one at a time per receiver).",
+    )
 
     class Meta:
         ordering = ["organisation", "id"]

@@ -7,23 +7,22 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+import time
 from typing import Any
 
-from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from casebridge.cases.models import Case
 from casebridge.core import clock
 from casebridge.core.audit import audit_record
-from casebridge.core.errors import NotFound, PermissionDenied, ValidationFailed
+from casebridge.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from casebridge.core.models import OutboxEvent
-from casebridge.core.outbox import backoff_delay
-from casebridge.notifications import mail, webhooks
+from casebridge.core.outbox import claim_lease
+from casebridge.notifications import deliveries, mail, webhooks
 from casebridge.notifications.choices import DeliveryStatus, NotificationStatus, Purpose
 from casebridge.notifications.models import (
     Notification,
     NotificationPreference,
-    WebhookAttempt,
     WebhookDelivery,
     WebhookSubscription,
 )
@@ -115,6 +114,9 @@ def notify_event(event: OutboxEvent) -> int:
     sent, failures = 0, []
     audience = event_audience(event.kind, event.payload)
     connection = mail.open_connection()
+    # The outbox claimed this event for the length of its lease: stop well before it ends, or
+    # another drain would take the event over and send the same messages again.
+    budget = time.monotonic() + claim_lease().total_seconds() / 2
     for notification in pending:
         # Told once, sent later (a retry): whoever can no longer see the case is not told.
         reason = unheard_reason(notification.recipient, case, audience) if case else ""
@@ -131,6 +133,9 @@ def notify_event(event: OutboxEvent) -> int:
                 },
             )
             continue
+        if time.monotonic() > budget:
+            failures.append("paused before the outbox lease ends; the rest goes next time")
+            break
         message = mail.compose(notification, dict(event.payload))
         try:
             connection.send_messages([message])
@@ -183,15 +188,21 @@ def subscription_create(
     if not _may_manage(actor, organisation):
         raise PermissionDenied("An organisation's administrators and managers manage webhooks.")
     fields: dict[str, list[str]] = {}
-    try:
-        webhooks.check_url(url)
-    except webhooks.UnsafeUrl as error:
-        fields["url"] = [str(error)]
     if len(url) > 500:
-        fields.setdefault("url", []).append("At most 500 characters.")
-    unknown = sorted({kind for kind in kinds if not kind or len(kind) > 100 or "." not in kind})
+        fields["url"] = ["At most 500 characters."]
+    else:
+        try:
+            webhooks.check_url(url)
+        except webhooks.UnsafeUrl as error:
+            fields["url"] = [str(error)]
+    receivable = webhooks.kinds_for(organisation.kind)
+    unknown = sorted({kind for kind in kinds if kind not in receivable})
     if unknown:
-        fields["kinds"] = [f"Not event kinds: {', '.join(unknown) or 'empty'}."]
+        named = ", ".join(repr(kind[:40]) for kind in unknown[:5])
+        fields["kinds"] = [
+            f"Not an event your organisation's webhooks receive: {named}. "
+            f"One of: {', '.join(receivable)}."
+        ]
     if secret and len(secret) < 16:
         fields["secret"] = ["At least 16 characters, or leave it empty for a generated one."]
     if fields:
@@ -214,105 +225,34 @@ def subscription_create(
 
 
 @transaction.atomic
-def subscription_delete(*, actor: Person, subscription: WebhookSubscription) -> None:
+def subscription_delete(*, actor: Person, subscription: WebhookSubscription) -> int:
+    """Remove a webhook: it gets nothing more, and its pending deliveries and retries are
+    cancelled (kept in the delivery log as such). Returns how many were cancelled."""
     if not _may_manage(actor, subscription.organisation):
         raise PermissionDenied("An organisation's administrators and managers manage webhooks.")
+    subscription = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
+    was_active = subscription.is_active
     subscription.is_active = False
     subscription.save(update_fields=["is_active"])
-    audit_record(
-        actor=actor,
-        action="webhook.unsubscribed",
-        target=subscription,
-        organisation_id=subscription.organisation_id,
-        before={"url": subscription.url},
-    )
-
-
-def fan_out_webhooks(event: OutboxEvent) -> int:
-    """One delivery per subscription that may see the event, then a first attempt each."""
-    case = _case_of(event)
-    subscriptions = WebhookSubscription.objects.filter(is_active=True).select_related(
-        "organisation"
-    )
-    now = clock.now()
-    created = []
-    for subscription in subscriptions:
-        if subscription.kinds and event.kind not in subscription.kinds:
-            continue
-        if not webhooks.may_receive(subscription.organisation, event, case):
-            continue
-        try:
-            with transaction.atomic():
-                created.append(
-                    WebhookDelivery.objects.create(
-                        subscription=subscription, event=event, next_attempt_at=now, created_at=now
-                    )
-                )
-        except IntegrityError:  # the outbox ran this handler before: the delivery exists
-            continue
-    for delivery in created:
-        attempt_delivery(delivery.pk)
-    return len(created)
-
-
-def attempt_delivery(delivery_id: int) -> bool:
-    """Try one delivery now (never inside a request); record the attempt and the next try."""
-    with transaction.atomic():
-        delivery = (
-            WebhookDelivery.objects.select_for_update(skip_locked=True)
-            .select_related("subscription", "event")
-            .filter(pk=delivery_id, status=DeliveryStatus.PENDING)
-            .first()
+    cancelled = WebhookDelivery.objects.filter(
+        subscription=subscription, status=DeliveryStatus.PENDING
+    ).update(status=DeliveryStatus.CANCELLED, next_attempt_at=None)
+    if was_active or cancelled:
+        audit_record(
+            actor=actor,
+            action="webhook.unsubscribed",
+            target=subscription,
+            organisation_id=subscription.organisation_id,
+            before={"url": subscription.url, "is_active": was_active},
+            after={"is_active": False, "cancelled_deliveries": cancelled},
         )
-        if delivery is None:
-            return False
-        # Claim it for the length of one attempt so a parallel retry does not post it twice.
-        lease = clock.now() + dt.timedelta(seconds=2 * settings.CASEBRIDGE_WEBHOOK_TIMEOUT + 5)
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=lease)
-    event = delivery.event
-    case = _case_of(event)
-    body = webhooks.body_of(event, case)
-    status_code, error, duration = webhooks.post(
-        delivery.subscription.url, delivery.subscription.secret, event, body
-    )
-    now = clock.now()
-    attempts = delivery.attempts + 1
-    WebhookAttempt.objects.create(
-        delivery=delivery, at=now, status_code=status_code, duration_ms=duration, error=error
-    )
-    if not error:
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            status=DeliveryStatus.DELIVERED,
-            attempts=attempts,
-            delivered_at=now,
-            next_attempt_at=None,
-        )
-        return True
-    if attempts >= settings.CASEBRIDGE_WEBHOOK_MAX_ATTEMPTS:
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            status=DeliveryStatus.FAILED, attempts=attempts, next_attempt_at=None
-        )
-    else:
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            attempts=attempts, next_attempt_at=now + backoff_delay(attempts)
-        )
-    return False
-
-
-def retry_due_deliveries(*, now: dt.datetime | None = None, limit: int = 200) -> int:
-    now = now or clock.now()
-    due = WebhookDelivery.objects.filter(
-        status=DeliveryStatus.PENDING, next_attempt_at__lte=now
-    ).order_by("next_attempt_at")
-    delivered = 0
-    for delivery_id in list(due.values_list("pk", flat=True)[:limit]):
-        delivered += attempt_delivery(delivery_id)
-    return delivered
+    return cancelled
 
 
 @transaction.atomic
 def redeliver(*, actor: Person, delivery_id: int) -> WebhookDelivery:
-    """Send a delivery again (failed, or delivered and wanted once more) at the next retry run."""
+    """Send a delivery again (failed, or delivered and wanted once more): queued at once, and
+    picked up by the next retry run should that be lost."""
     delivery = (
         WebhookDelivery.objects.select_for_update()
         .select_related("subscription__organisation")
@@ -323,10 +263,17 @@ def redeliver(*, actor: Person, delivery_id: int) -> WebhookDelivery:
         raise NotFound("No such delivery.")
     if not _may_manage(actor, delivery.subscription.organisation):
         raise PermissionDenied("An organisation's administrators and managers manage webhooks.")
+    if not delivery.subscription.is_active:
+        raise Conflict(
+            "This webhook was removed; its deliveries are not sent again.",
+            fields={"delivery_id": "The webhook was removed."},
+        )
     delivery.status = DeliveryStatus.PENDING
     delivery.attempts = 0
     delivery.next_attempt_at = clock.now()
     delivery.save(update_fields=["status", "attempts", "next_attempt_at"])
+    subscription_id = delivery.subscription_id
+    transaction.on_commit(lambda: deliveries.send_soon(subscription_id))
     audit_record(
         actor=actor,
         action="webhook.redelivered",

@@ -10,20 +10,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import ipaddress
 import json
-import socket
 import time
 from typing import Any
-from urllib.parse import urlsplit
 
-import httpx
 from django.conf import settings
 
+from casebridge.cases import workflow
 from casebridge.cases.audiences import case_summary
 from casebridge.cases.models import Case
 from casebridge.cases.querysets import AUDIENCES_BY_PARTY
 from casebridge.core.models import OutboxEvent
+from casebridge.notifications import egress
 from casebridge.parties.choices import OrganisationKind
 from casebridge.parties.models import Organisation
 
@@ -42,28 +40,58 @@ CUSTOMER_KINDS = frozenset(
 TOLERANCE = dt.timedelta(minutes=5)
 
 
-class UnsafeUrl(ValueError):
-    pass
+def _case_steps() -> dict[str, str]:
+    """The workflow's actions as events (escalating has its own event, ``case.escalated``)."""
+    labels = {t.action: t.label for t in workflow.TRANSITIONS if t.action != "escalate"}
+    return {f"case.{action}": f"Case step: {label}" for action, label in sorted(labels.items())}
+
+
+#: Every event kind a webhook can hear of (the events about a case), in words. Subscribing to
+#: anything else is refused: a misspelt kind would never fire.
+WEBHOOK_KINDS: dict[str, str] = {
+    "case.opened": "A case was opened",
+    "case.escalated": "A case was escalated to the vendor",
+    "case.commented": "A message was added to a case",
+    "case.priority_changed": "A case's priority changed",
+    "case.attribution_changed": "A case's cause attribution changed",
+    "case.sla_warning": "A service-level target is about to be missed",
+    "case.sla_breached": "A service-level target was missed",
+    **_case_steps(),
+    "rca.opened": "A root-cause analysis was opened",
+    "rca.reassigned": "A root-cause analysis changed owner",
+    "rca.overdue": "A root-cause analysis is overdue",
+    "rca.signed": "A root-cause analysis was signed",
+}
+
+
+def kinds_for(organisation_kind: str) -> dict[str, str]:
+    """The event kinds an organisation of this kind can receive (a customer: its cases' public
+    life only)."""
+    if organisation_kind == OrganisationKind.CUSTOMER:
+        return {kind: label for kind, label in WEBHOOK_KINDS.items() if kind in CUSTOMER_KINDS}
+    return dict(WEBHOOK_KINDS)
+
+
+UnsafeUrl = egress.UnsafeUrl
 
 
 def check_url(url: str, *, resolve: bool = True) -> None:
-    """http(s) only, and (unless CASEBRIDGE_WEBHOOK_ALLOW_PRIVATE) never loopback, private,
-    link-local or reserved addresses — checked again at every send (DNS may change)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UnsafeUrl("Use an http:// or https:// URL with a host name.")
-    if parts.username or parts.password:
-        raise UnsafeUrl("Put credentials in the secret, not in the URL.")
-    if settings.CASEBRIDGE_WEBHOOK_ALLOW_PRIVATE or not resolve:
+    """A URL we may call: http(s), well formed, no credentials, and an address allowed by
+    :func:`egress.address_refusal` (link-local and metadata never; loopback and private only
+    with CASEBRIDGE_WEBHOOK_ALLOW_PRIVATE). Checked again at every send, where the connection
+    goes to the very address checked. On a closed network a name that does not resolve yet is
+    accepted (the send checks it)."""
+    target = egress.parse_url(url)
+    allow_private = settings.CASEBRIDGE_WEBHOOK_ALLOW_PRIVATE
+    if target.literal is None and not resolve:
         return
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except socket.gaierror as error:
-        raise UnsafeUrl(f"{parts.hostname} does not resolve.") from error
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise UnsafeUrl(f"{parts.hostname} points at a non-public address ({address}).")
+        egress.resolve(
+            target, allow_private=allow_private, timeout=settings.CASEBRIDGE_WEBHOOK_TIMEOUT
+        )
+    except egress.Unresolvable:
+        if not allow_private:
+            raise
 
 
 def sign(secret: str, body: bytes, timestamp: int) -> str:
@@ -120,14 +148,15 @@ def body_of(event: OutboxEvent, case: Case | None) -> bytes:
 
 
 def post(url: str, secret: str, event: OutboxEvent, body: bytes) -> tuple[int | None, str, int]:
-    """One attempt: (status code or None, error, duration in ms). Never raises."""
+    """One attempt: (status code or None, error, duration in ms). Never raises. The whole
+    attempt ends within CASEBRIDGE_WEBHOOK_TIMEOUT seconds; at most
+    CASEBRIDGE_WEBHOOK_MAX_ANSWER_BYTES of the answer are read."""
     started = time.perf_counter()
+    timestamp = int(time.time())
     try:
-        check_url(url)
-        timestamp = int(time.time())
-        response = httpx.post(
+        answer = egress.post(
             url,
-            content=body,
+            body=body,
             headers={
                 "Content-Type": "application/json",
                 "User-Agent": "casebridge-webhooks",
@@ -135,13 +164,19 @@ def post(url: str, secret: str, event: OutboxEvent, body: bytes) -> tuple[int | 
                 "X-Casebridge-Delivery": event.dedup_key,
                 "X-Casebridge-Signature": sign(secret, body, timestamp),
             },
-            timeout=settings.CASEBRIDGE_WEBHOOK_TIMEOUT,
-            follow_redirects=False,
+            allow_private=settings.CASEBRIDGE_WEBHOOK_ALLOW_PRIVATE,
+            deadline_seconds=settings.CASEBRIDGE_WEBHOOK_TIMEOUT,
+            max_answer_bytes=settings.CASEBRIDGE_WEBHOOK_MAX_ANSWER_BYTES,
         )
-    except (httpx.HTTPError, UnsafeUrl) as failure:
-        return None, str(failure)[:500] or type(failure).__name__, _ms(started)
-    problem = "" if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
-    return response.status_code, problem, _ms(started)
+    except egress.FAILURES as failure:
+        return None, (str(failure) or type(failure).__name__)[:500], _ms(started)
+    if 200 <= answer.status < 300:
+        return answer.status, "", _ms(started)
+    said = "".join(
+        c if c.isprintable() else " " for c in answer.body[:200].decode(errors="replace")
+    )
+    problem = f"HTTP {answer.status}" + (f": {said.strip()}" if said.strip() else "")
+    return answer.status, problem[:500], _ms(started)
 
 
 def _ms(started: float) -> int:

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from casebridge.core.errors import DomainError
-from casebridge.notifications import services
+from casebridge.notifications import services, webhooks
 from casebridge.notifications.choices import InboundOutcome
 from casebridge.notifications.models import InboundMessage, WebhookDelivery, WebhookSubscription
 from casebridge.parties.choices import OrganisationKind, Role
@@ -21,11 +21,16 @@ from casebridge.ui.forms import apply_domain_error
 
 class WebhookForm(forms.Form):
     url = forms.CharField(max_length=500, label="URL")
-    kinds = forms.CharField(
+    kinds = forms.MultipleChoiceField(
         required=False,
-        label="Event kinds",
-        help_text="Comma-separated, e.g. case.opened, case.provide_solution; empty for all.",
+        label="Events",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: every event your organisation may hear of.",
     )
+
+    def __init__(self, *args: object, organisation_kind: str, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["kinds"].choices = list(webhooks.kinds_for(organisation_kind).items())  # type: ignore[attr-defined]
 
 
 def _page(request: HttpRequest, form: WebhookForm | None = None, status: int = 200) -> HttpResponse:
@@ -50,7 +55,7 @@ def _page(request: HttpRequest, form: WebhookForm | None = None, status: int = 2
             "manager": manager,
             "subscriptions": subscriptions,
             "deliveries": deliveries,
-            "form": form or WebhookForm(),
+            "form": form or WebhookForm(organisation_kind=actor.organisation.kind),
             "health": services.health() if back_office else None,
             "quarantine": InboundMessage.objects.defer("raw")
             .filter(outcome=InboundOutcome.QUARANTINED)
@@ -72,9 +77,9 @@ def integrations_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def webhook_add_view(request: HttpRequest) -> HttpResponse:
     actor: Person = request.user  # type: ignore[assignment]
-    form = WebhookForm(request.POST)
+    form = WebhookForm(request.POST, organisation_kind=actor.organisation.kind)
     if form.is_valid():
-        kinds = [k.strip() for k in form.cleaned_data["kinds"].split(",") if k.strip()]
+        kinds = form.cleaned_data["kinds"]
         try:
             subscription = services.subscription_create(
                 actor=actor, url=form.cleaned_data["url"], kinds=kinds
@@ -99,9 +104,15 @@ def webhook_delete_view(request: HttpRequest, subscription_id: int) -> HttpRespo
     ).first()
     if subscription is not None:
         try:
-            services.subscription_delete(actor=actor, subscription=subscription)
+            cancelled = services.subscription_delete(actor=actor, subscription=subscription)
         except DomainError as error:
             messages.error(request, error.detail)
+        else:
+            messages.success(
+                request,
+                "Webhook removed."
+                + (f" {cancelled} pending deliveries were cancelled." if cancelled else ""),
+            )
     return redirect("ui:integrations")
 
 
