@@ -34,6 +34,7 @@ CUSTOMER_KINDS = frozenset(
         "case.resolve",
         "case.close",
         "case.reopen",
+        "case.reply_on_closed",
         "rca.signed",
     }
 )
@@ -56,6 +57,7 @@ WEBHOOK_KINDS: dict[str, str] = {
     "case.attribution_changed": "A case's cause attribution changed",
     "case.sla_warning": "A service-level target is about to be missed",
     "case.sla_breached": "A service-level target was missed",
+    "case.reply_on_closed": "A reply reached a closed case (reopened it or opened a follow-up)",
     **_case_steps(),
     "rca.opened": "A root-cause analysis was opened",
     "rca.reassigned": "A root-cause analysis changed owner",
