@@ -11,7 +11,8 @@ from django.db.models import Q, QuerySet
 
 from casebridge.core import clock
 from casebridge.core.audit import audit_record
-from casebridge.core.errors import NotFound, PermissionDenied, ValidationFailed
+from casebridge.core.errors import NotFound, PermissionDenied
+from casebridge.core.validation import Errors, clean_single_line
 from casebridge.parties.models import ApiToken, Person
 
 #: Tokens look like ``cb_<prefix>_<secret>``; the prefix finds the row, the secret is hashed.
@@ -27,16 +28,17 @@ def api_token_create(
     *, actor: Person, name: str, expires_at: dt.datetime | None = None
 ) -> tuple[ApiToken, str]:
     """Issue a token acting as ``actor``; the plain token is returned once and never stored."""
-    fields: dict[str, str] = {}
-    name = (name or "").strip()
-    if not name:
-        fields["name"] = "Name the token after the machine that uses it."
-    elif len(name) > 100:
-        fields["name"] = "At most 100 characters."
+    errors = Errors()
+    name = clean_single_line(
+        name,
+        errors,
+        "name",
+        max_length=100,
+        required_message="Name the token after the machine that uses it.",
+    )
     if expires_at is not None and expires_at <= clock.now():
-        fields["expires_at"] = "The expiry must be in the future."
-    if fields:
-        raise ValidationFailed("The token was not created.", fields=fields)
+        errors.add("expires_at", "The expiry must be in the future.")
+    errors.raise_if_any("The token was not created.")
     prefix = secrets.token_hex(TOKEN_PREFIX_BYTES)
     secret = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(

@@ -3,6 +3,7 @@ policy, save, append the case event, record the outbox event; one transaction.""
 
 from casebridge.cases.services._common import (
     GUIDELINE_FIELDS,
+    GUIDELINE_TEXTS,
     IllegalAction,
     StaleRevision,
     UnsupportedUpload,
@@ -29,6 +30,7 @@ from casebridge.cases.services.opening import case_open, priority_for
 __all__ = [
     "DETAIL_FIELDS",
     "GUIDELINE_FIELDS",
+    "GUIDELINE_TEXTS",
     "IllegalAction",
     "StaleRevision",
     "UnsupportedUpload",

@@ -10,6 +10,7 @@ from django.utils.text import slugify
 from casebridge.core.audit import audit_record, changed, snapshot
 from casebridge.core.errors import Conflict
 from casebridge.core.outbox import outbox_record
+from casebridge.core.validation import Errors, clean_choice, clean_single_line
 from casebridge.parties import permissions
 from casebridge.parties.choices import (
     OrganisationKind,
@@ -24,15 +25,7 @@ from casebridge.parties.models import (
     SupportPlan,
 )
 from casebridge.parties.phones import is_known_region
-from casebridge.parties.services._validation import (
-    Errors,
-    clean_choice,
-    clean_email,
-    clean_phone,
-    clean_text,
-    require,
-    time_zones,
-)
+from casebridge.parties.services._validation import clean_email, clean_phone, require, time_zones
 
 ORGANISATION_FIELDS = ["name", "slug", "kind", "helpdesk_email", "helpdesk_phone", "is_active"]
 
@@ -65,7 +58,7 @@ def organisation_create(
             "Only the vendor's administrators and managers create organisations.",
         )
     errors = Errors()
-    name = clean_text(name, errors, "name", max_length=200)
+    name = clean_single_line(name, errors, "name", max_length=200)
     kind = clean_choice(kind, OrganisationKind, errors, "kind")
     if helpdesk_email:
         helpdesk_email = clean_email(helpdesk_email, errors, "helpdesk_email")
@@ -73,7 +66,7 @@ def organisation_create(
         helpdesk_phone = clean_phone(helpdesk_phone, errors, "helpdesk_phone")
     if kind == OrganisationKind.VENDOR and Organisation.objects.filter(kind=kind).exists():
         errors.add("kind", "There is already a vendor; a deployment has exactly one.")
-    if name and Organisation.objects.filter(name__iexact=name, kind=kind).exists():
+    if "name" not in errors and Organisation.objects.filter(name__iexact=name, kind=kind).exists():
         errors.add("name", f"There is already a {kind} with this name.")
     errors.raise_if_any("The organisation was not created.")
     try:
@@ -124,11 +117,11 @@ def organisation_update(
     before = snapshot(organisation, ORGANISATION_FIELDS)
     errors = Errors()
     if name is not None:
-        organisation.name = clean_text(name, errors, "name", max_length=200)
+        organisation.name = clean_single_line(name, errors, "name", max_length=200)
         duplicate = Organisation.objects.filter(
             name__iexact=organisation.name, kind=organisation.kind
         ).exclude(pk=organisation.pk)
-        if organisation.name and duplicate.exists():
+        if "name" not in errors and duplicate.exists():
             errors.add("name", f"There is already a {organisation.kind} with this name.")
     if helpdesk_email is not None:
         organisation.helpdesk_email = (
