@@ -13,6 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from casebridge.cases.models import Case
+from casebridge.core.validation import one_line
 from casebridge.notifications.models import Notification
 
 HEADLINES = {
@@ -84,7 +85,7 @@ def compose(notification: Notification, payload: dict[str, Any]) -> EmailMultiAl
         headers["In-Reply-To"] = thread_id(case)
         headers["References"] = thread_id(case)
     message = EmailMultiAlternatives(
-        subject=subject[:250],
+        subject=one_line(subject)[:250],  # a title stored before the check may hold breaks
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[recipient.email],
