@@ -21,7 +21,7 @@ from casebridge.cases.choices import (
     Priority,
     ReturnReason,
 )
-from casebridge.cases.downloads import attachment_response
+from casebridge.cases.exports import attachment_response
 from casebridge.cases.escalation import escalation_readiness
 from casebridge.cases.models import Case
 from casebridge.core.errors import NotFound, ValidationFailed

@@ -15,7 +15,7 @@ from casebridge.core.validation import Errors, clean_multiline, clean_single_lin
 from casebridge.parties.choices import OrganisationKind, Role
 from casebridge.parties.models import CustomerRelationship, OperatingModel, Organisation, Person
 from casebridge.rasci.choices import VersionStatus
-from casebridge.rasci.csv_io import CsvProblem, parse_csv
+from casebridge.rasci.imports import CsvProblem, parse_csv
 from casebridge.rasci.letters import LetterError, format_letters, parse_letters
 from casebridge.rasci.models import Activity, Assignment, MatrixPin, MatrixVersion
 from casebridge.rasci.selectors import published_version, version_specs

@@ -26,7 +26,7 @@ from casebridge.cases.choices import (
     ReturnReason,
     VendorStatus,
 )
-from casebridge.cases.downloads import attachment_response
+from casebridge.cases.exports import attachment_response
 from casebridge.cases.escalation import escalation_readiness
 from casebridge.cases.models import Case
 from casebridge.cases.querysets import audiences_for
