@@ -21,10 +21,11 @@ from casebridge.cases.choices import (
     Priority,
     ReturnReason,
 )
-from casebridge.cases.exports import attachment_response
 from casebridge.cases.escalation import escalation_readiness
+from casebridge.cases.exports import attachment_response
 from casebridge.cases.models import Case
 from casebridge.core.errors import NotFound, ValidationFailed
+from casebridge.core.validation import parse_digits
 from casebridge.parties import selectors as party_selectors
 from casebridge.parties.choices import OrganisationKind
 from casebridge.parties.models import Person
@@ -60,12 +61,12 @@ def _revision(if_match: str | None) -> int | None:
     """``If-Match: W/"7"`` (or ``"7"`` or ``7``) → 7; absent → no check."""
     if not if_match:
         return None
-    text = if_match.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
+    revision = parse_digits(if_match.strip().removeprefix("W/").strip('"'))
+    if revision is None:
         raise ValidationFailed(
             "If-Match must be the case's ETag.", fields={"If-Match": "Not an ETag of a case."}
         )
-    return int(text)
+    return revision
 
 
 class EngagementOut(Schema):

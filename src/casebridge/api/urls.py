@@ -10,6 +10,7 @@ from casebridge.api.cases import router as cases_router
 from casebridge.api.errors import install_error_handlers
 from casebridge.api.installed_base import router as installed_base_router
 from casebridge.api.notifications import router as notifications_router
+from casebridge.api.parser import JsonParser
 from casebridge.api.parties import router as parties_router
 from casebridge.api.rasci import router as rasci_router
 from casebridge.api.rca import router as rca_router
@@ -25,6 +26,7 @@ api = NinjaAPI(
         "`limit` and `offset`."
     ),
     auth=authentication,
+    parser=JsonParser(),
     urls_namespace="api",
 )
 install_error_handlers(api)
