@@ -59,6 +59,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
         fields: dict[str, list[str]] = {}
         for item in error.errors:
             message = str(item.get("msg", "Invalid value.")).removeprefix("Value error, ")
+            if item.get("type") == "extra_forbidden":
+                message = "Not a field of this operation."
             fields.setdefault(_field_name(list(item.get("loc", []))), []).append(message)
         return api.create_response(
             request,

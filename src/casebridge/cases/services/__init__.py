@@ -25,12 +25,13 @@ from casebridge.cases.services.details import (
     case_update_details,
 )
 from casebridge.cases.services.exchange import case_exchange_put, exchanged_case
-from casebridge.cases.services.opening import case_open, priority_for
+from casebridge.cases.services.opening import IdempotencyKeyReused, case_open, priority_for
 
 __all__ = [
     "DETAIL_FIELDS",
     "GUIDELINE_FIELDS",
     "GUIDELINE_TEXTS",
+    "IdempotencyKeyReused",
     "IllegalAction",
     "StaleRevision",
     "UnsupportedUpload",

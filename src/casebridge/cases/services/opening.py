@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -69,6 +71,25 @@ def _may_open_for(actor: Person, customer: Organisation, matrix: CustomerMatrix 
     return policy.decide(actor, "support.l1", customer, version=version).allowed
 
 
+class IdempotencyKeyReused(ValidationFailed):
+    """An Idempotency-Key sent again with a payload other than the first one's."""
+
+    code = "idempotency_key_reused"
+
+
+def _clean_key(key: str) -> str:
+    errors = Errors()
+    key = clean_single_line(key, errors, "idempotency_key", max_length=200)
+    errors.raise_if_any("The Idempotency-Key is not valid.")
+    return key
+
+
+def _fingerprint(**request: Any) -> str:
+    """What a request to open a case asks for, as a digest: the same for a retry of it."""
+    text = json.dumps(request, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 @transaction.atomic
 def case_open(
     *,
@@ -88,10 +109,39 @@ def case_open(
     guidelines: Mapping[str, Any] | None = None,
     external_reference: str = "",
 ) -> tuple[Case, bool]:
-    """Open a case; returns (case, created). A repeated Idempotency-Key returns the first case."""
-    if idempotency_key:
-        record = IdempotencyRecord.objects.filter(actor=actor, key=idempotency_key).first()
+    """Open a case; returns (case, created). A repeated Idempotency-Key with the same payload
+    returns the first case; with another payload it is refused."""
+    if idempotency_key is not None:
+        fingerprint = _fingerprint(
+            customer=customer.pk,
+            title=title,
+            description=description,
+            category=category,
+            impact=impact,
+            urgency=urgency,
+            component=component,
+            version=version,
+            installation_id=installation_id,
+            priority_override=priority_override,
+            priority_override_reason=priority_override_reason,
+            guidelines=dict(guidelines or {}),
+            external_reference=external_reference,
+        )
+        idempotency_key = _clean_key(idempotency_key)
+        record = (
+            IdempotencyRecord.objects.filter(actor=actor, key=idempotency_key)
+            .select_related("case")
+            .first()
+        )
         if record is not None:
+            if record.payload_sha256 and record.payload_sha256 != fingerprint:
+                raise IdempotencyKeyReused(
+                    "This Idempotency-Key was used for another request.",
+                    fields={
+                        "idempotency_key": f"Already used for {record.case.number} with another "
+                        "payload; use a new key."
+                    },
+                )
             return record.case, False
     try:
         matrix: CustomerMatrix | None = matrix_for(customer)
@@ -185,11 +235,15 @@ def case_open(
         engagement=EngagementKind.CUSTOMER,
         after={"number": case.number, "priority": priority, "matrix_version": matrix.version.label},
     )
-    if idempotency_key:
+    if idempotency_key is not None:
         try:
             with transaction.atomic():
                 IdempotencyRecord.objects.create(
-                    actor=actor, key=idempotency_key, case=case, created_at=moment
+                    actor=actor,
+                    key=idempotency_key,
+                    case=case,
+                    payload_sha256=fingerprint,
+                    created_at=moment,
                 )
         except IntegrityError as error:  # a concurrent retry won; this attempt is discarded
             raise Conflict(

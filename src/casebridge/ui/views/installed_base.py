@@ -29,8 +29,6 @@ CHART_STATES = [Lifecycle.SUPPORTED, Lifecycle.ENDING_SOON, Lifecycle.UNSUPPORTE
 LIST_LIMIT = 500
 
 
-
-
 def _report_filters(request: HttpRequest) -> dict[str, object]:
     state = request.GET.get("state") or None
     component = request.GET.get("component") or None
