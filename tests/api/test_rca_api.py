@@ -37,7 +37,7 @@ def test_the_owner_works_the_draft_and_signs_it_and_the_customer_reads_the_publi
             "kind": "corrective",
             "description": "Renew",
             "owner_id": desk.partner_b_agent.pk,
-            "due_on": "2026-12-31",
+            "due_on": "2099-12-31",
         },
     )
     assert stranger.status_code == 422
@@ -47,7 +47,7 @@ def test_the_owner_works_the_draft_and_signs_it_and_the_customer_reads_the_publi
             "kind": "corrective",
             "description": "Renew the certificate.",
             "owner_id": desk.partner_a_agent.pk,
-            "due_on": "2026-12-31",
+            "due_on": "2099-12-31",
         },
     )
     assert added.status_code == 201, added.content

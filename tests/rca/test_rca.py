@@ -26,30 +26,6 @@ def local(text):
     return dt.datetime.fromisoformat(text).replace(tzinfo=AMS)
 
 
-@pytest.fixture
-def resolved_p1(desk, open_case):
-    """``resolved_p1(attribution)`` → a Priority 1 of Customer of A, resolved, with its RCA."""
-
-    def make(attribution="customer_infrastructure", *, customer=None, worker=None, drain=True):
-        worker = worker or desk.partner_a_agent
-        case = open_case(
-            impact="high",
-            urgency="high",
-            actor=worker if customer else None,
-            customer=customer,
-        )
-        assert case.priority == "P1"
-        act(case, worker, "start")
-        act(case, worker, "propose_solution")
-        act(case, worker, "resolve", attribution=attribution)
-        if drain:
-            outbox_drain()
-        case.refresh_from_db()
-        return case
-
-    return make
-
-
 def test_resolving_a_p1_needs_its_cause(desk, open_case):
     case = open_case(impact="high", urgency="high")
     act(case, desk.partner_a_agent, "start")
@@ -212,7 +188,7 @@ def test_drafts_are_the_owners_the_signed_rca_is_everyones(desk, resolved_p1):
             "kind": "corrective",
             "description": "Renew the SBC certificate.",
             "owner": desk.partner_a_agent,
-            "due_on": dt.date(2026, 12, 31),
+            "due_on": dt.date(2099, 12, 31),
         },
     )
     services.rca_sign(actor=owner, rca=rca)
@@ -255,7 +231,7 @@ def test_sign_off_lists_what_is_missing_and_signed_rcas_need_a_new_revision(desk
             "kind": "corrective",
             "description": "Renew the certificate.",
             "owner": desk.partner_a_agent,
-            "due_on": dt.date(2026, 12, 31),
+            "due_on": dt.date(2099, 12, 31),
         },
     )
     services.rca_sign(actor=owner, rca=rca)
@@ -288,7 +264,7 @@ def test_the_pdf_export_holds_the_signed_text(desk, resolved_p1):
             "kind": "preventive",
             "description": "Monitor certificate expiry — 30 days ahead.",
             "owner": desk.partner_a_agent,
-            "due_on": dt.date(2026, 12, 31),
+            "due_on": dt.date(2099, 12, 31),
         },
     )
     services.rca_action_add(
@@ -298,7 +274,7 @@ def test_the_pdf_export_holds_the_signed_text(desk, resolved_p1):
             "kind": "corrective",
             "description": "Renew the certificate.",
             "owner": desk.partner_a_agent,
-            "due_on": dt.date(2026, 12, 1),
+            "due_on": dt.date(2099, 12, 1),
         },
     )
     services.rca_sign(actor=owner, rca=rca)

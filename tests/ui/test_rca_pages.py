@@ -60,7 +60,7 @@ def test_the_owner_works_and_signs_the_rca_in_the_portal(desk, rca):
             "kind": "corrective",
             "description": "Renew the certificate.",
             "owner_id": desk.partner_a_agent.pk,
-            "due_on": "2026-12-31",
+            "due_on": "2099-12-31",
         },
     )
     rca.refresh_from_db()
