@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from casebridge import __version__
 from casebridge.api.auth import authentication
 from casebridge.api.cases import router as cases_router
+from casebridge.api.docs import VendoredSwagger
 from casebridge.api.errors import install_error_handlers
 from casebridge.api.installed_base import router as installed_base_router
 from casebridge.api.notifications import router as notifications_router
@@ -26,6 +27,7 @@ api = NinjaAPI(
         "`limit` and `offset`."
     ),
     auth=authentication,
+    docs=VendoredSwagger(),
     parser=JsonParser(),
     urls_namespace="api",
 )
