@@ -12,6 +12,7 @@ from django.test import Client
 
 from casebridge.cases import services as case_services
 from casebridge.cases.defaults import ensure_case_defaults
+from casebridge.core.outbox import outbox_drain
 from casebridge.installed_base import services as installed_base_services
 from casebridge.installed_base.defaults import ensure_default_catalogue
 from casebridge.parties.choices import DefaultOperatingModel, Role, TokenScope
@@ -20,6 +21,7 @@ from casebridge.parties.models import Person as PersonModel
 from casebridge.parties.tokens import api_token_create
 from casebridge.rasci.defaults import ensure_default_matrices
 from casebridge.sla.defaults import ensure_service_level_defaults
+from tests.cases.helpers import act
 from tests.factories import (
     CertificationFactory,
     CustomerFactory,
@@ -251,6 +253,30 @@ def open_case(desk):
             urgency=urgency,
             guidelines=guidelines,
         )
+        return case
+
+    return make
+
+
+@pytest.fixture
+def resolved_p1(desk, open_case):
+    """``resolved_p1(attribution)`` → a Priority 1 of Customer of A, resolved, with its RCA."""
+
+    def make(attribution="customer_infrastructure", *, customer=None, worker=None, drain=True):
+        worker = worker or desk.partner_a_agent
+        case = open_case(
+            impact="high",
+            urgency="high",
+            actor=worker if customer else None,
+            customer=customer,
+        )
+        assert case.priority == "P1"
+        act(case, worker, "start")
+        act(case, worker, "propose_solution")
+        act(case, worker, "resolve", attribution=attribution)
+        if drain:
+            outbox_drain()
+        case.refresh_from_db()
         return case
 
     return make

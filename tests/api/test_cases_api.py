@@ -47,7 +47,56 @@ def test_a_retried_create_with_the_same_key_returns_the_first_case(desk, api_as)
     )
 
     assert first.json()["id"] == again.json()["id"]
+    assert (first.status_code, again.status_code) == (201, 201)
     assert Case.objects.count() == 1
+
+
+def test_the_same_idempotency_key_with_another_payload_is_refused(desk, api_as):
+    client = api_as(desk.partner_a_agent)
+    headers = {**client.headers, "Idempotency-Key": "sync-2"}
+    payload = {"customer_id": desk.customer_a.pk, **BODY}
+    first = client.client.post(
+        "/api/v1/cases", payload, content_type="application/json", headers=headers
+    )
+
+    other = client.client.post(
+        "/api/v1/cases",
+        {**payload, "title": "Another problem altogether"},
+        content_type="application/json",
+        headers=headers,
+    )
+    retry = client.client.post(
+        "/api/v1/cases",
+        dict(reversed(list(payload.items()))),  # the same payload, keys in another order
+        content_type="application/json",
+        headers=headers,
+    )
+
+    assert other.status_code == 422
+    assert other.json()["code"] == "idempotency_key_reused"
+    assert other.json()["fields"] == {
+        "Idempotency-Key": [
+            f"Already used for {first.json()['number']} with another payload; use a new key."
+        ]
+    }
+    assert (retry.status_code, retry.json()["id"]) == (201, first.json()["id"])
+    assert Case.objects.count() == 1
+
+
+@pytest.mark.parametrize("key", ["k" * 201, "line\tbreak", "nul\x00"], ids=["long", "tab", "nul"])
+def test_an_idempotency_key_that_is_no_single_line_of_200_is_refused(desk, api_as, key):
+    client = api_as(desk.partner_a_agent)
+
+    response = client.client.post(
+        "/api/v1/cases",
+        {"customer_id": desk.customer_a.pk, **BODY},
+        content_type="application/json",
+        headers={**client.headers, "Idempotency-Key": key},
+    )
+
+    assert response.status_code == 422
+    assert list(response.json()["fields"]) == ["Idempotency-Key"]
+    assert not Case.objects.exists()
 
 
 def test_a_stale_if_match_answers_412_and_changes_nothing(desk, api_as):

@@ -25,6 +25,59 @@ CHROMIUM_FLAGS = [
 ]
 
 
+#: Reported by every page, in the console, whenever the Content-Security-Policy blocks
+#: something (Playwright's init scripts are not subject to the page's policy).
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  console.error("Content Security Policy violation: " + event.violatedDirective +
+                " blocked " + (event.blockedURI || "inline") +
+                " at " + event.sourceFile + ":" + event.lineNumber);
+});
+"""
+
+
+class WatchedBrowser:
+    """The browser, whose every context records Content-Security-Policy violations (console)
+    and requests to any other host than the live server's."""
+
+    def __init__(self, browser: object) -> None:
+        self._browser = browser
+        self.violations: list[str] = []
+        self.outside: list[str] = []
+
+    def new_context(self, **options: object) -> object:
+        context = self._browser.new_context(**options)  # type: ignore[attr-defined]
+        origin = str(options.get("base_url", "")).rstrip("/")
+        context.add_init_script(REPORT_VIOLATIONS)
+        context.on("console", self._console)
+        context.on("request", lambda request: self._request(origin, request))
+        return context
+
+    def _console(self, message: object) -> None:
+        text = message.text  # type: ignore[attr-defined]
+        if "Content Security Policy" in text or "Content-Security-Policy" in text:
+            self.violations.append(text)
+
+    def _request(self, origin: str, request: object) -> None:
+        url = request.url  # type: ignore[attr-defined]
+        if origin and not url.startswith((origin + "/", "data:", "blob:")):
+            self.outside.append(url)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._browser, name)
+
+
+@pytest.fixture(autouse=True)
+def no_policy_violations(browser: WatchedBrowser) -> Iterator[None]:
+    """No browser test may see the Content-Security-Policy block anything, or a page reach
+    outside the server (a closed network has no CDN)."""
+    browser.violations.clear()
+    browser.outside.clear()
+    yield
+    assert browser.violations == []
+    assert browser.outside == []
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
@@ -36,7 +89,7 @@ def browser() -> Iterator[object]:
 
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        yield instance
+        yield WatchedBrowser(instance)
         instance.close()
 
 

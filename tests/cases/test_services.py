@@ -107,6 +107,13 @@ def test_a_retried_create_returns_the_first_case(desk):
     assert Case.objects.count() == 1
     assert IdempotencyRecord.objects.count() == 1
 
+    with pytest.raises(ValidationFailed) as reused:
+        services.case_open(**{**arguments, "impact": "high"})
+
+    assert reused.value.code == "idempotency_key_reused"
+    assert list(reused.value.fields) == ["idempotency_key"]
+    assert Case.objects.count() == 1
+
 
 def test_the_customer_side_flow_at_the_partner(desk, open_case):
     case = open_case()

@@ -256,3 +256,81 @@ def test_malformed_mime_is_kept_in_quarantine_or_read_as_far_as_it_goes(desk, he
     survived = ingest(broken)
     assert survived.outcome == "case_opened"
     assert "The body survives." in survived.case.description
+
+
+def raw_mail(sender, to, *, subject="Line down", charset="utf-8", body=b"It is down.", **headers):
+    lines = [
+        f"From: {sender}",
+        f"To: {to}",
+        f"Subject: {subject}",
+        f"Message-ID: <{abs(hash((sender, subject, charset, body)))}@client.example>",
+        "MIME-Version: 1.0",
+        f"Content-Type: text/plain; charset={charset}",
+        "Content-Transfer-Encoding: 8bit",
+        *(f"{name.replace('_', '-')}: {value}" for name, value in headers.items()),
+    ]
+    return "\r\n".join(lines).encode() + b"\r\n\r\n" + body
+
+
+def test_a_subject_with_encoded_line_breaks_becomes_a_one_line_title(desk, helpdesk):
+    subject = "=?utf-8?q?Line_down=0D=0ABcc:_attacker@evil.example=09now?="
+
+    record = ingest(raw_mail(desk.customer_a_contact.email, helpdesk, subject=subject))
+
+    assert record.outcome == "case_opened"
+    assert record.case.title == "Line down Bcc: attacker@evil.example now"
+    assert record.subject == "Line down Bcc: attacker@evil.example now"
+
+
+@pytest.mark.parametrize(
+    ("what", "mail"),
+    [
+        ("body", {"charset": "x-no-such-charset", "body": b"caf\xe9"}),
+        ("subject", {"subject": "=?x-no-such-charset?q?caf=E9?="}),
+        ("nul", {"subject": "=?utf-8?q?nul=00here?=", "body": b"nul\x00here"}),
+    ],
+)
+def test_mail_in_an_unknown_charset_or_with_nul_is_recorded_not_an_error(
+    desk, helpdesk, what, mail
+):
+    record = ingest(raw_mail(desk.customer_a_contact.email, helpdesk, **mail))
+
+    assert InboundMessage.objects.filter(pk=record.pk).exists()
+    assert record.outcome in {"quarantined", "case_opened"}
+    assert "\x00" not in record.subject
+    if record.outcome == "quarantined":
+        assert record.reason
+        assert bytes(record.raw)
+
+
+def test_mail_in_an_unknown_charset_is_quarantined_with_the_reason(desk, helpdesk):
+    record = ingest(
+        raw_mail(
+            desk.customer_a_contact.email, helpdesk, charset="x-no-such-charset", body=b"caf\xe9"
+        )
+    )
+
+    assert record.outcome == "quarantined"
+    assert "x-no-such-charset" in record.reason
+    assert not Case.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_smtp_accepts_and_records_mail_in_an_unknown_charset(desk, helpdesk):
+    from casebridge.notifications.management.commands.mail import listener
+    from tests.notifications.conftest import free_port
+
+    port = free_port()
+    controller = listener("127.0.0.1", port, lmtp=False)
+    controller.start()
+    raw = raw_mail(
+        desk.customer_a_contact.email, helpdesk, charset="x-no-such-charset", body=b"caf\xe9"
+    )
+    try:
+        with smtplib.SMTP("127.0.0.1", port) as client:
+            refused = client.sendmail(desk.customer_a_contact.email, [helpdesk], raw)
+    finally:
+        controller.stop()
+
+    assert refused == {}
+    assert InboundMessage.objects.get().outcome == "quarantined"

@@ -301,3 +301,25 @@ def test_a_recipient_who_can_no_longer_see_the_case_is_dropped_with_a_reason(
     )
     told = Notification.objects.filter(case=case, status="sent")
     assert told.filter(recipient=desk.customer_a_contact).exists()  # the others are sent
+
+
+def test_a_title_with_a_line_break_stored_before_the_check_still_mails_as_one_line(
+    desk, open_case, smtp_server
+):
+    from casebridge.cases.models import Case
+
+    case = escalated(desk, open_case)
+    Case.objects.filter(pk=case.pk).update(title="Broken\r\nBcc: attacker@evil.example")
+    act(case, desk.vendor_engineer, "accept")
+    act(case, desk.vendor_engineer, "request_information")
+
+    outbox_drain()
+
+    asked = Notification.objects.filter(kind="case.request_information")
+    assert {n.status for n in asked} == {"sent"}
+    mails = [m for m in smtp_server.messages if "asks for information" in m["Subject"]]
+    assert mails
+    for message in mails:
+        assert message["Subject"].endswith(": Broken Bcc: attacker@evil.example")
+        assert message["Bcc"] is None
+    assert all(m["To"] != "attacker@evil.example" for m in smtp_server.messages)

@@ -5,7 +5,7 @@ from casebridge.core.models import OutboxEvent
 from casebridge.parties.models import OperatingModel
 from casebridge.rasci import policy, selectors, services
 from casebridge.rasci.choices import VersionStatus
-from casebridge.rasci.csv_io import render_csv
+from casebridge.rasci.exports import render_csv
 from casebridge.rasci.models import Activity, Assignment, MatrixVersion
 
 

@@ -26,30 +26,6 @@ def local(text):
     return dt.datetime.fromisoformat(text).replace(tzinfo=AMS)
 
 
-@pytest.fixture
-def resolved_p1(desk, open_case):
-    """``resolved_p1(attribution)`` → a Priority 1 of Customer of A, resolved, with its RCA."""
-
-    def make(attribution="customer_infrastructure", *, customer=None, worker=None, drain=True):
-        worker = worker or desk.partner_a_agent
-        case = open_case(
-            impact="high",
-            urgency="high",
-            actor=worker if customer else None,
-            customer=customer,
-        )
-        assert case.priority == "P1"
-        act(case, worker, "start")
-        act(case, worker, "propose_solution")
-        act(case, worker, "resolve", attribution=attribution)
-        if drain:
-            outbox_drain()
-        case.refresh_from_db()
-        return case
-
-    return make
-
-
 def test_resolving_a_p1_needs_its_cause(desk, open_case):
     case = open_case(impact="high", urgency="high")
     act(case, desk.partner_a_agent, "start")

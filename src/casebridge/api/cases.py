@@ -2,6 +2,7 @@
 workflow actions (If-Match), escalation with its checklist, conversation, history, phone calls."""
 
 import datetime as dt
+import enum
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -9,8 +10,8 @@ from ninja import Field, File, Form, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import field_validator
 
-from casebridge.api.schemas import ErrorOut
-from casebridge.cases import audiences, selectors, services
+from casebridge.api.schemas import ErrorOut, InSchema
+from casebridge.cases import audiences, selectors, services, workflow
 from casebridge.cases.choices import (
     Audience,
     Category,
@@ -21,10 +22,11 @@ from casebridge.cases.choices import (
     Priority,
     ReturnReason,
 )
-from casebridge.cases.downloads import attachment_response
 from casebridge.cases.escalation import escalation_readiness
+from casebridge.cases.exports import attachment_response
 from casebridge.cases.models import Case
 from casebridge.core.errors import NotFound, ValidationFailed
+from casebridge.core.validation import Errors, clean_single_line, parse_digits
 from casebridge.parties import selectors as party_selectors
 from casebridge.parties.choices import OrganisationKind
 from casebridge.parties.models import Person
@@ -60,12 +62,12 @@ def _revision(if_match: str | None) -> int | None:
     """``If-Match: W/"7"`` (or ``"7"`` or ``7``) → 7; absent → no check."""
     if not if_match:
         return None
-    text = if_match.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
+    revision = parse_digits(if_match.strip().removeprefix("W/").strip('"'))
+    if revision is None:
         raise ValidationFailed(
             "If-Match must be the case's ETag.", fields={"If-Match": "Not an ETag of a case."}
         )
-    return int(text)
+    return revision
 
 
 def _read_by(name: str, table: dict[str, str] | None = None, description: str = "") -> Any:
@@ -151,7 +153,7 @@ class CaseOut(Schema):
     allowed_actions: list[str] = _read_by("allowed_actions")
 
 
-class GuidelinesIn(Schema):
+class GuidelinesIn(InSchema):
     """The submission-guideline fields a case is filed with."""
 
     expected_behaviour: str = ""
@@ -187,20 +189,54 @@ class CaseIn(GuidelinesIn):
     priority_override_reason: str = Field("", max_length=300)
 
 
-class ActionIn(Schema):
-    reason: str = Field("", max_length=2000)
-    return_reason: ReturnReason | None = None
+REASON = Field(
+    "",
+    max_length=500,
+    description="Why: one line. Required where the step needs a reason (reject_solution, …).",
+)
+
+
+class CaseActionIn(InSchema):
+    """The body of every workflow action but escalate, return and resolve."""
+
+    reason: str = REASON
+
+
+class CaseReturnIn(InSchema):
+    """The vendor sends the case back to the partner."""
+
+    return_reason: ReturnReason
+    reason: str = REASON
+
+
+class CaseResolveIn(InSchema):
+    """The customer engagement is resolved; a Priority 1 names its cause (it decides who owns
+    the root-cause analysis)."""
+
     attribution: CauseAttribution | None = Field(
-        None, description="With resolve: what caused the problem (required for a Priority 1)."
+        None, description="What caused the problem; required for a Priority 1."
     )
+    reason: str = REASON
+
+
+class CaseEscalateIn(InSchema):
+    """A fully detailed case goes to the vendor through the escalation gate."""
+
     version_override_request: str = Field(
         "",
         max_length=500,
-        description="With escalate: ask the vendor to take an unsupported version anyway.",
+        description="Ask the vendor to take an unsupported version anyway (one line).",
     )
 
 
-class CommentIn(Schema):
+#: The actions whose body is only an optional reason; the other three have their own.
+PlainAction = enum.StrEnum(  # type: ignore[misc]
+    "PlainAction",
+    {action: action for action in sorted(workflow.ACTIONS - {"escalate", "return", "resolve"})},
+)
+
+
+class CommentIn(InSchema):
     audience: Audience
     body: str = Field(..., max_length=50_000)
 
@@ -252,7 +288,7 @@ class ReadinessOut(Schema):
     problems: dict[str, list[str]]
 
 
-class PhoneCallIn(Schema):
+class PhoneCallIn(InSchema):
     caller_number: str = Field(..., max_length=40)
     summary: str = Field(..., max_length=5000)
     called_at: dt.datetime | None = None
@@ -329,7 +365,28 @@ def open_case(
     data = payload.dict()
     guidelines = {name: data[name] for name in services.GUIDELINE_FIELDS}
     guidelines["frequency"] = guidelines["frequency"] or ""
-    case, _ = services.case_open(
+    try:
+        case, _ = _open(actor, customer, payload, guidelines, _idempotency_key(idempotency_key))
+    except services.IdempotencyKeyReused as error:  # named as the caller sent it: a header
+        raise services.IdempotencyKeyReused(
+            error.detail, fields={"Idempotency-Key": error.fields["idempotency_key"]}
+        ) from error
+    return Status(201, _fresh(request, response, case))
+
+
+def _idempotency_key(header: str | None) -> str | None:
+    if header is None or not header.strip():
+        return None
+    errors = Errors()
+    key = clean_single_line(header, errors, "Idempotency-Key", max_length=200)
+    errors.raise_if_any("The Idempotency-Key is not valid.")
+    return key
+
+
+def _open(
+    actor: Person, customer: Any, payload: CaseIn, guidelines: dict[str, Any], key: str | None
+) -> tuple[Case, bool]:
+    return services.case_open(
         actor=actor,
         customer=customer,
         title=payload.title,
@@ -342,10 +399,9 @@ def open_case(
         installation_id=payload.installation_id,
         priority_override=payload.priority_override,
         priority_override_reason=payload.priority_override_reason,
-        idempotency_key=(idempotency_key or "").strip()[:200] or None,
+        idempotency_key=key,
         guidelines=guidelines,
     )
-    return Status(201, _fresh(request, response, case))
 
 
 class ExchangeIn(GuidelinesIn):
@@ -414,6 +470,71 @@ def get_case(request: HttpRequest, response: HttpResponse, case_id: int) -> Any:
     return _answer(actor, response, selectors.access_case(actor, case_id))
 
 
+def _act(
+    request: HttpRequest,
+    response: HttpResponse,
+    case_id: int,
+    action: str,
+    if_match: str | None,
+    **values: Any,
+) -> Case:
+    actor = _actor(request)
+    case = selectors.access_case(actor, case_id)
+    revision = _revision(if_match)
+    if action == "escalate":
+        case = services.case_escalate(actor=actor, case=case, expected_revision=revision, **values)
+    else:
+        case = services.case_act(
+            actor=actor, case=case, action=action, expected_revision=revision, **values
+        )
+    return _fresh(request, response, case)
+
+
+@router.post(
+    "/cases/{case_id}/actions/escalate",
+    response={200: CaseOut, **ERRORS},
+    summary="Escalate to the vendor (the escalation gate lists every unmet rule)",
+)
+def escalate(
+    request: HttpRequest,
+    response: HttpResponse,
+    case_id: int,
+    payload: CaseEscalateIn,
+    if_match: str | None = Header(None, alias="If-Match"),  # type: ignore[type-arg]
+) -> Any:
+    return _act(request, response, case_id, "escalate", if_match, **payload.dict())
+
+
+@router.post(
+    "/cases/{case_id}/actions/return",
+    response={200: CaseOut, **ERRORS},
+    summary="Return the case to the partner, with the reason",
+)
+def return_case(
+    request: HttpRequest,
+    response: HttpResponse,
+    case_id: int,
+    payload: CaseReturnIn,
+    if_match: str | None = Header(None, alias="If-Match"),  # type: ignore[type-arg]
+) -> Any:
+    return _act(request, response, case_id, "return", if_match, **payload.dict())
+
+
+@router.post(
+    "/cases/{case_id}/actions/resolve",
+    response={200: CaseOut, **ERRORS},
+    summary="Resolve the case; a Priority 1 names its cause",
+)
+def resolve(
+    request: HttpRequest,
+    response: HttpResponse,
+    case_id: int,
+    payload: CaseResolveIn,
+    if_match: str | None = Header(None, alias="If-Match"),  # type: ignore[type-arg]
+) -> Any:
+    return _act(request, response, case_id, "resolve", if_match, **payload.dict())
+
+
 @router.post(
     "/cases/{case_id}/actions/{action}",
     response={200: CaseOut, **ERRORS},
@@ -423,31 +544,11 @@ def perform_action(
     request: HttpRequest,
     response: HttpResponse,
     case_id: int,
-    action: str,
-    payload: ActionIn,
+    action: PlainAction,
+    payload: CaseActionIn,
     if_match: str | None = Header(None, alias="If-Match"),  # type: ignore[type-arg]
 ) -> Any:
-    actor = _actor(request)
-    case = selectors.access_case(actor, case_id)
-    revision = _revision(if_match)
-    if action == "escalate":
-        case = services.case_escalate(
-            actor=actor,
-            case=case,
-            expected_revision=revision,
-            version_override_request=payload.version_override_request,
-        )
-    else:
-        case = services.case_act(
-            actor=actor,
-            case=case,
-            action=action,
-            expected_revision=revision,
-            reason=payload.reason,
-            return_reason=payload.return_reason,
-            attribution=payload.attribution,
-        )
-    return _fresh(request, response, case)
+    return _act(request, response, case_id, action.value, if_match, reason=payload.reason)
 
 
 @router.get(
@@ -522,7 +623,7 @@ class AttachmentOut(Schema):
     created_at: dt.datetime
 
 
-class AssignIn(Schema):
+class AssignIn(InSchema):
     engagement: EngagementKind
     assignee_id: int | None = None
 
@@ -588,7 +689,7 @@ def assign(
     return _fresh(request, response, case)
 
 
-class PriorityIn(Schema):
+class PriorityIn(InSchema):
     priority: Priority
     reason: str = Field(..., max_length=300)
 
@@ -616,7 +717,7 @@ def change_priority(
     return _fresh(request, response, case)
 
 
-class AttributionIn(Schema):
+class AttributionIn(InSchema):
     attribution: CauseAttribution
     reason: str = Field(..., max_length=300)
 

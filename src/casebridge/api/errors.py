@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.request import RawPostDataException
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from casebridge.api.parser import not_json
 from casebridge.core.errors import DomainError
+from casebridge.core.http import body_too_large
 
 #: Where a request's part sits in ninja's error locations; dropped from the field name.
 _LOCATION_PARTS = {"body", "query", "path", "header", "cookie", "form", "payload", "filters"}
@@ -55,6 +59,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
         fields: dict[str, list[str]] = {}
         for item in error.errors:
             message = str(item.get("msg", "Invalid value.")).removeprefix("Value error, ")
+            if item.get("type") == "extra_forbidden":
+                message = "Not a field of this operation."
             fields.setdefault(_field_name(list(item.get("loc", []))), []).append(message)
         return api.create_response(
             request,
@@ -79,6 +85,17 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
+        if isinstance(error.__cause__, DomainError):  # ninja wraps what the body parser raised
+            return domain_error(request, error.__cause__)
         return api.create_response(
             request, error_body(str(error), "http_error"), status=error.status_code
         )
+
+    @api.exception_handler(RawPostDataException)
+    def form_body(request: HttpRequest, error: RawPostDataException) -> HttpResponse:
+        # A session's CSRF check read a form or multipart body before the JSON was wanted.
+        return domain_error(request, not_json(request.content_type or ""))
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request: HttpRequest, error: RequestDataTooBig) -> HttpResponse:
+        return domain_error(request, body_too_large())

@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from casebridge.api.pagination import Pages
-from casebridge.api.schemas import ErrorOut
+from casebridge.api.schemas import ErrorOut, InSchema
 from casebridge.core.errors import NotFound, ValidationFailed
 from casebridge.installed_base import gate, selectors, services
 from casebridge.installed_base.choices import (
@@ -67,7 +67,7 @@ class ReleaseOut(Schema):
     notes: str
 
 
-class ReleaseIn(Schema):
+class ReleaseIn(InSchema):
     version: str = Field(..., max_length=20, examples=["2026.10"])
     released_on: dt.date
     end_of_support_on: dt.date | None = None
@@ -83,7 +83,7 @@ class PolicyOut(Schema):
     ending_soon_days: int
 
 
-class PolicyIn(Schema):
+class PolicyIn(InSchema):
     kind: PolicyKind
     supported_releases: int = 3
     months_after_successor: int = 12
@@ -106,7 +106,7 @@ class InstallationOut(Schema):
     end_of_life_on: dt.date | None
 
 
-class InstallationIn(Schema):
+class InstallationIn(InSchema):
     customer_id: int
     component: str = Field(..., max_length=60)
     version: str = Field("", max_length=40)
@@ -117,7 +117,7 @@ class InstallationIn(Schema):
     notes: str = Field("", max_length=2000)
 
 
-class InstallationPatch(Schema):
+class InstallationPatch(InSchema):
     version: str | None = Field(None, max_length=40)
     environment: Environment | None = None
     label: str | None = Field(None, max_length=100)
@@ -126,15 +126,15 @@ class InstallationPatch(Schema):
     notes: str | None = Field(None, max_length=2000)
 
 
-class RemoveIn(Schema):
+class RemoveIn(InSchema):
     reason: str = Field(..., min_length=1, max_length=300)
 
 
-class ImportIn(Schema):
+class InstallationImportIn(InSchema):
     csv: str = Field(..., description=f"Columns: {', '.join(services.IMPORT_COLUMNS)}.")
 
 
-class ImportOut(Schema):
+class InstallationImportOut(Schema):
     rows: int
     created: int
 
@@ -315,8 +315,10 @@ def create_installation(request: HttpRequest, payload: InstallationIn) -> Status
     return Status(201, _one(installation))
 
 
-@router.post("/installed-base/installations/import", response={201: ImportOut, **ERRORS})
-def import_installations(request: HttpRequest, payload: ImportIn) -> Status[Any]:
+@router.post(
+    "/installed-base/installations/import", response={201: InstallationImportOut, **ERRORS}
+)
+def import_installations(request: HttpRequest, payload: InstallationImportIn) -> Status[Any]:
     """All rows valid, or nothing is written; declared before the ``{installation_id}`` routes."""
     records = list(csv.DictReader(io.StringIO(payload.csv.lstrip("\ufeff"))))
     result = services.installations_import(actor=_actor(request), records=records)

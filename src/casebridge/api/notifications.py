@@ -9,7 +9,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from casebridge.api.pagination import Pages
-from casebridge.api.schemas import ErrorOut
+from casebridge.api.schemas import ErrorOut, InSchema
 from casebridge.core.errors import NotFound, PermissionDenied
 from casebridge.notifications import services
 from casebridge.notifications.choices import DeliveryStatus, InboundOutcome
@@ -44,7 +44,7 @@ class SubscriptionCreatedOut(SubscriptionOut):
     secret: str = Field(..., description="Shown once: keep it to verify the signatures.")
 
 
-class SubscriptionIn(Schema):
+class SubscriptionIn(InSchema):
     url: str = Field(..., max_length=500, examples=["https://desk.partner.example/casebridge"])
     kinds: list[str] = Field(
         default_factory=list,
@@ -155,7 +155,7 @@ class PreferenceOut(Schema):
     email: bool
 
 
-class PreferenceIn(Schema):
+class PreferenceIn(InSchema):
     email: bool
 
 

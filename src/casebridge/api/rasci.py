@@ -10,7 +10,7 @@ from ninja.pagination import paginate
 from pydantic import AliasChoices
 
 from casebridge.api.pagination import Pages
-from casebridge.api.schemas import ErrorOut
+from casebridge.api.schemas import ErrorOut, InSchema
 from casebridge.core.errors import NotFound, ValidationFailed
 from casebridge.parties import selectors as party_selectors
 from casebridge.parties.choices import OrganisationKind
@@ -78,18 +78,18 @@ class VersionDetailOut(VersionOut):
     )
 
 
-class DraftIn(Schema):
+class DraftIn(InSchema):
     from_version_id: int | None = None
     notes: str = Field("", max_length=2000)
 
 
-class CellIn(Schema):
+class CellIn(InSchema):
     activity: str = Field(..., max_length=60)
     party: str = Field(..., max_length=10)
     letters: str = Field(..., max_length=10, description="R, A, A/R, S, C, I, or empty to clear.")
 
 
-class ActivityIn(Schema):
+class ActivityIn(InSchema):
     code: str = Field(..., max_length=60)
     name: str = Field(..., max_length=200)
     category: str = Field("", max_length=40)
@@ -98,7 +98,7 @@ class ActivityIn(Schema):
     letters: dict[str, str] = Field(default_factory=dict)
 
 
-class ImportIn(Schema):
+class MatrixImportIn(InSchema):
     csv: str = Field(..., description="The CSV text, as `casebridge rasci show --format csv`.")
     publish: bool = False
 
@@ -159,7 +159,7 @@ class DecisionOut(Schema):
     reason: str
 
 
-class PinIn(Schema):
+class PinIn(InSchema):
     version_id: int
     reason: str = Field(..., min_length=1, max_length=300)
 
@@ -318,7 +318,7 @@ def discard_draft(request: HttpRequest, version_id: int) -> Status[None]:
 
 
 @router.post("/rasci/import", response={201: list[VersionOut], **ERRORS})
-def import_matrices(request: HttpRequest, payload: ImportIn) -> Status[Any]:
+def import_matrices(request: HttpRequest, payload: MatrixImportIn) -> Status[Any]:
     versions = services.matrices_import(
         actor=_actor(request), text=payload.csv, publish=payload.publish
     )

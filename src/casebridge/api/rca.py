@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from casebridge.api.pagination import Pages
-from casebridge.api.schemas import ErrorOut
+from casebridge.api.schemas import ErrorOut, InSchema
 from casebridge.cases.choices import CauseAttribution
 from casebridge.core.errors import ValidationFailed
 from casebridge.parties.choices import OrganisationKind
@@ -60,7 +60,7 @@ class RcaSummaryOut(RcaFields):
         return selectors.is_overdue(rca)
 
 
-class ActionOut(Schema):
+class RcaActionOut(Schema):
     id: int
     kind: ActionKind
     description: str
@@ -70,7 +70,7 @@ class ActionOut(Schema):
     status: ActionStatus
 
 
-class TimelineEntry(Schema):
+class TimelineEntry(InSchema):
     at: dt.datetime
     text: str = Field(..., max_length=1000)
 
@@ -81,7 +81,7 @@ class DraftOut(Schema):
     root_cause: str
     contributing_factors: str
     public_summary: str
-    actions: list[ActionOut]
+    actions: list[RcaActionOut]
 
 
 class RcaOut(RcaFields):
@@ -150,7 +150,7 @@ def get_rca(request: HttpRequest, rca_id: int) -> Any:
     return _detail(actor, selectors.access_rca(actor, rca_id))
 
 
-class RcaPatch(Schema):
+class RcaPatch(InSchema):
     timeline: list[TimelineEntry] | None = None
     impact: str | None = None
     root_cause: str | None = None
@@ -170,14 +170,14 @@ def update_rca(request: HttpRequest, rca_id: int, payload: RcaPatch) -> Any:
     return _detail(actor, selectors.access_rca(actor, rca.pk))
 
 
-class ActionIn(Schema):
+class RcaActionIn(InSchema):
     kind: ActionKind
     description: str = Field(..., max_length=5000)
     owner_id: int | None = None
     due_on: dt.date | None = None
 
 
-class ActionPatch(Schema):
+class RcaActionPatch(InSchema):
     description: str | None = Field(None, max_length=5000)
     owner_id: int | None = None
     due_on: dt.date | None = None
@@ -197,7 +197,7 @@ def _owner(rca: Rca, owner_id: int | None) -> Person | None:
 
 
 @router.post("/rcas/{rca_id}/actions", response={201: RcaOut, **ERRORS})
-def add_action(request: HttpRequest, rca_id: int, payload: ActionIn) -> Any:
+def add_action(request: HttpRequest, rca_id: int, payload: RcaActionIn) -> Any:
     actor = _actor(request)
     rca = selectors.access_rca(actor, rca_id)
     values = payload.dict()
@@ -207,7 +207,9 @@ def add_action(request: HttpRequest, rca_id: int, payload: ActionIn) -> Any:
 
 
 @router.patch("/rcas/{rca_id}/actions/{action_id}", response={200: RcaOut, **ERRORS})
-def update_action(request: HttpRequest, rca_id: int, action_id: int, payload: ActionPatch) -> Any:
+def update_action(
+    request: HttpRequest, rca_id: int, action_id: int, payload: RcaActionPatch
+) -> Any:
     actor = _actor(request)
     rca = selectors.access_rca(actor, rca_id)
     action = selectors.rca_actions(rca).filter(pk=action_id).first()
@@ -229,7 +231,7 @@ def sign(request: HttpRequest, rca_id: int) -> Any:
     return _detail(actor, selectors.access_rca(actor, rca_id))
 
 
-class RevisionIn(Schema):
+class RevisionIn(InSchema):
     reason: str = Field(..., max_length=500)
 
 

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from ninja import Field, Schema
-from pydantic import field_validator
+from pydantic import ConfigDict, field_validator
 
 from casebridge.parties.choices import (
     OrganisationKind,
@@ -18,6 +18,13 @@ from casebridge.parties.models import (
     Organisation,
     Person,
 )
+
+
+class InSchema(Schema):
+    """A request body: a field it does not name is refused (422 naming the field), never
+    silently dropped, so a typo or a field meant for another operation is noticed."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class ErrorOut(Schema):
@@ -50,7 +57,7 @@ class RelationshipOut(Schema):
         return relationship.support_plan_id
 
 
-class RelationshipIn(Schema):
+class RelationshipIn(InSchema):
     partner_id: int | None = None
     operating_model: str = Field(..., max_length=40, description="An operating model's code.")
     scenario: Scenario
@@ -76,14 +83,14 @@ class OrganisationOut(Schema):
         return getattr(organisation, "relationship", None)
 
 
-class OrganisationIn(Schema):
+class OrganisationIn(InSchema):
     name: str = Field(..., min_length=1, max_length=200)
     kind: OrganisationKind
     helpdesk_email: str = ""
     helpdesk_phone: str = ""
 
 
-class OrganisationPatch(Schema):
+class OrganisationPatch(InSchema):
     name: str | None = Field(None, min_length=1, max_length=200)
     helpdesk_email: str | None = None
     helpdesk_phone: str | None = None
@@ -124,7 +131,7 @@ class PersonOut(Schema):
         return person.support_level or None
 
 
-class PersonIn(Schema):
+class PersonIn(InSchema):
     organisation_id: int
     email: str = Field(..., max_length=254)
     full_name: str = Field(..., min_length=1, max_length=200)
@@ -133,7 +140,7 @@ class PersonIn(Schema):
     support_level: SupportLevel | None = None
 
 
-class PersonPatch(Schema):
+class PersonPatch(InSchema):
     full_name: str | None = Field(None, min_length=1, max_length=200)
     phone: str | None = None
     support_level: SupportLevel | None = None
@@ -157,7 +164,7 @@ class CertificationOut(Schema):
     reference: str
 
 
-class CertificationIn(Schema):
+class CertificationIn(InSchema):
     person_id: int
     level: SupportLevel
     issued_on: dt.date
@@ -174,7 +181,7 @@ class TrainingOut(Schema):
     included_in_fee: bool
 
 
-class TrainingIn(Schema):
+class TrainingIn(InSchema):
     person_id: int
     level: SupportLevel
     held_on: dt.date
@@ -199,13 +206,13 @@ class SubmitterOut(Schema):
         return SubmitterState.AUTHORISED
 
 
-class SubmitterIn(Schema):
+class SubmitterIn(InSchema):
     person_id: int
     phone: str = Field(..., min_length=1, max_length=40)
     email: str | None = Field(None, max_length=254)
 
 
-class SubmitterDeactivateIn(Schema):
+class SubmitterDeactivateIn(InSchema):
     reason: str = Field(..., min_length=1, max_length=300)
 
 
@@ -242,7 +249,7 @@ class TokenCreatedOut(TokenOut):
     token: str = Field(..., description="The secret token; shown only in this answer.")
 
 
-class TokenIn(Schema):
+class TokenIn(InSchema):
     name: str = Field(..., min_length=1, max_length=100)
     scopes: list[str] = Field(
         default_factory=lambda: ["read"],

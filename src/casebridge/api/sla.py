@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from casebridge.api.schemas import ErrorOut
+from casebridge.api.schemas import ErrorOut, InSchema
 from casebridge.cases import selectors as case_selectors
 from casebridge.cases.clocks import Reading
 from casebridge.core.errors import ValidationFailed
@@ -71,12 +71,12 @@ class PlanOut(Schema):
         return list(plan.targets.all())
 
 
-class PlanIn(Schema):
+class PlanIn(InSchema):
     name: str = Field(..., max_length=100)
     description: str = Field("", max_length=2000)
 
 
-class TargetIn(Schema):
+class TargetIn(InSchema):
     calendar: str = Field(..., max_length=40, examples=["business-hours"])
     first_response_minutes: int | None = Field(None, description="Empty: no target.")
     update_interval_minutes: int | None = None
@@ -166,7 +166,7 @@ class CalendarOut(Schema):
         return list(calendar.closed_days.all())
 
 
-class CalendarIn(Schema):
+class CalendarIn(InSchema):
     name: str = Field(..., max_length=100)
     always_open: bool = False
     hours: dict[str, list[str]] = Field(
@@ -178,7 +178,7 @@ class CalendarIn(Schema):
     region: str = Field("", max_length=10)
 
 
-class ClosedDayIn(Schema):
+class ClosedDayIn(InSchema):
     day: dt.date
     name: str = Field(..., max_length=100)
 

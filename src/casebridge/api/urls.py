@@ -10,9 +10,11 @@ from ninja.openapi.schema import OpenAPISchema
 from casebridge import __version__
 from casebridge.api.auth import authentication, document_scopes
 from casebridge.api.cases import router as cases_router
+from casebridge.api.docs import VendoredSwagger
 from casebridge.api.errors import install_error_handlers
 from casebridge.api.installed_base import router as installed_base_router
 from casebridge.api.notifications import router as notifications_router
+from casebridge.api.parser import JsonParser
 from casebridge.api.parties import router as parties_router
 from casebridge.api.rasci import router as rasci_router
 from casebridge.api.rca import router as rca_router
@@ -41,6 +43,8 @@ api = CasebridgeAPI(
         "`limit` and `offset`."
     ),
     auth=authentication,
+    docs=VendoredSwagger(),
+    parser=JsonParser(),
     urls_namespace="api",
 )
 install_error_handlers(api)

@@ -444,11 +444,15 @@ class PhoneFollowUp(models.Model):
 
 
 class IdempotencyRecord(models.Model):
-    """A client's Idempotency-Key for a case it created: a retry gets the same case back."""
+    """A client's Idempotency-Key for a case it created: a retry gets the same case back, the
+    same key with another payload is refused."""
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=200)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    payload_sha256 = models.CharField(
+        max_length=64, blank=True, help_text="What was asked; empty for records made before."
+    )
     created_at = models.DateTimeField()
 
     class Meta:

@@ -109,6 +109,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "casebridge.core.http.RequestLimitsMiddleware",
+    "casebridge.ui.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -361,6 +363,15 @@ CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+#: Sent with every HTML page (ui.middleware.ContentSecurityPolicyMiddleware): scripts, styles,
+#: fonts and requests from this server only, never inline; data: images (Swagger UI's icons);
+#: no plugins, no <base>, forms post here, no framing.
+CASEBRIDGE_CONTENT_SECURITY_POLICY = os.environ.get(
+    "CASEBRIDGE_CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'",
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("CASEBRIDGE_MAX_REQUEST_BYTES", 5 * 1024 * 1024)
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True

@@ -9,6 +9,8 @@ from casebridge.ui.views.health import health
 admin.site.site_header = "casebridge back office"
 admin.site.site_title = "casebridge"
 
+handler400 = "casebridge.core.http.bad_request"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),

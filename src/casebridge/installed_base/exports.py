@@ -2,43 +2,40 @@
 
 from __future__ import annotations
 
-import csv
-from typing import Any
+from casebridge.core.exports import Writable, write_csv
+from casebridge.installed_base.selectors import ComplianceReport, InstallationState
 
-from casebridge.installed_base.selectors import ComplianceReport
+COMPLIANCE_COLUMNS = (
+    "customer",
+    "partner",
+    "component",
+    "label",
+    "environment",
+    "version",
+    "release",
+    "end_of_life_on",
+    "state",
+    "managing_party",
+)
 
 
-def write_compliance_csv(report: ComplianceReport, target: Any) -> None:
-    writer = csv.writer(target, lineterminator="\n")
-    writer.writerow(
-        [
-            "customer",
-            "partner",
-            "component",
-            "label",
-            "environment",
-            "version",
-            "release",
-            "end_of_life_on",
-            "state",
-            "managing_party",
-        ]
-    )
-    for item in report.states:
-        installation = item.installation
-        relationship = getattr(installation.customer, "relationship", None)
-        partner = relationship.partner.name if relationship and relationship.partner else ""
-        writer.writerow(
-            [
-                installation.customer.name,
-                partner,
-                installation.component_id,
-                installation.label,
-                installation.environment,
-                installation.version,
-                item.release or "",
-                item.end_of_life_on or "",
-                item.state,
-                installation.managing_party,
-            ]
-        )
+def write_compliance_csv(report: ComplianceReport, target: Writable) -> None:
+    write_csv(target, COMPLIANCE_COLUMNS, (_row(item) for item in report.states))
+
+
+def _row(item: InstallationState) -> list[object]:
+    installation = item.installation
+    relationship = getattr(installation.customer, "relationship", None)
+    partner = relationship.partner.name if relationship and relationship.partner else ""
+    return [
+        installation.customer.name,
+        partner,
+        installation.component_id,
+        installation.label,
+        installation.environment,
+        installation.version,
+        item.release or "",
+        item.end_of_life_on or "",
+        item.state,
+        installation.managing_party,
+    ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import transaction
@@ -14,6 +14,7 @@ from django.db import transaction
 from casebridge.core.audit import audit_record, changed, snapshot
 from casebridge.core.errors import PermissionDenied, ValidationFailed
 from casebridge.core.outbox import outbox_record
+from casebridge.core.validation import Errors, clean_choice, clean_multiline, clean_single_line
 from casebridge.installed_base.choices import Environment, ManagingParty, PolicyKind
 from casebridge.installed_base.models import (
     BundleItem,
@@ -26,7 +27,7 @@ from casebridge.installed_base.models import (
 from casebridge.parties.choices import OrganisationKind, Role
 from casebridge.parties.models import CustomerRelationship, Organisation, Person
 
-RELEASE_VERSION = re.compile(r"^\d{4}\.(0[1-9]|1[0-2])(\.\d+)?$")
+RELEASE_VERSION = re.compile(r"[0-9]{4}\.(0[1-9]|1[0-2])(\.[0-9]+)?")
 
 
 def can_manage_catalogue(actor: Person | None) -> bool:
@@ -73,13 +74,11 @@ def release_create(
     """Record a release with the component versions it ships (``{component: version}``)."""
     if not can_manage_catalogue(actor):
         raise PermissionDenied("Only the vendor's administrators and managers record releases.")
-    fields: dict[str, list[str]] = {}
-
-    def problem(name: str, message: str) -> None:
-        fields.setdefault(name, []).append(message)
-
+    errors = Errors()
+    problem = errors.add
     version = (version or "").strip()
-    if not RELEASE_VERSION.match(version):
+    notes = clean_multiline(notes, errors, "notes", max_length=10_000)
+    if not RELEASE_VERSION.fullmatch(version):
         problem("version", "Use a date-style version: YYYY.MM, e.g. 2024.10 (or 2024.10.1).")
     elif Release.objects.filter(version=version).exists():
         problem("version", f"Release {version} already exists.")
@@ -92,14 +91,24 @@ def release_create(
     if not bundle:
         problem("bundle", "A release ships at least one component version.")
     components = {c.code: c for c in Component.objects.filter(code__in=list(bundle))}
+    bundle = {
+        code: clean_single_line(
+            value,
+            errors,
+            f"bundle.{code}",
+            max_length=40,
+            required_message="Give the component's version.",
+        )
+        for code, value in bundle.items()
+    }
     for code, component_version in bundle.items():
         component = components.get(code)
         if component is None:
             problem(f"bundle.{code}", f"Unknown component {code!r}.")
         elif not component.released_by_vendor:
             problem(f"bundle.{code}", f"{component.name} is not released by the vendor.")
-        elif not (component_version or "").strip():
-            problem(f"bundle.{code}", "Give the component's version.")
+        elif f"bundle.{code}" in errors:
+            continue
         else:
             owner = (
                 BundleItem.objects.filter(component=component, component_version=component_version)
@@ -112,8 +121,7 @@ def release_create(
                     f"{code} {component_version} is already in release {owner.release.version}; "
                     "a component version belongs to one release.",
                 )
-    if fields:
-        raise ValidationFailed("The release was not recorded.", fields=fields)
+    errors.raise_if_any("The release was not recorded.")
     release = Release.objects.create(
         version=version,
         released_on=released_on,
@@ -122,7 +130,7 @@ def release_create(
         notes=notes,
     )
     BundleItem.objects.bulk_create(
-        BundleItem(release=release, component_id=code, component_version=value.strip())
+        BundleItem(release=release, component_id=code, component_version=value)
         for code, value in bundle.items()
     )
     audit_record(
@@ -217,34 +225,48 @@ def _check_installation(
     known_versions: set[tuple[str, str]],
     exclude_id: int | None = None,
     claimed: set[tuple[str, str, str]] | None = None,
-) -> tuple[dict[str, str], Component | None, str]:
-    """Every problem of one installation, by field; also the component and managing party."""
-    fields: dict[str, str] = {}
+) -> tuple[dict[str, list[str]], Component | None, str, InstallationInput]:
+    """Every problem of one installation, by field; also the component, the managing party and
+    the input as it is stored (texts stripped)."""
+    errors = Errors()
     if customer.kind != OrganisationKind.CUSTOMER:
-        fields["customer"] = "Installations belong to customers."
+        errors.add("customer", "Installations belong to customers.")
+    data = replace(
+        data,
+        version=clean_single_line(data.version, errors, "version", max_length=40, required=False),
+        label=clean_single_line(data.label, errors, "label", max_length=100, required=False),
+        managing_override_reason=clean_single_line(
+            data.managing_override_reason,
+            errors,
+            "managing_override_reason",
+            max_length=300,
+            required=False,
+        ),
+        notes=clean_multiline(data.notes, errors, "notes", max_length=10_000),
+    )
     component = components.get(data.component)
     if component is None:
-        fields["component"] = f"Unknown component {data.component!r}."
-    version = (data.version or "").strip()
+        errors.add("component", f"Unknown component {data.component!r}.")
+    version = data.version
     if component is not None and component.released_by_vendor:
         if not version:
-            fields["version"] = "Give the installed version."
+            errors.add("version", "Give the installed version.")
         elif (component.code, version) not in known_versions:
-            fields["version"] = f"No release ships {component.code} {version}."
-    if data.environment not in Environment.values:
-        fields["environment"] = f"One of: {', '.join(Environment.values)}."
+            errors.add("version", f"No release ships {component.code} {version}.")
+    clean_choice(data.environment, Environment, errors, "environment")
     managing = data.managing_party
     relationship = CustomerRelationship.objects.filter(customer=customer).first()
     default = default_managing_party(component, relationship) if component is not None else None
     if managing is None or managing == "":
         managing = default
         if managing is None and component is not None:
-            fields["managing_party"] = "No default for this customer; name the managing party."
+            errors.add("managing_party", "No default for this customer; name the managing party.")
     elif managing not in ManagingParty.values:
-        fields["managing_party"] = f"One of: {', '.join(ManagingParty.values)}."
-    elif default is not None and managing != default and not data.managing_override_reason.strip():
-        fields["managing_override_reason"] = (
-            f"The catalogue says {default} manages it; give the reason for {managing}."
+        clean_choice(managing, ManagingParty, errors, "managing_party")
+    elif default is not None and managing != default and not data.managing_override_reason:
+        errors.add(
+            "managing_override_reason",
+            f"The catalogue says {default} manages it; give the reason for {managing}.",
         )
     relationship = getattr(customer, "relationship", None)
     if (
@@ -252,21 +274,21 @@ def _check_installation(
         and relationship is not None
         and relationship.partner_id is None
     ):
-        fields["managing_party"] = "This customer has no partner (operating model 2)."
-    key = (data.component, data.environment, data.label.strip())
-    if component is not None:
+        errors.add("managing_party", "This customer has no partner (operating model 2).")
+    key = (data.component, data.environment, data.label)
+    if component is not None and "label" not in errors:
         duplicate = Installation.objects.filter(
             customer=customer, component=component, environment=data.environment, label=key[2]
         )
         if exclude_id is not None:
             duplicate = duplicate.exclude(pk=exclude_id)
         if duplicate.exists() or (claimed is not None and key in claimed):
-            fields["label"] = (
-                "This component is already recorded here; give a distinguishing label."
+            errors.add(
+                "label", "This component is already recorded here; give a distinguishing label."
             )
     if claimed is not None:
         claimed.add(key)
-    return fields, component, managing or ""
+    return errors.fields, component, managing or "", data
 
 
 def _catalogue_maps() -> tuple[dict[str, Component], set[tuple[str, str]]]:
@@ -293,17 +315,17 @@ def installation_create(
     if not can_manage_installations_of(actor, customer):
         raise PermissionDenied("You may not record installations for this customer.")
     components, known = _catalogue_maps()
-    fields, component, managing = _check_installation(customer, data, components, known)
+    fields, component, managing, data = _check_installation(customer, data, components, known)
     if fields or component is None:
         raise ValidationFailed("The installation was not recorded.", fields=fields)
     installation = Installation.objects.create(
         customer=customer,
         component=component,
-        label=data.label.strip(),
-        version=data.version.strip(),
+        label=data.label,
+        version=data.version,
         environment=data.environment,
         managing_party=managing,
-        managing_override_reason=data.managing_override_reason.strip(),
+        managing_override_reason=data.managing_override_reason,
         notes=data.notes,
     )
     audit_record(
@@ -338,17 +360,17 @@ def installation_update(
         notes=changes.get("notes", installation.notes),
     )
     components, known = _catalogue_maps()
-    fields, component, managing = _check_installation(
+    fields, component, managing, data = _check_installation(
         customer, data, components, known, exclude_id=installation.pk
     )
     if fields or component is None:
         raise ValidationFailed("The installation was not changed.", fields=fields)
     installation.component = component
-    installation.version = data.version.strip()
+    installation.version = data.version
     installation.environment = data.environment
-    installation.label = data.label.strip()
+    installation.label = data.label
     installation.managing_party = managing
-    installation.managing_override_reason = data.managing_override_reason.strip()
+    installation.managing_override_reason = data.managing_override_reason
     installation.notes = data.notes
     after = snapshot(installation, INSTALLATION_FIELDS)
     if changed(before, after):
@@ -368,16 +390,17 @@ def installation_update(
 def installation_remove(*, actor: Person | None, installation: Installation, reason: str) -> None:
     if not can_manage_installations_of(actor, installation.customer):
         raise PermissionDenied("You may not remove installations of this customer.")
-    if not (reason or "").strip():
-        raise ValidationFailed(
-            "The installation was not removed.", fields={"reason": "Say why it is gone."}
-        )
+    errors = Errors()
+    reason = clean_single_line(
+        reason, errors, "reason", max_length=300, required_message="Say why it is gone."
+    )
+    errors.raise_if_any("The installation was not removed.")
     audit_record(
         actor=actor,
         action="installation.removed",
         target=installation,
         organisation_id=installation.customer_id,
-        before={**snapshot(installation, INSTALLATION_FIELDS), "reason": reason.strip()},
+        before={**snapshot(installation, INSTALLATION_FIELDS), "reason": reason},
     )
     installation.delete()
 
@@ -453,17 +476,21 @@ def installations_import(
             continue
         data = InstallationInput(
             component=(record.get("component") or "").strip(),
-            version=(record.get("version") or "").strip(),
+            version=record.get("version") or "",
             environment=(record.get("environment") or Environment.PRODUCTION).strip(),
-            label=(record.get("label") or "").strip(),
+            label=record.get("label") or "",
             managing_party=(record.get("managing_party") or "").strip() or None,
-            managing_override_reason=(record.get("managing_override_reason") or "").strip(),
-            notes=(record.get("notes") or "").strip(),
+            managing_override_reason=record.get("managing_override_reason") or "",
+            notes=record.get("notes") or "",
         )
-        fields, component, managing = _check_installation(
+        fields, component, managing, data = _check_installation(
             customer, data, components, known, claimed=claimed.setdefault(customer.pk, set())
         )
-        problems.extend(ImportProblem(number, name, message) for name, message in fields.items())
+        problems.extend(
+            ImportProblem(number, name, message)
+            for name, messages in fields.items()
+            for message in messages
+        )
         if not fields and component is not None:
             checked.append((customer, data, component, managing))
         if progress is not None:

@@ -24,6 +24,7 @@ attachments become case files through the same checks as uploads."""
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import hashlib
 import html
@@ -42,6 +43,7 @@ from casebridge.cases import services as case_services
 from casebridge.cases.models import Case
 from casebridge.core import clock
 from casebridge.core.errors import DomainError
+from casebridge.core.validation import one_line
 from casebridge.notifications import authenticity, mail
 from casebridge.notifications.choices import InboundOutcome
 from casebridge.notifications.models import InboundMessage, Notification
@@ -86,6 +88,18 @@ def _automatic(message: EmailMessage, sender: str) -> str:
         return "empty return path (a bounce)"
     if AUTOMATIC_SENDERS.match(sender):
         return f"automatic sender {sender}"
+    return ""
+
+
+def _unknown_charset(message: EmailMessage) -> str:
+    """The first charset of a part that Python cannot decode (its text would not be read)."""
+    for part in message.walk():
+        charset = part.get_content_charset()
+        if charset:
+            try:
+                codecs.lookup(charset)
+            except LookupError:
+                return one_line(charset)[:100]
     return ""
 
 
@@ -260,7 +274,7 @@ def _act(message: EmailMessage, author: Author, recipients: list[str]) -> Verdic
     case, _ = case_services.case_open(
         actor=sender,
         customer=sender.organisation,
-        title=(message.get("Subject") or "").strip()[:200] or "(no subject)",
+        title=one_line(message.get("Subject"))[:200] or "(no subject)",
         description=body or "(no text; see the attached files)",
         category="incident",
         impact="medium",
@@ -289,9 +303,9 @@ def ingest(raw: bytes, *, recipients: list[str] | None = None) -> InboundMessage
     try:
         message = message_from_bytes(raw, policy=policy.default)
         assert isinstance(message, EmailMessage)
-        message_id = (message.get("Message-ID") or "").strip()[:250]
-        sender = parseaddr(message.get("From", ""))[1].strip().lower()
-        subject = str(message.get("Subject", ""))[:300]
+        message_id = one_line(message.get("Message-ID"))[:250]
+        sender = one_line(parseaddr(message.get("From", ""))[1]).lower()
+        subject = one_line(str(message.get("Subject", "")))[:300]
         addresses = recipients or [
             address
             for _, address in getaddresses(
@@ -319,6 +333,9 @@ def ingest(raw: bytes, *, recipients: list[str] | None = None) -> InboundMessage
     if reason := _automatic(message, sender):
         verdict = Verdict(InboundOutcome.IGNORED, reason)
         return _record(message_id, b"", size, received, verdict, **meta)
+    if charset := _unknown_charset(message):
+        verdict = Verdict(InboundOutcome.QUARANTINED, f"Unknown character set {charset!r}.")
+        return _record(message_id, raw, size, received, verdict, **meta)
     addresses = [a.lower() for a in addresses]
     author = _identify(message, sender, addresses)
     if isinstance(author, Verdict):
@@ -353,7 +370,7 @@ def _record(
                 received_at=received,
                 size=size,
                 outcome=verdict.outcome,
-                reason=verdict.reason[:500],
+                reason=one_line(verdict.reason)[:500],
                 case=verdict.case,
                 raw=raw if verdict.outcome == InboundOutcome.QUARANTINED else b"",
                 **meta,

@@ -21,6 +21,7 @@ from casebridge.cases.audiences import case_read
 from casebridge.cases.choices import Audience
 from casebridge.cases.models import Case
 from casebridge.cases.querysets import audiences_for
+from casebridge.core.validation import one_line
 from casebridge.notifications.authenticity import reply_suffix
 from casebridge.notifications.models import Notification
 from casebridge.parties.choices import OrganisationKind
@@ -167,7 +168,7 @@ def compose(notification: Notification, payload: dict[str, Any]) -> EmailMultiAl
         headers["In-Reply-To"] = thread_id(case)
         headers["References"] = thread_id(case)
     message = EmailMultiAlternatives(
-        subject=subject[:250],
+        subject=one_line(subject)[:250],  # a title stored before the check may hold breaks
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[recipient.email],

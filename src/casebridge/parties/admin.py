@@ -10,6 +10,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from casebridge.core.errors import DomainError
+from casebridge.core.validation import Errors, clean_multiline, clean_single_line
 from casebridge.parties import services
 from casebridge.parties.choices import Role
 from casebridge.parties.models import (
@@ -150,8 +151,32 @@ class RelationshipForm(ServiceForm):
         )
 
 
+class OperatingModelForm(forms.ModelForm):
+    """An operating model's name is one line; its description may span lines."""
+
+    class Meta:
+        model = OperatingModel
+        fields = ["code", "name", "description", "partner_in_between"]
+
+    def _cleaned(self, field: str, clean: Any, max_length: int, required: bool) -> str:
+        errors = Errors()
+        value = clean(
+            self.cleaned_data.get(field), errors, field, max_length=max_length, required=required
+        )
+        if errors:
+            raise forms.ValidationError(errors.fields[field])
+        return str(value)
+
+    def clean_name(self) -> str:
+        return self._cleaned("name", clean_single_line, 100, True)
+
+    def clean_description(self) -> str:
+        return self._cleaned("description", clean_multiline, 5000, False)
+
+
 @admin.register(OperatingModel)
 class OperatingModelAdmin(admin.ModelAdmin):
+    form = OperatingModelForm
     list_display = ["code", "name", "partner_in_between"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:

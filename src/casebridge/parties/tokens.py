@@ -16,7 +16,8 @@ from django.db.models import QuerySet
 
 from casebridge.core import clock
 from casebridge.core.audit import audit_record
-from casebridge.core.errors import NotFound, PermissionDenied, ValidationFailed
+from casebridge.core.errors import NotFound, PermissionDenied
+from casebridge.core.validation import Errors, clean_single_line
 from casebridge.parties.choices import TokenScope
 from casebridge.parties.models import ApiToken, Person
 
@@ -29,13 +30,13 @@ def _hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _clean_scopes(scopes: Iterable[str], fields: dict[str, str]) -> list[str]:
+def _clean_scopes(scopes: Iterable[str], errors: Errors) -> list[str]:
     wanted = [str(scope) for scope in scopes]
     unknown = sorted({scope for scope in wanted if scope not in TokenScope.values})
     if unknown:
-        fields["scopes"] = f"Not scopes: {', '.join(unknown)}. One of: {SCOPE_LIST}."
+        errors.add("scopes", f"Not scopes: {', '.join(unknown)}. One of: {SCOPE_LIST}.")
     elif not wanted:
-        fields["scopes"] = f"Give at least one of: {SCOPE_LIST}."
+        errors.add("scopes", f"Give at least one of: {SCOPE_LIST}.")
     return [scope for scope in TokenScope.values if scope in wanted]
 
 
@@ -54,13 +55,15 @@ def api_token_create(
     CASEBRIDGE_API_TOKEN_MAX_DAYS. A token issued by another (``minted_by``, the token the
     request came with) gets no scope and no day more than that one has, and is revoked with
     it."""
-    fields: dict[str, str] = {}
-    name = (name or "").strip()
-    if not name:
-        fields["name"] = "Name the token after the machine that uses it."
-    elif len(name) > 100:
-        fields["name"] = "At most 100 characters."
-    scopes = _clean_scopes(scopes, fields)
+    errors = Errors()
+    name = clean_single_line(
+        name,
+        errors,
+        "name",
+        max_length=100,
+        required_message="Name the token after the machine that uses it.",
+    )
+    scopes = _clean_scopes(scopes, errors)
     now = clock.now()
     longest = now + dt.timedelta(days=settings.CASEBRIDGE_API_TOKEN_MAX_DAYS)
     if expires_at is None:
@@ -68,20 +71,19 @@ def api_token_create(
         if minted_by is not None:
             expires_at = min(expires_at, minted_by.expires_at)
     elif expires_at <= now:
-        fields["expires_at"] = "The expiry must be in the future."
+        errors.add("expires_at", "The expiry must be in the future.")
     elif expires_at > longest:
-        fields["expires_at"] = f"At most {settings.CASEBRIDGE_API_TOKEN_MAX_DAYS} days ahead."
+        errors.add("expires_at", f"At most {settings.CASEBRIDGE_API_TOKEN_MAX_DAYS} days ahead.")
     if minted_by is not None:
         if minted_by.person_id != actor.pk:
             raise PermissionDenied("A token issues tokens for its own person only.")
-        if "scopes" not in fields and not set(scopes) <= set(minted_by.scopes):
+        if "scopes" not in errors and not set(scopes) <= set(minted_by.scopes):
             own = ", ".join(minted_by.scopes)
-            fields["scopes"] = f"A token gives at most its own scopes: {own}."
-        if "expires_at" not in fields and expires_at > minted_by.expires_at:
+            errors.add("scopes", f"A token gives at most its own scopes: {own}.")
+        if "expires_at" not in errors and expires_at > minted_by.expires_at:
             until = minted_by.expires_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-            fields["expires_at"] = f"A token gives at most its own lifetime, until {until}."
-    if fields:
-        raise ValidationFailed("The token was not created.", fields=fields)
+            errors.add("expires_at", f"A token gives at most its own lifetime, until {until}.")
+    errors.raise_if_any("The token was not created.")
     prefix = secrets.token_hex(TOKEN_PREFIX_BYTES)
     secret = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(

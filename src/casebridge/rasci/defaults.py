@@ -12,7 +12,7 @@ from typing import Any
 from django.utils import timezone
 
 from casebridge.parties.defaults import ensure_default_operating_models
-from casebridge.rasci.csv_io import ParsedMatrices, parse_csv
+from casebridge.rasci.imports import ParsedMatrices, parse_csv
 
 DEFAULTS_FILE = Path(__file__).resolve().parent / "data" / "default_matrices.csv"
 

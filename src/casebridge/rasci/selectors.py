@@ -10,7 +10,7 @@ from casebridge.core.errors import NotFound, ValidationFailed
 from casebridge.parties.choices import OrganisationKind
 from casebridge.parties.models import CustomerRelationship, OperatingModel, Organisation, Person
 from casebridge.rasci.choices import VersionStatus
-from casebridge.rasci.csv_io import TableRow, render_csv, render_html, render_markdown
+from casebridge.rasci.exports import TableRow, render_csv, render_html, render_markdown
 from casebridge.rasci.models import Activity, Assignment, MatrixPin, MatrixVersion
 from casebridge.rasci.validation import RowSpec
 

@@ -11,10 +11,11 @@ from casebridge.core import clock
 from casebridge.core.audit import audit_record
 from casebridge.core.errors import Conflict, PermissionDenied, ValidationFailed
 from casebridge.core.outbox import outbox_record
+from casebridge.core.validation import Errors, clean_multiline, clean_single_line
 from casebridge.parties.choices import OrganisationKind, Role
 from casebridge.parties.models import CustomerRelationship, OperatingModel, Organisation, Person
 from casebridge.rasci.choices import VersionStatus
-from casebridge.rasci.csv_io import CsvProblem, parse_csv
+from casebridge.rasci.imports import CsvProblem, parse_csv
 from casebridge.rasci.letters import LetterError, format_letters, parse_letters
 from casebridge.rasci.models import Activity, Assignment, MatrixPin, MatrixVersion
 from casebridge.rasci.selectors import published_version, version_specs
@@ -117,6 +118,9 @@ def draft_create(
             "A draft copies a version of its own operating model.",
             fields={"from_version": f"{source.label} belongs to {source.operating_model_id}."},
         )
+    errors = Errors()
+    notes = clean_multiline(notes, errors, "notes", max_length=5000)
+    errors.raise_if_any("The draft was not created.")
     version = MatrixVersion.objects.create(
         operating_model=operating_model,
         number=_next_number(operating_model),
@@ -204,37 +208,39 @@ def draft_add_activity(
 ) -> Activity:
     _require_editor(actor)
     version = _locked_draft(version)
-    fields: dict[str, list[str]] = {}
-    if not CODE_PATTERN.match(code or ""):
-        fields["code"] = ["Use the form area.activity_name (lower case)."]
+    errors = Errors()
+    if not CODE_PATTERN.fullmatch(code or ""):
+        errors.add("code", "Use the form area.activity_name (lower case).")
     elif Activity.objects.filter(version=version, code=code).exists():
-        fields["code"] = [f"{code} is already an activity of {version.label}."]
-    if not (name or "").strip():
-        fields["name"] = ["The activity needs a name."]
+        errors.add("code", f"{code} is already an activity of {version.label}.")
+    name = clean_single_line(
+        name, errors, "name", max_length=200, required_message="The activity needs a name."
+    )
+    category = clean_single_line(category, errors, "category", max_length=40, required=False)
+    description = clean_multiline(description, errors, "description", max_length=5000)
     unknown_roles = sorted(set(roles) - set(Role.values))
     if unknown_roles:
-        fields["roles"] = [f"Unknown roles: {', '.join(unknown_roles)}."]
+        errors.add("roles", f"Unknown roles: {', '.join(unknown_roles)}.")
     canonical: dict[str, str] = {}
     for party, text in (letters or {}).items():
         if party not in version.operating_model.parties:
-            fields.setdefault("letters", []).append(f"{party!r} is not a party of this model.")
+            errors.add("letters", f"{party!r} is not a party of this model.")
             continue
         try:
             canonical[party] = parse_letters(text)
         except LetterError as error:
-            fields.setdefault("letters", []).append(f"{party}: {error}")
-    if fields:
-        raise ValidationFailed("The activity was not added.", fields=fields)
+            errors.add("letters", f"{party}: {error}")
+    errors.raise_if_any("The activity was not added.")
     position = (
         Activity.objects.filter(version=version).aggregate(Max("position"))["position__max"] or 0
     ) + 1
     activity = Activity.objects.create(
         version=version,
         code=code,
-        name=name.strip(),
-        category=category.strip(),
+        name=name,
+        category=category,
         roles=list(roles),
-        description=description.strip(),
+        description=description,
         position=position,
     )
     Assignment.objects.bulk_create(
@@ -323,6 +329,8 @@ def _row_problems(model: OperatingModel, numbered: list[tuple[int, RowSpec]]) ->
             column = violation.party
         elif "accountable" in violation.problem or "responsible" in violation.problem:
             column = "/".join(model.parties)
+        elif violation.problem.startswith(("the category", "the description")):
+            column = violation.problem.split()[1].rstrip(":")
         elif "name" in violation.problem:
             column = "activity"
         else:
@@ -395,23 +403,28 @@ def relationship_pin(
     """Hold a customer on one published (or retired) version of its operating model."""
     _require_editor(actor)
     relationship = CustomerRelationship.objects.filter(customer=customer).first()
-    fields: dict[str, str] = {}
+    errors = Errors()
     if relationship is None:
-        fields["customer"] = "The customer has no relationship."
+        errors.add("customer", "The customer has no relationship.")
     elif version.operating_model_id != relationship.operating_model_id:
-        fields["version"] = (
+        errors.add(
+            "version",
             f"{version.label} is not a version of the customer's model "
-            f"{relationship.operating_model_id}."
+            f"{relationship.operating_model_id}.",
         )
     if version.status == VersionStatus.DRAFT:
-        fields["version"] = "A draft cannot be pinned; publish it first."
-    if not (reason or "").strip():
-        fields["reason"] = "Say why (e.g. the contract signed on this version)."
-    if fields:
-        raise ValidationFailed("The customer was not pinned.", fields=fields)
+        errors.add("version", "A draft cannot be pinned; publish it first.")
+    reason = clean_single_line(
+        reason,
+        errors,
+        "reason",
+        max_length=300,
+        required_message="Say why (e.g. the contract signed on this version).",
+    )
+    errors.raise_if_any("The customer was not pinned.")
     assert relationship is not None
     pin, _ = MatrixPin.objects.update_or_create(
-        relationship=relationship, defaults={"version": version, "reason": reason.strip()}
+        relationship=relationship, defaults={"version": version, "reason": reason}
     )
     audit_record(
         actor=actor,

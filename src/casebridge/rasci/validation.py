@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from casebridge.core.validation import Errors, clean_multiline, clean_single_line
+
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 
 
@@ -45,6 +47,22 @@ class Report:
         self.violations.append(Violation(activity, party, problem))
 
 
+#: The texts of an activity: (column, how long, whether one line).
+TEXTS = (("name", 200, True), ("category", 40, True), ("description", 5000, False))
+
+
+def _text_problems(row: RowSpec) -> list[str]:
+    errors = Errors()
+    for column, limit, single_line in TEXTS:
+        clean = clean_single_line if single_line else clean_multiline
+        clean(getattr(row, column), errors, column, max_length=limit, required=False)
+    return [
+        f"the {column}: {message[0].lower()}{message[1:]}"
+        for column, messages in errors.fields.items()
+        for message in messages
+    ]
+
+
 def matrix_violations(parties: Sequence[str], rows: Iterable[RowSpec]) -> list[Violation]:
     """Every way ``rows`` break the invariants for a model with ``parties``; empty when valid."""
     report = Report()
@@ -53,13 +71,15 @@ def matrix_violations(parties: Sequence[str], rows: Iterable[RowSpec]) -> list[V
     for row in rows:
         count += 1
         code = row.code
-        if not CODE_PATTERN.match(code or ""):
+        if not CODE_PATTERN.fullmatch(code or ""):
             report.add(code or "(empty)", None, "the code must look like area.activity_name")
         if code in seen:
             report.add(code, None, "the activity appears twice")
         seen.add(code)
         if not (row.name or "").strip():
             report.add(code, None, "the activity needs a name")
+        for problem in _text_problems(row):
+            report.add(code, None, problem)
         accountable: list[str] = []
         responsible = False
         for party, letters in row.letters.items():

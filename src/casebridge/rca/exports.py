@@ -10,6 +10,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from fpdf import FPDF
+from fpdf.enums import XPos, YPos
 
 from casebridge.cases.choices import CauseAttribution
 from casebridge.core.errors import Conflict
@@ -76,14 +77,19 @@ def rca_pdf(actor: Person, rca: Rca) -> bytes:
     pdf.add_page()
     width = pdf.epw
 
+    def line_block(text: str, height: float) -> None:
+        # Each block starts on a new line at the left margin: fpdf2's default leaves the cursor
+        # to the right of the cell, which pushed every following block off the page.
+        pdf.multi_cell(width, height, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
     def heading(text: str, size: int = 13) -> None:
         pdf.ln(2)
         pdf.set_font("DejaVu", "B", size)
-        pdf.multi_cell(width, 7, text)
+        line_block(text, 7)
 
     def body(text: str) -> None:
         pdf.set_font("DejaVu", "", 10)
-        pdf.multi_cell(width, 5, text)
+        line_block(text, 5)
 
     heading(f"Root-cause analysis · {doc['case']}", 16)
     body(f"{doc['title']} — {doc['customer']}")

@@ -16,6 +16,7 @@ from casebridge.core import clock
 from casebridge.core.audit import audit_record
 from casebridge.core.errors import Conflict, PermissionDenied, ValidationFailed
 from casebridge.core.outbox import outbox_record
+from casebridge.core.validation import Errors, clean_choice, clean_multiline, clean_single_line
 from casebridge.parties.choices import OrganisationKind, Role
 from casebridge.parties.models import CustomerRelationship, Organisation, Person
 from casebridge.rca.choices import (
@@ -236,27 +237,34 @@ def _require_draft(rca: Rca) -> None:
         )
 
 
-def _clean_timeline(value: Any, fields: dict[str, list[str]]) -> list[dict[str, str]]:
+def _clean_timeline(value: Any, errors: Errors) -> list[dict[str, str]]:
     if not isinstance(value, list):
-        fields.setdefault("timeline", []).append("A list of {at, text} entries.")
+        errors.add("timeline", "A list of {at, text} entries.")
         return []
     cleaned = []
     for index, entry in enumerate(value):
         key = f"timeline.{index}"
         if not isinstance(entry, Mapping):
-            fields.setdefault(key, []).append("An entry has an 'at' time and a 'text'.")
+            errors.add(key, "An entry has an 'at' time and a 'text'.")
             continue
-        text = str(entry.get("text") or "").strip()
         try:
             at = dt.datetime.fromisoformat(str(entry.get("at") or ""))
         except ValueError:
-            fields.setdefault(key, []).append("'at' is an ISO time, e.g. 2026-06-01T09:30:00Z.")
+            errors.add(key, "'at' is an ISO time, e.g. 2026-06-01T09:30:00Z.")
             continue
         if at.tzinfo is None:
-            fields.setdefault(key, []).append("'at' needs a time zone.")
+            errors.add(key, "'at' needs a time zone.")
             continue
-        if not text or len(text) > 1000:
-            fields.setdefault(key, []).append("'text' has 1 to 1,000 characters.")
+        entry_errors = Errors()
+        text = clean_single_line(
+            entry.get("text"),
+            entry_errors,
+            key,
+            max_length=1000,
+            required_message="'text' has 1 to 1,000 characters.",
+        )
+        if entry_errors:
+            errors.extend(entry_errors.fields)
             continue
         cleaned.append({"at": at.isoformat(), "text": text})
     return sorted(cleaned, key=lambda entry: entry["at"])
@@ -270,23 +278,19 @@ def rca_update(*, actor: Person, rca: Rca, changes: Mapping[str, Any]) -> Rca:
     if not may_edit(actor, rca):
         raise PermissionDenied("Only the RCA's owner edits it.")
     _require_draft(rca)
-    fields: dict[str, list[str]] = {}
+    errors = Errors()
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
-        fields["fields"] = [f"Not editable: {', '.join(unknown)}."]
+        errors.add("fields", f"Not editable: {', '.join(unknown)}.")
     values: dict[str, Any] = {}
     for name in EDITABLE:
         if name not in changes:
             continue
         if name == "timeline":
-            values[name] = _clean_timeline(changes[name], fields)
+            values[name] = _clean_timeline(changes[name], errors)
         else:
-            text = str(changes[name] or "").strip()
-            if len(text) > 20_000:
-                fields.setdefault(name, []).append("At most 20,000 characters.")
-            values[name] = text
-    if fields:
-        raise ValidationFailed("The RCA was not changed.", fields=fields)
+            values[name] = clean_multiline(changes[name], errors, name, max_length=20_000)
+    errors.raise_if_any("The RCA was not changed.")
     before = {name: getattr(rca, name) for name in values}
     for name, value in values.items():
         setattr(rca, name, value)
@@ -309,42 +313,43 @@ def _parties_of(rca: Rca) -> set[int]:
 
 
 def _clean_action(
-    rca: Rca, values: Mapping[str, Any], fields: dict[str, list[str]], *, partial: bool
+    rca: Rca, values: Mapping[str, Any], errors: Errors, *, partial: bool
 ) -> dict[str, Any]:
     cleaned: dict[str, Any] = {}
     if "kind" in values or not partial:
-        if values.get("kind") not in ActionKind.values:
-            fields.setdefault("kind", []).append(f"One of: {', '.join(ActionKind.values)}.")
-        cleaned["kind"] = values.get("kind")
+        cleaned["kind"] = clean_choice(values.get("kind"), ActionKind, errors, "kind")
     if "description" in values or not partial:
-        description = str(values.get("description") or "").strip()
-        if not description or len(description) > 5000:
-            fields.setdefault("description", []).append("Say what will be done (up to 5,000).")
-        cleaned["description"] = description
+        cleaned["description"] = clean_multiline(
+            values.get("description"),
+            errors,
+            "description",
+            max_length=5000,
+            required=True,
+            required_message="Say what will be done (up to 5,000).",
+        )
     if "owner" in values or not partial:
         owner = values.get("owner")
         if owner is None:
-            fields.setdefault("owner_id", []).append("Every action has an owner.")
+            errors.add("owner_id", "Every action has an owner.")
         elif (
             not isinstance(owner, Person)
             or not owner.is_active
             or (owner.organisation_id not in _parties_of(rca))
         ):
-            fields.setdefault("owner_id", []).append(
-                "The owner is an active person of the vendor, partner or customer of the case."
+            errors.add(
+                "owner_id",
+                "The owner is an active person of the vendor, partner or customer of the case.",
             )
         cleaned["owner"] = owner
     if "due_on" in values or not partial:
         due_on = values.get("due_on")
         if not isinstance(due_on, dt.date):
-            fields.setdefault("due_on", []).append("A date, e.g. 2026-07-01.")
+            errors.add("due_on", "A date, e.g. 2026-07-01.")
         elif due_on < rca.opened_at.date():
-            fields.setdefault("due_on", []).append("Not before the RCA was opened.")
+            errors.add("due_on", "Not before the RCA was opened.")
         cleaned["due_on"] = due_on
     if "status" in values:
-        if values["status"] not in ActionStatus.values:
-            fields.setdefault("status", []).append(f"One of: {', '.join(ActionStatus.values)}.")
-        cleaned["status"] = values["status"]
+        cleaned["status"] = clean_choice(values["status"], ActionStatus, errors, "status")
     return cleaned
 
 
@@ -355,10 +360,9 @@ def rca_action_add(*, actor: Person, rca: Rca, values: Mapping[str, Any]) -> Rca
     if not may_edit(actor, rca):
         raise PermissionDenied("Only the RCA's owner adds actions.")
     _require_draft(rca)
-    fields: dict[str, list[str]] = {}
-    cleaned = _clean_action(rca, values, fields, partial=False)
-    if fields:
-        raise ValidationFailed("The action was not added.", fields=fields)
+    errors = Errors()
+    cleaned = _clean_action(rca, values, errors, partial=False)
+    errors.raise_if_any("The action was not added.")
     action = RcaAction.objects.create(rca=rca, created_at=clock.now(), **cleaned)
     audit_record(
         actor=actor,
@@ -380,10 +384,9 @@ def rca_action_update(*, actor: Person, action: RcaAction, values: Mapping[str, 
         raise PermissionDenied("The RCA's owner or the action's owner changes it.")
     if set(values) - {"status"}:
         _require_draft(rca)
-    fields: dict[str, list[str]] = {}
-    cleaned = _clean_action(rca, values, fields, partial=True)
-    if fields:
-        raise ValidationFailed("The action was not changed.", fields=fields)
+    errors = Errors()
+    cleaned = _clean_action(rca, values, errors, partial=True)
+    errors.raise_if_any("The action was not changed.")
     before = {name: str(getattr(action, name)) for name in cleaned}
     for name, value in cleaned.items():
         setattr(action, name, value)
@@ -466,9 +469,11 @@ def rca_new_revision(*, actor: Person, rca: Rca, reason: str) -> Rca:
         raise PermissionDenied("Only the RCA's owner or accountable party revises it.")
     if rca.status != RcaStatus.SIGNED:
         raise Conflict("This RCA is still a draft; edit it directly.", fields={"status": "Draft."})
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed("Say why it is revised.", fields={"reason": ["Required."]})
+    errors = Errors()
+    reason = clean_single_line(
+        reason, errors, "reason", max_length=500, required_message="Required."
+    )
+    errors.raise_if_any("Say why it is revised." if not reason else "The revision was not started.")
     rca.status, rca.revision = RcaStatus.DRAFT, rca.revision + 1
     rca.signed_at, rca.signed_by = None, None
     rca.save()

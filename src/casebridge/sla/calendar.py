@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from casebridge.core.validation import parse_digits
 from casebridge.sla.choices import WEEKDAY_NAMES
 
 UTC = dt.UTC
@@ -71,11 +72,12 @@ def _hhmm(minutes: int) -> str:
 
 def _minutes(text: str) -> int | None:
     """``HH:MM`` (00:00 to 24:00) as minutes after midnight, or None if it is not a time."""
-    hours, colon, minutes = text.strip().partition(":")
-    if not colon or not (hours.isdigit() and minutes.isdigit()) or len(minutes) != 2:
+    hours_text, colon, minutes_text = text.strip().partition(":")
+    hours, minutes = parse_digits(hours_text), parse_digits(minutes_text)
+    if not colon or hours is None or minutes is None or len(minutes_text) != 2:
         return None
-    value = int(hours) * 60 + int(minutes)
-    return value if int(minutes) < 60 and value <= DAY_MINUTES else None
+    value = hours * 60 + minutes
+    return value if minutes < 60 and value <= DAY_MINUTES else None
 
 
 def parse_hours(

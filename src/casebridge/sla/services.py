@@ -17,9 +17,9 @@ from django.utils.text import slugify
 from casebridge.core.audit import audit_record, changed, snapshot
 from casebridge.core.errors import PermissionDenied, ValidationFailed
 from casebridge.core.outbox import outbox_record
+from casebridge.core.validation import Errors, clean_multiline, clean_single_line
 from casebridge.parties import permissions
 from casebridge.parties.models import Person, SupportPlan
-from casebridge.parties.services._validation import Errors
 from casebridge.sla.calendar import check_country, hours_to_json, parse_hours
 from casebridge.sla.choices import Priority
 from casebridge.sla.models import BusinessCalendar, ClosedDay, ServiceTarget
@@ -65,17 +65,18 @@ def plan_save(*, actor: Person | None, code: str, name: str, description: str = 
     _require_back_office(actor)
     problems = Errors()
     code = _clean_code(code, problems)
-    name = (name or "").strip()
-    if not name or len(name) > 100:
-        problems.add("name", "Between 1 and 100 characters.")
-    elif SupportPlan.objects.filter(name__iexact=name).exclude(code=code).exists():
+    name = clean_single_line(name, problems, "name", max_length=100)
+    description = clean_multiline(description, problems, "description", max_length=5000)
+    if "name" not in problems and (
+        SupportPlan.objects.filter(name__iexact=name).exclude(code=code).exists()
+    ):
         problems.add("name", f"Another plan is called {name!r}.")
     problems.raise_if_any("The support plan was not saved.")
     plan, created = SupportPlan.objects.select_for_update().get_or_create(
-        code=code, defaults={"name": name, "description": description.strip()}
+        code=code, defaults={"name": name, "description": description}
     )
     before = {} if created else snapshot(plan, ["name", "description"])
-    plan.name, plan.description = name, description.strip()
+    plan.name, plan.description = name, description
     plan.save()
     after = snapshot(plan, ["name", "description"])
     if changed(before, after):
@@ -190,10 +191,10 @@ def calendar_save(
     _require_back_office(actor)
     problems = Errors()
     code = _clean_code(code, problems)
-    name = (name or "").strip()
-    if not name or len(name) > 100:
-        problems.add("name", "Between 1 and 100 characters.")
-    elif BusinessCalendar.objects.filter(name__iexact=name).exclude(code=code).exists():
+    name = clean_single_line(name, problems, "name", max_length=100)
+    if "name" not in problems and (
+        BusinessCalendar.objects.filter(name__iexact=name).exclude(code=code).exists()
+    ):
         problems.add("name", f"Another calendar is called {name!r}.")
     weekly: dict[int, tuple[tuple[int, int], ...]] = {}
     if not always_open:
@@ -204,7 +205,9 @@ def calendar_save(
     time_zone = (time_zone or "").strip()
     if time_zone and not _valid_zone(time_zone):
         problems.add("time_zone", f"{time_zone!r} is not a known time zone, e.g. Europe/Amsterdam.")
-    country, region = (country or "").strip().upper(), (region or "").strip().upper()
+    country = clean_single_line(country, problems, "country", max_length=2, required=False)
+    region = clean_single_line(region, problems, "region", max_length=10, required=False)
+    country, region = country.upper(), region.upper()
     if region and not country:
         problems.add("region", "A region needs its country.")
     elif country and public_holidays:
@@ -255,9 +258,7 @@ def closed_day_add(
     """Close a calendar for one day (in addition to public holidays)."""
     _require_back_office(actor)
     problems = Errors()
-    name = (name or "").strip()
-    if not name or len(name) > 100:
-        problems.add("name", "Between 1 and 100 characters.")
+    name = clean_single_line(name, problems, "name", max_length=100)
     if calendar.always_open:
         problems.add("calendar", "A 24x7 calendar has no closed days.")
     if ClosedDay.objects.filter(calendar=calendar, day=day).exists():

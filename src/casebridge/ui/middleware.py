@@ -1,5 +1,6 @@
-"""Show times in the viewer's time zone: the browser reports it in the ``cb_tz`` cookie (set by
-static/casebridge/tz.js); until it has, the viewer's customer relationship zone or UTC."""
+"""Portal middleware: the Content-Security-Policy of every page, and times in the viewer's time
+zone (the browser reports it in the ``cb_tz`` cookie, set by static/casebridge/tz.js; until it
+has, the viewer's customer relationship zone or UTC)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -37,3 +39,20 @@ class ViewerTimeZoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class ContentSecurityPolicyMiddleware:
+    """Send CASEBRIDGE_CONTENT_SECURITY_POLICY with every HTML response that has no policy of
+    its own (a download keeps its ``sandbox``). The pages load their scripts and styles from
+    static files only, so an injected ``<script>`` or ``onclick`` never runs."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        policy = settings.CASEBRIDGE_CONTENT_SECURITY_POLICY
+        is_html = response.get("Content-Type", "").startswith("text/html")
+        if policy and is_html and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = policy
+        return response

@@ -3,6 +3,7 @@ policy, save, append the case event, record the outbox event; one transaction.""
 
 from casebridge.cases.services._common import (
     GUIDELINE_FIELDS,
+    GUIDELINE_TEXTS,
     CaseClosed,
     IllegalAction,
     StaleRevision,
@@ -25,12 +26,14 @@ from casebridge.cases.services.details import (
     case_update_details,
 )
 from casebridge.cases.services.exchange import case_exchange_put, exchanged_case
-from casebridge.cases.services.opening import case_open, priority_for
+from casebridge.cases.services.opening import IdempotencyKeyReused, case_open, priority_for
 
 __all__ = [
     "DETAIL_FIELDS",
     "GUIDELINE_FIELDS",
+    "GUIDELINE_TEXTS",
     "CaseClosed",
+    "IdempotencyKeyReused",
     "IllegalAction",
     "StaleRevision",
     "UnsupportedUpload",

@@ -25,6 +25,7 @@ from casebridge.core.errors import (
     PreconditionFailed,
     UnsupportedMediaType,
 )
+from casebridge.core.validation import Errors, clean_choice, clean_multiline
 from casebridge.parties.models import Person
 
 
@@ -77,23 +78,43 @@ def _event(
     )
 
 
-def _clean_guidelines(values: Mapping[str, Any], fields: dict[str, list[str]]) -> dict[str, Any]:
+#: More people than any deployment has; also within every database's integer column.
+MOST_USERS = 1_000_000_000
+GUIDELINE_TEXTS = frozenset(
+    {
+        "expected_behaviour",
+        "actual_behaviour",
+        "error_messages",
+        "steps_to_reproduce",
+        "business_impact",
+        "actions_taken",
+        "evidence",
+    }
+)
+
+
+def _clean_guidelines(values: Mapping[str, Any], errors: Errors) -> dict[str, Any]:
     cleaned: dict[str, Any] = {}
     for name in GUIDELINE_FIELDS:
         if name not in values:
             continue
         value = values[name]
-        if name == "frequency" and value not in ("", None, *Frequency.values):
-            fields.setdefault(name, []).append(f"One of: {', '.join(Frequency.values)}.")
+        if name in GUIDELINE_TEXTS:
+            value = clean_multiline(value, errors, name, max_length=50_000)
+        if name == "frequency":
+            clean_choice(value, Frequency, errors, name, required=False)
         if name == "causes_ruled_out":
             unknown = sorted(set(value or []) - set(CAUSES))
             if unknown:
-                fields.setdefault(name, []).append(
-                    f"Unknown: {', '.join(unknown)}; choose from {', '.join(CAUSES)}."
-                )
+                errors.add(name, f"Unknown: {', '.join(unknown)}; choose from {', '.join(CAUSES)}.")
             value = sorted(set(value or []))
-        if name == "users_affected" and value is not None and int(value) < 0:
-            fields.setdefault(name, []).append("Cannot be negative.")
+        if name == "users_affected" and value is not None:
+            if not isinstance(value, int) or isinstance(value, bool):
+                errors.add(name, "A whole number.")
+            elif value < 0:
+                errors.add(name, "Cannot be negative.")
+            elif value > MOST_USERS:
+                errors.add(name, f"At most {MOST_USERS:,}.")
         cleaned[name] = "" if value is None and name in {"frequency"} else value
     return cleaned
 

@@ -38,10 +38,14 @@ from casebridge.core.errors import (
     ValidationFailed,
 )
 from casebridge.core.outbox import outbox_record
+from casebridge.core.validation import Errors, clean_single_line
 from casebridge.parties.choices import SubmitterState
 from casebridge.parties.models import Person
 from casebridge.parties.selectors import submitter_state
 from casebridge.rasci import policy
+
+#: A reason is one line, stored with the case (``version_override_reason`` holds 500).
+REASON_LENGTH = 500
 
 
 def _authorise(actor: Person, case: Case, transition: workflow.Transition) -> None:
@@ -131,11 +135,20 @@ def case_act(
             fields={"allowed": error.allowed},
         ) from error
     _authorise(actor, case, transition)
-    reason = (reason or "").strip()
-    if transition.reason_required and not reason:
-        raise ValidationFailed(
-            f"{transition.label} needs a reason.", fields={"reason": "Required."}
-        )
+    errors = Errors()
+    reason = clean_single_line(
+        reason,
+        errors,
+        "reason",
+        max_length=REASON_LENGTH,
+        required=transition.reason_required,
+        required_message="Required.",
+    )
+    errors.raise_if_any(
+        f"{transition.label} needs a reason."
+        if not reason
+        else f"{transition.label} was not done: the reason is not valid."
+    )
     details: dict[str, Any] = {}
     if action == "return":
         if return_reason not in ReturnReason.values:
@@ -248,7 +261,15 @@ def case_escalate(
     _authorise(actor, case, transition)
     if Engagement.objects.filter(case=case, kind=EngagementKind.VENDOR).exists():
         raise IllegalAction(f"{case.number} is already with the vendor.", fields={"allowed": []})
-    request = (version_override_request or "").strip()[:500]
+    errors = Errors()
+    request = clean_single_line(
+        version_override_request,
+        errors,
+        "version_override_request",
+        max_length=REASON_LENGTH,
+        required=False,
+    )
+    errors.raise_if_any("The case was not escalated.")
     readiness = escalation_readiness(
         case,
         submitter=actor,

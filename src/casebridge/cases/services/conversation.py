@@ -45,6 +45,7 @@ from casebridge.core.errors import (
     ValidationFailed,
 )
 from casebridge.core.outbox import outbox_record
+from casebridge.core.validation import Errors, clean_choice, clean_multiline, one_line
 from casebridge.parties.choices import OrganisationKind
 from casebridge.parties.models import AuthorisedSubmitter, Person
 from casebridge.parties.phones import normalise_phone
@@ -58,17 +59,16 @@ def case_comment(
     """Add a message for an audience the actor's party may write to."""
     case = _lock(case, expected_revision)
     partner_in_between = case.partner_id is not None
-    fields: dict[str, str] = {}
-    if audience not in Audience.values:
-        fields["audience"] = f"One of: {', '.join(Audience.values)}."
-    elif audience not in audiences_for(actor, partner_in_between=partner_in_between):
-        fields["audience"] = "Your organisation cannot write to this audience."
-    if not (body or "").strip():
-        fields["body"] = "Write something."
-    elif len(body) > 50_000:
-        fields["body"] = "At most 50,000 characters."
-    if fields:
-        raise ValidationFailed("The message was not added.", fields=fields)
+    errors = Errors()
+    clean_choice(audience, Audience, errors, "audience")
+    if "audience" not in errors and audience not in audiences_for(
+        actor, partner_in_between=partner_in_between
+    ):
+        errors.add("audience", "Your organisation cannot write to this audience.")
+    clean_multiline(
+        body, errors, "body", max_length=50_000, required=True, required_message="Write something."
+    )
+    errors.raise_if_any("The message was not added.")
     if audience == Audience.PUBLIC and actor.organisation.kind != OrganisationKind.CUSTOMER:
         # Writing to the customer is the customer.communicate activity: in model 1 the vendor
         # holds I for it and so never writes to the customer directly.
@@ -191,19 +191,24 @@ def case_log_phone_call(
     decision = policy.decide(actor, "case.p1_follow_up", case.customer, version=case.matrix_version)
     if not decision.may_contribute:
         raise PermissionDenied(decision.reason)
-    fields: dict[str, list[str]] = {}
+    errors = Errors()
     try:
         number = normalise_phone(caller_number, field="caller_number")
     except ValidationFailed as error:
-        fields.update(error.fields)
+        errors.extend(error.fields)
         number = ""
-    if not (summary or "").strip():
-        fields["summary"] = ["Summarise the call."]
+    summary = clean_multiline(
+        summary,
+        errors,
+        "summary",
+        max_length=5000,
+        required=True,
+        required_message="Summarise the call.",
+    )
     moment = called_at or clock.now()
     if moment > clock.now() + dt.timedelta(minutes=5):
-        fields["called_at"] = ["A call cannot be in the future."]
-    if fields:
-        raise ValidationFailed("The call was not logged.", fields=fields)
+        errors.add("called_at", "A call cannot be in the future.")
+    errors.raise_if_any("The call was not logged.")
     submitter = (
         AuthorisedSubmitter.objects.filter(phone=number, active=True)
         .select_related("person")
@@ -214,7 +219,7 @@ def case_log_phone_call(
         caller=submitter.person if submitter else None,
         caller_number=number,
         called_at=moment,
-        summary=summary.strip(),
+        summary=summary,
         logged_by=actor,
     )
     _event(
@@ -226,6 +231,12 @@ def case_log_phone_call(
     )
     _bump(case)
     return call
+
+
+def _file_name(name: str | None) -> str:
+    """The name a file is kept and offered under: its last path part, one line (a name with a
+    line break would break the download's Content-Disposition header), at most 255 long."""
+    return one_line(PurePath(name or "").name)[:255] or "file"
 
 
 @transaction.atomic
@@ -259,7 +270,7 @@ def case_attach(*, actor: Person, case: Case, upload: UploadedFile, audience: st
         case=case,
         uploaded_by=actor,
         audience=audience,
-        original_name=PurePath(upload.name or "file").name[:255],
+        original_name=_file_name(upload.name),
         content_type=verdict.content_type,
         size=upload.size,
         sha256=digest.hexdigest(),

@@ -33,6 +33,7 @@ from casebridge.core.errors import (
     ValidationFailed,
 )
 from casebridge.core.outbox import outbox_record
+from casebridge.core.validation import Errors, clean_choice, clean_multiline, clean_single_line
 from casebridge.installed_base.models import Component
 from casebridge.parties.models import Person
 from casebridge.rasci import policy
@@ -67,28 +68,32 @@ def case_update_details(
         )
     if not can_edit_details(actor, case):
         raise PermissionDenied("You may not change this case's details.")
-    fields: dict[str, list[str]] = {}
+    errors = Errors()
     unknown = sorted(set(changes) - set(DETAIL_FIELDS))
     if unknown:
-        fields["fields"] = [f"Not editable: {', '.join(unknown)}."]
-    values = _clean_guidelines(changes, fields)
+        errors.add("fields", f"Not editable: {', '.join(unknown)}.")
+    values = _clean_guidelines(changes, errors)
     if "title" in changes:
-        values["title"] = (changes["title"] or "").strip()
-        if not values["title"] or len(values["title"]) > 200:
-            fields.setdefault("title", []).append("Between 1 and 200 characters.")
+        values["title"] = clean_single_line(changes["title"], errors, "title", max_length=200)
     if "description" in changes:
-        values["description"] = (changes["description"] or "").strip()
-        if not values["description"]:
-            fields.setdefault("description", []).append("Describe the problem.")
+        values["description"] = clean_multiline(
+            changes["description"],
+            errors,
+            "description",
+            max_length=50_000,
+            required=True,
+            required_message="Describe the problem.",
+        )
     if "version" in changes:
-        values["version"] = (changes["version"] or "").strip()[:40]
+        values["version"] = clean_single_line(
+            changes["version"], errors, "version", max_length=40, required=False
+        )
     if "component" in changes:
         code = changes["component"] or None
         if code is not None and not Component.objects.filter(code=code).exists():
-            fields.setdefault("component", []).append(f"Unknown component {code!r}.")
+            errors.add("component", f"Unknown component {code!r}.")
         values["component_id"] = code
-    if fields:
-        raise ValidationFailed("The case was not changed.", fields=fields)
+    errors.raise_if_any("The case was not changed.")
     before = {name: _jsonable(getattr(case, name)) for name in values}
     after = {name: _jsonable(value) for name, value in values.items()}
     changed_names = [name for name in values if before[name] != after[name]]
@@ -171,18 +176,14 @@ def case_change_priority(
     case = _lock(case, expected_revision)
     if not can_change_priority(actor, case):
         raise PermissionDenied("Only the people working this case change its priority.")
-    fields: dict[str, str] = {}
-    if priority not in Priority.values:
-        fields["priority"] = f"One of: {', '.join(Priority.values)}."
-    elif priority == case.priority:
-        fields["priority"] = f"{case.number} is already {priority}."
-    reason = (reason or "").strip()
-    if not reason:
-        fields["reason"] = "Say why the priority changes."
-    elif len(reason) > 300:
-        fields["reason"] = "At most 300 characters."
-    if fields:
-        raise ValidationFailed("The priority was not changed.", fields=fields)
+    errors = Errors()
+    clean_choice(priority, Priority, errors, "priority")
+    if priority == case.priority:
+        errors.add("priority", f"{case.number} is already {priority}.")
+    reason = clean_single_line(
+        reason, errors, "reason", max_length=300, required_message="Say why the priority changes."
+    )
+    errors.raise_if_any("The priority was not changed.")
     before = case.priority
     _event(
         case,
@@ -214,18 +215,14 @@ def case_set_attribution(
     case = _lock(case, expected_revision)
     if not can_change_priority(actor, case):
         raise PermissionDenied("Only the people working this case record its cause.")
-    fields: dict[str, str] = {}
-    if attribution not in CauseAttribution.values:
-        fields["attribution"] = f"One of: {', '.join(CauseAttribution.values)}."
-    elif attribution == case.cause_attribution:
-        fields["attribution"] = "That is already the recorded cause."
-    reason = (reason or "").strip()
-    if not reason:
-        fields["reason"] = "Say why the cause changes."
-    elif len(reason) > 300:
-        fields["reason"] = "At most 300 characters."
-    if fields:
-        raise ValidationFailed("The cause was not changed.", fields=fields)
+    errors = Errors()
+    clean_choice(attribution, CauseAttribution, errors, "attribution")
+    if attribution == case.cause_attribution:
+        errors.add("attribution", "That is already the recorded cause.")
+    reason = clean_single_line(
+        reason, errors, "reason", max_length=300, required_message="Say why the cause changes."
+    )
+    errors.raise_if_any("The cause was not changed.")
     before = case.cause_attribution
     _event(
         case,

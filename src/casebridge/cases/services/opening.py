@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,6 +35,7 @@ from casebridge.core.errors import (
     ValidationFailed,
 )
 from casebridge.core.outbox import outbox_record
+from casebridge.core.validation import Errors, clean_choice, clean_multiline, clean_single_line
 from casebridge.installed_base.models import Component, Installation
 from casebridge.parties.models import Organisation, Person
 from casebridge.rasci import policy
@@ -68,6 +71,25 @@ def _may_open_for(actor: Person, customer: Organisation, matrix: CustomerMatrix 
     return policy.decide(actor, "support.l1", customer, version=version).allowed
 
 
+class IdempotencyKeyReused(ValidationFailed):
+    """An Idempotency-Key sent again with a payload other than the first one's."""
+
+    code = "idempotency_key_reused"
+
+
+def _clean_key(key: str) -> str:
+    errors = Errors()
+    key = clean_single_line(key, errors, "idempotency_key", max_length=200)
+    errors.raise_if_any("The Idempotency-Key is not valid.")
+    return key
+
+
+def _fingerprint(**request: Any) -> str:
+    """What a request to open a case asks for, as a digest: the same for a retry of it."""
+    text = json.dumps(request, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 @transaction.atomic
 def case_open(
     *,
@@ -88,13 +110,42 @@ def case_open(
     external_reference: str = "",
     follow_up_of: Case | None = None,
 ) -> tuple[Case, bool]:
-    """Open a case; returns (case, created). A repeated Idempotency-Key returns the first case.
+    """Open a case; returns (case, created). A repeated Idempotency-Key with the same payload
+    returns the first case; with another payload it is refused.
 
     ``follow_up_of`` links the case to the closed one it follows up (the customer wrote to it
     after its reopen window)."""
-    if idempotency_key:
-        record = IdempotencyRecord.objects.filter(actor=actor, key=idempotency_key).first()
+    if idempotency_key is not None:
+        fingerprint = _fingerprint(
+            customer=customer.pk,
+            title=title,
+            description=description,
+            category=category,
+            impact=impact,
+            urgency=urgency,
+            component=component,
+            version=version,
+            installation_id=installation_id,
+            priority_override=priority_override,
+            priority_override_reason=priority_override_reason,
+            guidelines=dict(guidelines or {}),
+            external_reference=external_reference,
+        )
+        idempotency_key = _clean_key(idempotency_key)
+        record = (
+            IdempotencyRecord.objects.filter(actor=actor, key=idempotency_key)
+            .select_related("case")
+            .first()
+        )
         if record is not None:
+            if record.payload_sha256 and record.payload_sha256 != fingerprint:
+                raise IdempotencyKeyReused(
+                    "This Idempotency-Key was used for another request.",
+                    fields={
+                        "idempotency_key": f"Already used for {record.case.number} with another "
+                        "payload; use a new key."
+                    },
+                )
             return record.case, False
     try:
         matrix: CustomerMatrix | None = matrix_for(customer)
@@ -103,51 +154,55 @@ def case_open(
         matrix, matrix_problems = None, dict(error.fields)
     if not actor.is_active or not _may_open_for(actor, customer, matrix):
         raise PermissionDenied("You may not open cases for this customer.")
-    fields: dict[str, list[str]] = {}
-
-    def problem(name: str, message: str) -> None:
-        fields.setdefault(name, []).append(message)
-
-    title, description = (title or "").strip(), (description or "").strip()
-    if not title:
-        problem("title", "Say in a line what is wrong.")
-    elif len(title) > 200:
-        problem("title", "At most 200 characters.")
-    if not description:
-        problem("description", "Describe the problem.")
-    if category not in Category.values:
-        problem("category", f"One of: {', '.join(Category.values)}.")
-    for name, value in (("impact", impact), ("urgency", urgency)):
-        if value not in Level.values:
-            problem(name, f"One of: {', '.join(Level.values)}.")
+    errors = Errors()
+    title = clean_single_line(
+        title, errors, "title", max_length=200, required_message="Say in a line what is wrong."
+    )
+    description = clean_multiline(
+        description,
+        errors,
+        "description",
+        max_length=50_000,
+        required=True,
+        required_message="Describe the problem.",
+    )
+    clean_choice(category, Category, errors, "category")
+    clean_choice(impact, Level, errors, "impact")
+    clean_choice(urgency, Level, errors, "urgency")
     priority = ""
-    if not fields.get("impact") and not fields.get("urgency"):
+    if "impact" not in errors and "urgency" not in errors:
         priority = priority_for(impact, urgency)
+    priority_override_reason = clean_single_line(
+        priority_override_reason,
+        errors,
+        "priority_override_reason",
+        max_length=300,
+        required=False,
+    )
     if priority_override:
-        if priority_override not in Priority.values:
-            problem("priority_override", f"One of: {', '.join(Priority.values)}.")
-        elif not priority_override_reason.strip():
-            problem("priority_override_reason", "Say why the priority differs from the matrix.")
-        else:
+        clean_choice(priority_override, Priority, errors, "priority_override")
+        if not priority_override_reason:
+            errors.add("priority_override_reason", "Say why the priority differs from the matrix.")
+        elif "priority_override" not in errors:
             priority = priority_override
+    version = clean_single_line(version, errors, "version", max_length=40, required=False)
     component_row = None
     if component:
         component_row = Component.objects.filter(code=component).first()
         if component_row is None:
-            problem("component", f"Unknown component {component!r}.")
+            errors.add("component", f"Unknown component {component!r}.")
     installation = None
     if installation_id is not None:
         installation = Installation.objects.filter(pk=installation_id, customer=customer).first()
         if installation is None:
-            problem("installation_id", "No such installation at this customer.")
+            errors.add("installation_id", "No such installation at this customer.")
         else:
             component_row = installation.component
             version = version or installation.version
-    extra = _clean_guidelines(guidelines or {}, fields)
-    for name, messages in matrix_problems.items():
-        fields.setdefault(name, []).extend(messages)
-    if fields or matrix is None:
-        raise ValidationFailed("The case was not opened.", fields=fields)
+    extra = _clean_guidelines(guidelines or {}, errors)
+    errors.extend(matrix_problems)
+    if errors or matrix is None:
+        raise ValidationFailed("The case was not opened.", fields=errors.fields)
     moment = clock.now()
     case = Case.objects.create(
         number=_next_number(moment.year),
@@ -160,10 +215,10 @@ def case_open(
         impact=impact,
         urgency=urgency,
         priority=priority,
-        priority_override_reason=priority_override_reason.strip() if priority_override else "",
+        priority_override_reason=priority_override_reason if priority_override else "",
         component=component_row,
         installation=installation,
-        version=(version or "").strip(),
+        version=version,
         matrix_version=matrix.version,
         external_reference=external_reference,
         external_owner=actor.organisation if external_reference else None,
@@ -190,11 +245,15 @@ def case_open(
             **({"follow_up_of": follow_up_of.number} if follow_up_of else {}),
         },
     )
-    if idempotency_key:
+    if idempotency_key is not None:
         try:
             with transaction.atomic():
                 IdempotencyRecord.objects.create(
-                    actor=actor, key=idempotency_key, case=case, created_at=moment
+                    actor=actor,
+                    key=idempotency_key,
+                    case=case,
+                    payload_sha256=fingerprint,
+                    created_at=moment,
                 )
         except IntegrityError as error:  # a concurrent retry won; this attempt is discarded
             raise Conflict(

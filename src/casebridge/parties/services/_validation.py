@@ -1,30 +1,30 @@
-"""Input checks shared by the parties' services: they collect every field problem at once."""
+"""Input checks only the parties' services need (e-mail, phone, time zone, permission); the
+shared ones (``Errors``, single-line text, choices) are :mod:`casebridge.core.validation`."""
 
 from __future__ import annotations
 
 import zoneinfo
 from functools import cache
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from casebridge.core.errors import PermissionDenied, ValidationFailed
+from casebridge.core.validation import Errors, clean_choice, clean_single_line
 from casebridge.parties.phones import normalise_phone
 
-
-class Errors:
-    """Collects field errors so one refusal lists every problem at once."""
-
-    def __init__(self) -> None:
-        self.fields: dict[str, list[str]] = {}
-
-    def add(self, field: str, message: str) -> None:
-        self.fields.setdefault(field, []).append(message)
-
-    def raise_if_any(self, detail: str) -> None:
-        if self.fields:
-            raise ValidationFailed(detail, fields=self.fields)
+#: Re-exported for code written before the checks moved to core; new code imports core.
+__all__ = [
+    "Errors",
+    "clean_choice",
+    "clean_email",
+    "clean_phone",
+    "clean_single_line",
+    "clean_text",
+    "require",
+    "time_zones",
+]
+clean_text = clean_single_line
 
 
 def clean_email(value: str, errors: Errors, field: str = "email") -> str:
@@ -46,22 +46,6 @@ def clean_phone(value: str | None, errors: Errors, field: str = "phone") -> str:
         for message in error.fields.get(field, [error.detail]):
             errors.add(field, message)
         return ""
-
-
-def clean_choice(value: str, choices: Any, errors: Errors, field: str) -> str:
-    if value not in choices.values:
-        allowed = ", ".join(choices.values)
-        errors.add(field, f"{value!r} is not one of: {allowed}.")
-    return value
-
-
-def clean_text(value: str | None, errors: Errors, field: str, *, max_length: int) -> str:
-    text = (value or "").strip()
-    if not text:
-        errors.add(field, "This field is required.")
-    elif len(text) > max_length:
-        errors.add(field, f"At most {max_length} characters.")
-    return text
 
 
 @cache

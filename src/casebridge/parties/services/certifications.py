@@ -9,6 +9,7 @@ from django.db import transaction
 from casebridge.core import clock
 from casebridge.core.audit import audit_record, snapshot
 from casebridge.core.outbox import outbox_record
+from casebridge.core.validation import Errors, clean_choice, clean_single_line
 from casebridge.parties import permissions
 from casebridge.parties.choices import (
     OrganisationKind,
@@ -20,11 +21,7 @@ from casebridge.parties.models import (
     Person,
     Training,
 )
-from casebridge.parties.services._validation import (
-    Errors,
-    clean_choice,
-    require,
-)
+from casebridge.parties.services._validation import require
 
 #: How many of a partner's trainees are included in the partner fee.
 TRAINEES_INCLUDED_IN_FEE = 2
@@ -52,9 +49,7 @@ def certification_record(
         errors.add("expires_on", "The expiry date must come after the issue date.")
     if issued_on and issued_on > clock.today():
         errors.add("issued_on", "A certification cannot be issued in the future.")
-    reference = (reference or "").strip()
-    if len(reference) > 100:
-        errors.add("reference", "At most 100 characters.")
+    reference = clean_single_line(reference, errors, "reference", max_length=100, required=False)
     if Certification.objects.filter(person=person, level=level, issued_on=issued_on).exists():
         errors.add("issued_on", "This person already has this certification issued on that day.")
     errors.raise_if_any("The certification was not recorded.")

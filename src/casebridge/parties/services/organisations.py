@@ -12,6 +12,7 @@ from django.utils.text import slugify
 from casebridge.core.audit import audit_record, changed, snapshot
 from casebridge.core.errors import Conflict
 from casebridge.core.outbox import outbox_record
+from casebridge.core.validation import Errors, clean_choice, clean_single_line
 from casebridge.parties import permissions
 from casebridge.parties.choices import (
     OrganisationKind,
@@ -26,15 +27,7 @@ from casebridge.parties.models import (
     SupportPlan,
 )
 from casebridge.parties.phones import is_known_region
-from casebridge.parties.services._validation import (
-    Errors,
-    clean_choice,
-    clean_email,
-    clean_phone,
-    clean_text,
-    require,
-    time_zones,
-)
+from casebridge.parties.services._validation import clean_email, clean_phone, require, time_zones
 from casebridge.parties.tokens import api_tokens_revoke_all
 
 ORGANISATION_FIELDS = ["name", "slug", "kind", "helpdesk_email", "helpdesk_phone", "is_active"]
@@ -53,7 +46,7 @@ def _check_identity(
     """Names are unique across every kind (case-insensitive); a help desk address belongs to
     one organisation and is never casebridge's own (it routes inbound mail)."""
     others = Organisation.objects.exclude(pk=exclude_pk) if exclude_pk else Organisation.objects
-    if name and others.filter(name__iexact=name).exists():
+    if name and "name" not in errors.fields and others.filter(name__iexact=name).exists():
         errors.add("name", "There is already an organisation with this name.")
     if helpdesk_email and "helpdesk_email" not in errors.fields:
         if _casebridge_address(helpdesk_email):
@@ -90,7 +83,7 @@ def organisation_create(
             "Only the vendor's administrators and managers create organisations.",
         )
     errors = Errors()
-    name = clean_text(name, errors, "name", max_length=200)
+    name = clean_single_line(name, errors, "name", max_length=200)
     kind = clean_choice(kind, OrganisationKind, errors, "kind")
     if helpdesk_email:
         helpdesk_email = clean_email(helpdesk_email, errors, "helpdesk_email")
@@ -150,7 +143,7 @@ def organisation_update(
     before = snapshot(organisation, ORGANISATION_FIELDS)
     errors = Errors()
     if name is not None:
-        organisation.name = clean_text(name, errors, "name", max_length=200)
+        organisation.name = clean_single_line(name, errors, "name", max_length=200)
     if helpdesk_email is not None:
         organisation.helpdesk_email = (
             clean_email(helpdesk_email, errors, "helpdesk_email") if helpdesk_email else ""

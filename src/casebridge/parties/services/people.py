@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from casebridge.core.audit import audit_record, changed, snapshot
 from casebridge.core.errors import Conflict, PermissionDenied
 from casebridge.core.outbox import outbox_record
+from casebridge.core.validation import Errors, clean_choice, clean_single_line
 from casebridge.parties import permissions
 from casebridge.parties.choices import (
     LEVELS_BY_ORGANISATION_KIND,
@@ -22,14 +23,7 @@ from casebridge.parties.models import (
     Person,
     PersonRole,
 )
-from casebridge.parties.services._validation import (
-    Errors,
-    clean_choice,
-    clean_email,
-    clean_phone,
-    clean_text,
-    require,
-)
+from casebridge.parties.services._validation import clean_email, clean_phone, require
 from casebridge.parties.tokens import api_tokens_revoke_all
 
 PERSON_FIELDS = ["email", "full_name", "phone", "support_level", "is_active", "is_staff"]
@@ -78,7 +72,7 @@ def person_create(
         )
     errors = Errors()
     email = clean_email(email, errors)
-    full_name = clean_text(full_name, errors, "full_name", max_length=200)
+    full_name = clean_single_line(full_name, errors, "full_name", max_length=200)
     phone = clean_phone(phone, errors) if phone else ""
     role_codes = _clean_roles(roles, organisation, errors)
     support_level = _clean_support_level(support_level, organisation, errors)
@@ -86,7 +80,7 @@ def person_create(
         errors.add("is_staff", "Only the vendor's people may use the back office.")
     if not organisation.is_active:
         errors.add("organisation", "The organisation is inactive.")
-    if email and Person.objects.filter(email__iexact=email).exists():
+    if "email" not in errors and Person.objects.filter(email__iexact=email).exists():
         errors.add(
             "email",
             "A person with this e-mail address already exists; a person belongs to exactly one "
@@ -150,7 +144,7 @@ def person_update(
     before = {**snapshot(person, PERSON_FIELDS), "roles": current_roles}
     errors = Errors()
     if full_name is not None:
-        person.full_name = clean_text(full_name, errors, "full_name", max_length=200)
+        person.full_name = clean_single_line(full_name, errors, "full_name", max_length=200)
     if phone is not None:
         person.phone = clean_phone(phone, errors) if phone else ""
     if support_level is not None:

@@ -8,6 +8,7 @@ from casebridge.core import clock
 from casebridge.core.audit import audit_record, snapshot
 from casebridge.core.errors import Conflict, ValidationFailed
 from casebridge.core.outbox import outbox_record
+from casebridge.core.validation import Errors, clean_single_line
 from casebridge.parties import permissions
 from casebridge.parties.choices import (
     OrganisationKind,
@@ -17,13 +18,7 @@ from casebridge.parties.models import (
     CustomerRelationship,
     Person,
 )
-from casebridge.parties.services._validation import (
-    Errors,
-    clean_email,
-    clean_phone,
-    clean_text,
-    require,
-)
+from casebridge.parties.services._validation import clean_email, clean_phone, require
 
 
 def _may_submit_to_vendor(person: Person) -> bool:
@@ -146,7 +141,7 @@ def submitter_deactivate(
         "Only the person's own organisation's managers or the vendor revoke submitters.",
     )
     errors = Errors()
-    reason = clean_text(reason, errors, "reason", max_length=300)
+    reason = clean_single_line(reason, errors, "reason", max_length=300)
     errors.raise_if_any("The submitter was not revoked.")
     submitter = AuthorisedSubmitter.objects.select_for_update().get(pk=submitter.pk)
     if not submitter.active:

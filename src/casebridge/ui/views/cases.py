@@ -27,11 +27,12 @@ from casebridge.cases.choices import (
     ReturnReason,
     VendorStatus,
 )
-from casebridge.cases.downloads import attachment_response
 from casebridge.cases.escalation import FIELD_LABELS, escalation_readiness
+from casebridge.cases.exports import attachment_response
 from casebridge.cases.models import Case
 from casebridge.core import clock
-from casebridge.core.errors import DomainError, NotFound
+from casebridge.core.errors import DomainError, NotFound, ValidationFailed
+from casebridge.core.validation import parse_digits
 from casebridge.installed_base.selectors import component_list
 from casebridge.parties import selectors as party_selectors
 from casebridge.parties.choices import OrganisationKind
@@ -319,8 +320,13 @@ def case_action_view(request: HttpRequest, case_id: int, action: str) -> HttpRes
     actor: Person = request.user  # type: ignore[assignment]
     case = _case_or_404(actor, case_id)
     revision = request.POST.get("revision")
-    expected = int(revision) if revision and revision.isdigit() else None
+    expected = parse_digits(revision)
     try:
+        if revision and expected is None:
+            raise ValidationFailed(
+                "The form is out of date: reload the case and try again.",
+                fields={"revision": "Not a revision of this case."},
+            )
         if action == "escalate":
             services.case_escalate(
                 actor=actor,

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from casebridge.core import clock
 from casebridge.core.errors import DomainError, NotFound
+from casebridge.core.validation import parse_digits
 from casebridge.installed_base import selectors, services
 from casebridge.installed_base.choices import Lifecycle, PolicyKind
 from casebridge.installed_base.exports import write_compliance_csv
@@ -28,18 +29,11 @@ CHART_STATES = [Lifecycle.SUPPORTED, Lifecycle.ENDING_SOON, Lifecycle.UNSUPPORTE
 LIST_LIMIT = 500
 
 
-def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
-
-
 def _report_filters(request: HttpRequest) -> dict[str, object]:
     state = request.GET.get("state") or None
     component = request.GET.get("component") or None
     return {
-        "partner_id": _int_or_none(request.GET.get("partner")),
+        "partner_id": parse_digits(request.GET.get("partner")),
         "state": state if state in Lifecycle.values else None,
         "component": component,
     }

@@ -1,18 +1,18 @@
-"""Matrices as text: CSV in (with errors that name the row and column) and CSV, Markdown and
-HTML out. The CSV columns: ``model, code, category, roles, activity, description, vendor,
-partner, customer``; ``roles`` separates role codes with ``;``; an empty cell means no letter."""
+"""Matrices from CSV, with errors that name the row and column (:mod:`rasci.exports` writes
+them). The columns: ``model, code, category, roles, activity, description, vendor, partner,
+customer``; ``roles`` separates role codes with ``;``; an empty cell means no letter. A cell the
+export wrote with a protective apostrophe (``'=…``) reads back as it was."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from html import escape
 
+from casebridge.core.exports import restore
 from casebridge.parties.choices import Role
 from casebridge.rasci.choices import Party
-from casebridge.rasci.letters import LetterError, format_letters, parse_letters
+from casebridge.rasci.letters import LetterError, parse_letters
 from casebridge.rasci.validation import RowSpec
 
 REQUIRED_COLUMNS = ("model", "code", "activity", "vendor", "customer")
@@ -72,7 +72,7 @@ def parse_csv(text: str) -> ParsedMatrices:
         if None in record:
             result.problems.append(CsvProblem(number, "-", "more cells than columns"))
             continue
-        values = {key: (value or "").strip() for key, value in record.items()}
+        values = {key: restore((value or "").strip()) for key, value in record.items()}
         if not any(values.values()):
             continue
         model = values.get("model", "")
@@ -105,80 +105,3 @@ def parse_csv(text: str) -> ParsedMatrices:
             )
         )
     return result
-
-
-@dataclass(frozen=True)
-class TableRow:
-    code: str
-    name: str
-    category: str
-    roles: tuple[str, ...]
-    description: str
-    letters: dict[str, str]
-
-
-def render_csv(model_code: str, parties: Iterable[str], rows: Iterable[TableRow]) -> str:
-    """The importable CSV of one matrix."""
-    parties = tuple(parties)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for row in rows:
-        writer.writerow(
-            [
-                model_code,
-                row.code,
-                row.category,
-                ";".join(row.roles),
-                row.name,
-                row.description,
-                *(
-                    format_letters(row.letters.get(party, "")) if party in parties else ""
-                    for party in PARTY_COLUMNS
-                ),
-            ]
-        )
-    return buffer.getvalue()
-
-
-def render_markdown(title: str, parties: Iterable[str], rows: Iterable[TableRow]) -> str:
-    parties = tuple(parties)
-    names = [Party(party).label for party in parties]
-    lines = [
-        f"## {title}",
-        "",
-        "| code | activity | " + " | ".join(names) + " |",
-        "|---|---|" + "---|" * len(parties),
-    ]
-    for row in rows:
-        cells = [format_letters(row.letters.get(party, "")) or "" for party in parties]
-        name = row.name.replace("|", "\\|")
-        lines.append(f"| {row.code} | {name} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
-def render_html(title: str, parties: Iterable[str], rows: Iterable[TableRow]) -> str:
-    """A standalone, printable HTML table (for contracts and audits)."""
-    parties = tuple(parties)
-    head = "".join(f"<th>{escape(Party(party).label)}</th>" for party in parties)
-    body = []
-    for row in rows:
-        cells = "".join(
-            f'<td class="letter letter-{escape(row.letters.get(party, "") or "none")}">'
-            f"{escape(format_letters(row.letters.get(party, '')))}</td>"
-            for party in parties
-        )
-        body.append(
-            f"<tr><td><code>{escape(row.code)}</code></td><td>{escape(row.name)}</td>{cells}</tr>"
-        )
-    return (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{escape(title)}</title><style>"
-        "body{font-family:sans-serif}table{border-collapse:collapse}"
-        "td,th{border:1px solid #999;padding:4px 8px}td.letter{text-align:center;font-weight:bold}"
-        ".letter-RA,.letter-A{background:#f6d7a7}.letter-R{background:#cde8c4}"
-        ".letter-S{background:#d6e4f5}.letter-C{background:#eadcf3}.letter-I{background:#eee}"
-        f"</style></head><body><h1>{escape(title)}</h1><table><thead><tr><th>Code</th>"
-        f"<th>Activity</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-        "</body></html>\n"
-    )
