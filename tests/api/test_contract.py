@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from casebridge.api.urls import api
 from casebridge.cases import workflow
+from casebridge.parties.choices import TokenScope
 from casebridge.parties.tokens import api_token_create
 from tests.security.test_isolation_matrix import _resolve, openapi, sample
 
@@ -86,7 +87,7 @@ def test_every_request_body_refuses_fields_it_does_not_define(method, path, oper
 
 @pytest.fixture
 def vendor_token(desk):
-    return api_token_create(actor=desk.vendor_admin, name="contract")[1]
+    return api_token_create(actor=desk.vendor_admin, name="contract", scopes=TokenScope.values)[1]
 
 
 @pytest.mark.parametrize(("method", "path", "operation"), _json_bodies())

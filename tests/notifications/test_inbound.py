@@ -275,7 +275,10 @@ def raw_mail(sender, to, *, subject="Line down", charset="utf-8", body=b"It is d
 def test_a_subject_with_encoded_line_breaks_becomes_a_one_line_title(desk, helpdesk):
     subject = "=?utf-8?q?Line_down=0D=0ABcc:_attacker@evil.example=09now?="
 
-    record = ingest(raw_mail(desk.customer_a_contact.email, helpdesk, subject=subject))
+    sender = desk.customer_a_contact.email
+    record = ingest(
+        raw_mail(sender, helpdesk, subject=subject, Authentication_Results=passed(sender))
+    )
 
     assert record.outcome == "case_opened"
     assert record.case.title == "Line down Bcc: attacker@evil.example now"

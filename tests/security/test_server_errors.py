@@ -12,6 +12,7 @@ from django.test import Client
 
 from casebridge.api.urls import api
 from casebridge.cases.models import Case
+from casebridge.parties.choices import TokenScope
 from casebridge.parties.tokens import api_token_create
 from tests.security.test_isolation_matrix import openapi, sample
 
@@ -66,7 +67,7 @@ def test_the_document_has_operations_of_each_kind():
 @pytest.mark.parametrize("if_match", BAD_REVISIONS)
 def test_an_if_match_that_is_no_revision_is_a_422(desk, open_case, method, path, body, if_match):
     case = open_case()
-    _, token = api_token_create(actor=desk.partner_a_agent, name="tests")
+    _, token = api_token_create(actor=desk.partner_a_agent, name="tests", scopes=TokenScope.values)
     client = Client()
 
     response = getattr(client, method.lower())(
@@ -128,7 +129,9 @@ def test_a_multipart_body_to_a_json_operation_in_a_session_is_a_415(browser, met
 
 
 def test_a_json_operation_sent_as_text_with_a_token_is_a_415(desk):
-    _, token = api_token_create(actor=desk.partner_a_manager, name="tests")
+    _, token = api_token_create(
+        actor=desk.partner_a_manager, name="tests", scopes=TokenScope.values
+    )
 
     response = Client().post(
         "/api/v1/cases",
@@ -142,7 +145,9 @@ def test_a_json_operation_sent_as_text_with_a_token_is_a_415(desk):
 
 
 def test_malformed_json_is_a_400_that_says_so(desk):
-    _, token = api_token_create(actor=desk.partner_a_manager, name="tests")
+    _, token = api_token_create(
+        actor=desk.partner_a_manager, name="tests", scopes=TokenScope.values
+    )
 
     response = Client().post(
         "/api/v1/cases",
@@ -160,7 +165,9 @@ def test_malformed_json_is_a_400_that_says_so(desk):
 def test_a_json_body_over_the_limit_is_a_413(desk, settings, debug, method, path):
     settings.DEBUG = debug
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
-    _, token = api_token_create(actor=desk.partner_a_manager, name="tests")
+    _, token = api_token_create(
+        actor=desk.partner_a_manager, name="tests", scopes=TokenScope.values
+    )
 
     response = getattr(Client(), method.lower())(
         _url(path),

@@ -413,6 +413,7 @@ MACHINE: dict[str, str] = {
     "parties.Person.password": "a password hash",
     "parties.ApiToken.prefix": "generated",
     "parties.ApiToken.secret_hash": "generated",
+    "parties.ApiToken.family": "the prefix of the first token of its line (generated)",
     "rasci.Assignment.letters": "canonical letters from rasci.letters.parse_letters",
     "installed_base.Component.code": "the shipped catalogue (data/components.csv)",
     "installed_base.Component.name": "the shipped catalogue (data/components.csv)",
