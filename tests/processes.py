@@ -1,11 +1,13 @@
-"""casebridge as real processes for the tests that need them (crash safety, slow receivers): a
-database of their own, the `casebridge` command with a clean environment, spawned and killed."""
+"""casebridge as real processes for the tests that need them (crash safety, slow receivers, the
+cluster): a database of their own, the `casebridge` command with a clean environment, spawned
+and killed, and a Redis server of their own."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -79,16 +81,29 @@ class Deployment:
     def python(self, code: str) -> object:
         return json.loads(self.run("shell", "-c", code).strip().splitlines()[-1])
 
-    def spawn(self, *command: str) -> subprocess.Popen:
-        process = subprocess.Popen(  # noqa: S603 (our own command, fixed arguments)
-            [str(BIN / "casebridge"), *command],
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+    def spawn(self, *command: str, log: Path | None = None) -> subprocess.Popen:
+        """Start ``casebridge COMMAND`` in a session of its own (its output to ``log``)."""
+        output = open(log, "ab") if log is not None else subprocess.DEVNULL  # noqa: SIM115
+        try:
+            process = subprocess.Popen(  # noqa: S603 (our own command, fixed arguments)
+                [str(BIN / "casebridge"), *command],
+                env=self.env,
+                stdout=output,
+                stderr=subprocess.STDOUT if log is not None else subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        finally:
+            if log is not None:
+                output.close()
         self.processes.append(process)
         return process
+
+    def kill_one(self, process: subprocess.Popen) -> None:
+        """SIGKILL one spawned command with every process it started (gunicorn's workers)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        self.processes.remove(process)
 
     def start(self) -> None:
         """The web server and the worker; returns once the server answers."""
@@ -114,3 +129,80 @@ class Deployment:
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+
+def wait_until_answers(url: str, *, status: int = 200, within: float = 60) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code == status:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer {status} within {within} s")
+
+
+class RedisServer:
+    """A redis-server of the test's own on a free loopback port, nothing kept on disk, never the
+    machine's shared one; :meth:`restart` kills it (SIGKILL) and starts it again, empty."""
+
+    def __init__(self, folder: Path) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise FileNotFoundError("redis-server")
+        self.binary = binary
+        self.folder = folder
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(  # noqa: S603 (the Debian binary, fixed arguments)
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+                "--logfile",
+                str(self.folder / "redis.log"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.ping():
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"redis-server did not start on port {self.port}")
+
+    def ping(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as probe:
+                probe.sendall(b"PING\r\n")
+                return probe.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def kill(self) -> None:
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()
+            self.process.wait(timeout=30)
+            self.process = None
+
+    def restart(self) -> None:
+        self.kill()
+        self.start()

@@ -108,6 +108,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz answer first: a probe calling a node by its address gets through host
+    # validation and the HTTPS redirect (casebridge.core.health).
+    "casebridge.core.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "casebridge.core.http.RequestLimitsMiddleware",
     "casebridge.ui.middleware.ContentSecurityPolicyMiddleware",
@@ -191,6 +194,75 @@ def database_config(url: str) -> dict:
 
 DATABASES = {"default": database_config(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Shared cache and sessions -------------------------------------------------------------------
+# One node needs nothing: a local-memory cache per process. Several nodes share Redis (or Valkey)
+# through Django's own Redis backend, so the API rate limit counts a token's requests across
+# every web process. Everything durable stays in the database; the cache may be lost at any time.
+CASEBRIDGE_CACHE_URL = os.environ.get("CASEBRIDGE_CACHE_URL", "").strip()
+#: Seconds a cache call may take before it counts as failed (a dead Redis must not stall
+#: requests: the rate limit then counts in the process, sessions fall back to the database).
+CASEBRIDGE_CACHE_TIMEOUT_MS = env_int("CASEBRIDGE_CACHE_TIMEOUT_MS", 250)
+
+
+def cache_config(url: str, *, timeout_ms: int, prefix: str) -> dict:
+    """Django's CACHES for ``url``: Redis when given, else a local-memory cache per process."""
+    local = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "casebridge"}
+    if not url:
+        return {"default": local, "local": local}
+    if url.split("://", 1)[0] not in {"redis", "rediss", "unix"}:
+        raise ImproperlyConfigured(
+            "CASEBRIDGE_CACHE_URL must be a redis://, rediss:// or unix:// address, "
+            f"not {url.split('://', 1)[0]!r}"
+        )
+    if timeout_ms < 1:
+        raise ImproperlyConfigured(
+            f"CASEBRIDGE_CACHE_TIMEOUT_MS must be at least 1, not {timeout_ms}"
+        )
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    seconds = timeout_ms / 1000
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": prefix,
+            "OPTIONS": {
+                "socket_connect_timeout": seconds,
+                "socket_timeout": seconds,
+                # One immediate retry on a fresh connection: a pooled connection that a Redis
+                # restart cut is replaced at once; a Redis that is down costs two refusals.
+                "retry": Retry(NoBackoff(), 1),
+            },
+        },
+        "local": {**local, "LOCATION": "casebridge-local"},
+    }
+
+
+CACHES = cache_config(
+    CASEBRIDGE_CACHE_URL,
+    timeout_ms=CASEBRIDGE_CACHE_TIMEOUT_MS,
+    prefix=os.environ.get("CASEBRIDGE_CACHE_KEY_PREFIX", "casebridge"),
+)
+#: "database" (the default: one row per session, shared by every node) or "cached_db" (the
+#: shared cache in front of the database, which stays the truth; needs CASEBRIDGE_CACHE_URL).
+CASEBRIDGE_SESSION_STORE = os.environ.get("CASEBRIDGE_SESSION_STORE", "database").strip().lower()
+#: How long a cached copy of a session may outlive a sign-out the cache did not hear of.
+CASEBRIDGE_SESSION_CACHE_SECONDS = env_int("CASEBRIDGE_SESSION_CACHE_SECONDS", 300)
+if CASEBRIDGE_SESSION_STORE == "database":
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+elif CASEBRIDGE_SESSION_STORE == "cached_db":
+    if not CASEBRIDGE_CACHE_URL:
+        raise ImproperlyConfigured(
+            "CASEBRIDGE_SESSION_STORE=cached_db needs a shared cache (CASEBRIDGE_CACHE_URL): "
+            "a cache per process would keep a signed-out session alive in the others"
+        )
+    SESSION_ENGINE = "casebridge.core.sessions"
+else:
+    raise ImproperlyConfigured(
+        f"CASEBRIDGE_SESSION_STORE must be database or cached_db, not {CASEBRIDGE_SESSION_STORE!r}"
+    )
 
 # --- People and sign-in ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "parties.Person"
@@ -297,6 +369,29 @@ CASEBRIDGE_OUTBOX_MAX_ATTEMPTS = env_int("CASEBRIDGE_OUTBOX_MAX_ATTEMPTS", 12)
 CASEBRIDGE_OUTBOX_LEASE_SECONDS = env_int("CASEBRIDGE_OUTBOX_LEASE_SECONDS", 300)
 CASEBRIDGE_OUTBOX_BACKOFF_SECONDS = env_int("CASEBRIDGE_OUTBOX_BACKOFF_SECONDS", 15)
 CASEBRIDGE_OUTBOX_BACKOFF_CAP_SECONDS = env_int("CASEBRIDGE_OUTBOX_BACKOFF_CAP_SECONDS", 3600)
+#: How often each `casebridge worker` records that it is alive (a row per worker process).
+CASEBRIDGE_WORKER_HEARTBEAT_SECONDS = env_int("CASEBRIDGE_WORKER_HEARTBEAT_SECONDS", 10)
+#: Readiness calls the outbox lagging when a due delivery has waited longer than this.
+CASEBRIDGE_OUTBOX_LAG_SECONDS = env_int("CASEBRIDGE_OUTBOX_LAG_SECONDS", 300)
+#: While this file exists the node's readiness answers 503, so the proxy drains it (empty: never).
+CASEBRIDGE_DRAIN_FILE = os.environ.get("CASEBRIDGE_DRAIN_FILE", str(VAR_DIR / "draining"))
+
+
+def env_job_intervals(name: str) -> dict[str, int]:
+    """``JOB=SECONDS,JOB=SECONDS``: periodic jobs run at another interval than registered."""
+    intervals: dict[str, int] = {}
+    for item in env_list(name, []):
+        job, _, seconds = item.partition("=")
+        if not job.strip() or not seconds.strip().isdigit() or int(seconds) < 1:
+            raise ImproperlyConfigured(
+                f"{name} takes JOB=SECONDS pairs (seconds at least 1), not {item!r}"
+            )
+        intervals[job.strip()] = int(seconds)
+    return intervals
+
+
+#: Checked against the registered jobs by `casebridge check` (an unknown name is an error).
+CASEBRIDGE_JOB_INTERVALS = env_job_intervals("CASEBRIDGE_JOB_INTERVALS")
 
 
 def background_work_problems(

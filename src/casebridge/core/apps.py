@@ -7,4 +7,4 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from casebridge.core import jobs  # noqa: F401  (registers the core periodic jobs)
+        from casebridge.core import checks, jobs  # noqa: F401  (registrations)

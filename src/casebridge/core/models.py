@@ -1,4 +1,5 @@
-"""Core tables: the audit trail, the transactional outbox and the periodic schedule's state."""
+"""Core tables: the audit trail, the transactional outbox, the periodic schedule's state, the
+throttles and the workers' heartbeats."""
 
 from __future__ import annotations
 
@@ -130,3 +131,21 @@ class Throttle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count}"
+
+
+class WorkerHeartbeat(models.Model):
+    """One `casebridge worker` process, and when it last said it was alive."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    hostname = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    queues = models.CharField(max_length=200, help_text="The task queues it runs, with threads.")
+    runs_schedule = models.BooleanField(default=True)
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["beat_at"], name="worker_heartbeat_beat_idx")]
+
+    def __str__(self) -> str:
+        return f"worker {self.hostname}:{self.pid} at {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -1,7 +1,11 @@
 """Throttles. Request rates (API calls per token) count in Django's cache, so the hot path
-costs no query: with the default local-memory cache each web worker counts on its own, a shared
-cache (Redis, Memcached) makes the limit global. Sign-in failures, locks and slow-downs are rare
-and must hold across workers, so they live in the database (one short transaction on one row).
+costs no query: with the shared cache of a cluster (Redis, ``CASEBRIDGE_CACHE_URL``) a token's
+budget is one across every web process of every node; with the default local-memory cache each
+web process counts on its own. While the shared cache is unreachable (a Redis restart) requests
+count in the process instead — the limit loosens to one budget per process for that time, and
+no request fails for it. Sign-in failures, locks and slow-downs are rare and must hold across
+nodes and across a cache restart, so they live in the database (one short transaction on one
+row).
 
 Two kinds of answer to failures: :func:`fail` locks a key for a while (right for something only
 one party can fail, such as one account from one address); :func:`slow` makes a key wait longer
@@ -11,13 +15,17 @@ anyone can type), so nobody can shut others out, only be slowed down themselves.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 
-from django.core.cache import cache
+from django.core.cache import BaseCache, cache, caches
 from django.db import IntegrityError, transaction
 
 from casebridge.core import clock
+from casebridge.core.caching import CACHE_ERRORS
 from casebridge.core.models import Throttle
+
+logger = logging.getLogger(__name__)
 
 
 def _row(key: str, now: dt.datetime) -> Throttle:
@@ -37,15 +45,23 @@ def hit(key: str, *, limit: int, window: dt.timedelta) -> int:
     now = clock.now().timestamp()
     index = int(now // seconds)
     bucket = f"throttle:{key}:{index}"
-    cache.add(bucket, 0, timeout=seconds + 1)
     try:
-        count = cache.incr(bucket)
-    except ValueError:  # evicted between add and incr: start again
-        cache.set(bucket, 1, timeout=seconds + 1)
-        count = 1
+        count = _count(cache, bucket, seconds + 1)
+    except CACHE_ERRORS:
+        logger.warning("throttle.cache_unreachable", extra={"key": key})
+        count = _count(caches["local"], bucket, seconds + 1)
     if count <= limit:
         return 0
     return max(1, math.ceil((index + 1) * seconds - now))
+
+
+def _count(store: BaseCache, bucket: str, timeout: int) -> int:
+    store.add(bucket, 0, timeout=timeout)
+    try:
+        return store.incr(bucket)
+    except ValueError:  # evicted between add and incr: start again
+        store.set(bucket, 1, timeout=timeout)
+        return 1
 
 
 def locked_for(key: str) -> int:

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from casebridge.core.errors import NotFound
-from casebridge.core.schedule import job_run, registered_jobs
+from casebridge.core.schedule import job_interval, job_run, registered_jobs
 
 
 class Command(BaseCommand):
@@ -22,7 +22,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "list":
             for job in registered_jobs():
-                seconds = int(job.every.total_seconds())
+                seconds = int(job_interval(job).total_seconds())
                 self.stdout.write(f"{job.name:<32} every {seconds:>6}s  {job.description}")
             return
         try:

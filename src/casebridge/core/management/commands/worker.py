@@ -3,7 +3,9 @@ in one process.
 
 The ``default`` queue (the outbox drain — e-mail among it — and the periodic jobs) runs on the
 main thread; every other queue of ``CASEBRIDGE_WORKER_THREADS`` (``webhooks``: sending to
-receivers) on its own threads. A slow queue therefore never delays another."""
+receivers) on its own threads. A slow queue therefore never delays another. A heartbeat thread
+keeps the process's row in ``WorkerHeartbeat`` fresh (readiness and `casebridge check` read it).
+Any number of workers may run on any number of machines: every claim is in the database."""
 
 from __future__ import annotations
 
@@ -15,12 +17,14 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import close_old_connections, connection
+from django.db import DatabaseError, close_old_connections, connection
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
+from casebridge.core import clock
+from casebridge.core.heartbeats import heartbeat_beat, heartbeat_interval, heartbeat_stop
 from casebridge.core.schedule import schedule_due_jobs
-from casebridge.core.tasks import periodic_job_task
+from casebridge.core.tasks import periodic_job_enqueue
 
 logger = logging.getLogger("casebridge.worker")
 
@@ -91,6 +95,15 @@ class Command(BaseCommand):
             raise CommandError("--tick and --interval must be positive")
         counts = queue_threads(threads)
         stop = threading.Event()
+        worker_id = get_random_string(32)
+        running = ", ".join(f"{name}: {count}" for name, count in counts.items() if count)
+        heartbeat = threading.Thread(
+            target=self._heartbeat_loop,
+            args=(worker_id, running, not no_schedule, stop),
+            name="casebridge-heartbeat",
+            daemon=True,
+        )
+        heartbeat.start()
         if not no_schedule:
             threading.Thread(
                 target=self._schedule_loop,
@@ -98,8 +111,7 @@ class Command(BaseCommand):
                 name="casebridge-schedule",
                 daemon=True,
             ).start()
-        side_workers = self._start_side_queues(counts, interval)
-        running = ", ".join(f"{name}: {count}" for name, count in counts.items() if count)
+        side_workers = self._start_side_queues(counts, interval, worker_id)
         self.stdout.write(
             f"casebridge worker: running tasks ({running})"
             + ("" if no_schedule else " and the periodic schedule")
@@ -110,6 +122,7 @@ class Command(BaseCommand):
                 queue_name=MAIN_QUEUE,
                 interval=interval,
                 reload=False,
+                worker_id=worker_id,  # the tasks it runs name the heartbeat row
                 verbosity=options.get("verbosity", 1),
             )
         finally:
@@ -121,9 +134,14 @@ class Command(BaseCommand):
             deadline = time.monotonic() + settings.CASEBRIDGE_WEBHOOK_TIMEOUT + 2
             for _, thread in side_workers:
                 thread.join(timeout=max(0.0, deadline - time.monotonic()))
+            heartbeat.join(timeout=5)  # a beat in hand would write the row again
+            try:
+                heartbeat_stop(worker_id=worker_id)
+            except DatabaseError:  # the row goes stale instead
+                logger.warning("worker.heartbeat_stop_failed", extra={"worker_id": worker_id})
 
     def _start_side_queues(
-        self, counts: dict[str, int], interval: float
+        self, counts: dict[str, int], interval: float, worker_id: str
     ) -> list[tuple[Worker, threading.Thread]]:
         started = []
         for name, count in counts.items():
@@ -137,7 +155,7 @@ class Command(BaseCommand):
                     backend_name="default",
                     startup_delay=True,
                     max_tasks=None,
-                    worker_id=get_random_string(32),
+                    worker_id=f"{worker_id}-{name}-{number + 1}"[:64],
                     excluded_queue_names=[],
                 )
                 thread = threading.Thread(
@@ -161,11 +179,30 @@ class Command(BaseCommand):
                 threading.Event().wait(1.0)
         connection.close()
 
+    def _heartbeat_loop(
+        self, worker_id: str, queues: str, runs_schedule: bool, stop: threading.Event
+    ) -> None:
+        started = clock.now()
+        every = heartbeat_interval().total_seconds()
+        while not stop.is_set():
+            try:
+                heartbeat_beat(
+                    worker_id=worker_id,
+                    queues=queues,
+                    runs_schedule=runs_schedule,
+                    started_at=started,
+                )
+            except DatabaseError:  # the database is away: beat again next time
+                logger.warning("worker.heartbeat_failed", extra={"worker_id": worker_id})
+            finally:
+                close_old_connections()
+            stop.wait(every)
+        connection.close()
+
     def _schedule_loop(self, tick: float, stop: threading.Event) -> None:
         while not stop.is_set():
             try:
-                for name in schedule_due_jobs():
-                    periodic_job_task.enqueue(name)
+                schedule_due_jobs(enqueue=periodic_job_enqueue)
             except Exception:  # keep ticking: a database hiccup must not stop the schedule
                 logger.exception("schedule.tick_failed")
             finally:
