@@ -57,6 +57,7 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	env CASEBRIDGE_VAR_DIR=$$(mktemp -d) $(BIN)/casebridge makemigrations --check --dry-run
+	$(BIN)/python .ci/lint_migrations.py
 
 format: install
 	$(BIN)/ruff format .

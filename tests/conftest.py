@@ -4,6 +4,7 @@ model-2 customer served by the vendor directly; people in each with and without 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 
 import pytest
@@ -32,10 +33,12 @@ from tests.factories import (
     VendorFactory,
     operating_model,
 )
+from tests.processes import RedisServer
 
 # The heaviest end-to-end tests start first, so that parallel workers never wait on one of them
 # at the end of a run (longest first, then the rest in file order).
 SLOWEST_FIRST = (
+    "tests/deployment/test_cluster.py",
     "tests/security/test_crash_safety.py",
     "tests/security/test_slow_receiver.py",
     "tests/bench/test_bench.py::test_the_tiny_profile_runs_end_to_end",
@@ -280,6 +283,23 @@ def resolved_p1(desk, open_case):
         return case
 
     return make
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A redis-server of the test's own on a free port (never the machine's shared one)."""
+    folder = tmp_path / "redis"
+    folder.mkdir()
+    try:
+        server = RedisServer(folder)
+    except FileNotFoundError:
+        message = "redis-server is missing: install Debian's redis-server package"
+        if os.environ.get("CASEBRIDGE_REQUIRE_REDIS"):
+            pytest.fail(message)
+        pytest.skip(message)
+    server.start()
+    yield server
+    server.kill()
 
 
 from tests.notifications.conftest import receiver, smtp_server  # noqa: E402,F401

@@ -188,6 +188,19 @@ def test_a_local_secret_key_is_generated_once(tmp_path):
         ),
         ({"CASEBRIDGE_MODE": "staging"}, "CASEBRIDGE_MODE must be development, production or test"),
         ({"EMAIL_PORT": "twenty-five"}, "EMAIL_PORT must be a whole number"),
+        (
+            {"CASEBRIDGE_CACHE_URL": "memcached://127.0.0.1:11211"},
+            "CASEBRIDGE_CACHE_URL must be a redis://, rediss:// or unix:// address",
+        ),
+        (
+            {"CASEBRIDGE_SESSION_STORE": "cached_db"},
+            "CASEBRIDGE_SESSION_STORE=cached_db needs a shared cache (CASEBRIDGE_CACHE_URL)",
+        ),
+        ({"CASEBRIDGE_SESSION_STORE": "memory"}, "CASEBRIDGE_SESSION_STORE must be database"),
+        (
+            {"CASEBRIDGE_JOB_INTERVALS": "sla.sweep=often"},
+            "CASEBRIDGE_JOB_INTERVALS takes JOB=SECONDS pairs",
+        ),
     ],
 )
 def test_bad_settings_name_the_variable(tmp_path, env, message):

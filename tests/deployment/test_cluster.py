@@ -41,7 +41,6 @@ from redis import Redis as RedisClient
 
 from tests.processes import (
     Deployment,
-    RedisServer,
     free_port,
     scratch_database,
     wait_until_answers,
@@ -85,22 +84,6 @@ def database_url(tmp_path):
         )
     with scratch_database(tmp_path, "cluster") as url:
         yield url
-
-
-@pytest.fixture
-def redis(tmp_path):
-    folder = tmp_path / "redis"
-    folder.mkdir()
-    try:
-        server = RedisServer(folder)
-    except FileNotFoundError:
-        message = "redis-server is missing: install Debian's redis-server package"
-        if os.environ.get("CASEBRIDGE_REQUIRE_REDIS"):
-            pytest.fail(message)
-        pytest.skip(message)
-    server.start()
-    yield server
-    server.kill()
 
 
 class RoundRobinProxy:
@@ -444,7 +427,8 @@ def probe_rate_limit(proxy: RoundRobinProxy, token: str) -> tuple[Counter, set[i
     return statuses, nodes
 
 
-def test_a_cluster_under_faults_keeps_every_promise(database_url, redis, tmp_path: Path):
+def test_a_cluster_under_faults_keeps_every_promise(database_url, redis_server, tmp_path: Path):
+    redis = redis_server
     from casebridge.demo.parties import DEMO_PASSWORD
 
     deployment = Deployment(

@@ -55,7 +55,9 @@ def shared_version(name: str) -> str:
             return fresh
         current = cache.get(_version_key(name))
     except CACHE_ERRORS:
-        logger.warning("cache.unreachable", extra={"operation": "shared_version", "name": name})
+        logger.warning(
+            "cache.unreachable", extra={"operation": "shared_version", "version_name": name}
+        )
         return fresh
     return current if isinstance(current, str) else fresh
 

@@ -125,6 +125,9 @@ def health_response(request: HttpRequest) -> HttpResponse:
         strict = request.GET.get("strict") in {"1", "true", "yes"}
         failing = report.status == UNAVAILABLE or (strict and report.status == DEGRADED)
         response = JsonResponse(report.as_dict(), status=503 if failing else 200)
+        # An answer, not a failure of ours: Django would log every probe of a draining node
+        # as a server error.
+        response._has_been_logged = True  # type: ignore[attr-defined]
     response["Cache-Control"] = "no-store"
     return response
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
+from django.core.cache import caches
 
 from casebridge.core.caching import CACHE_ERRORS
 
@@ -23,18 +24,22 @@ logger = logging.getLogger(__name__)
 
 
 class SessionStore(CachedDBStore):
+    def __init__(self, session_key: str | None = None) -> None:
+        super().__init__(session_key)
+        self.copies = caches[settings.SESSION_CACHE_ALIAS]
+
     def _copy_seconds(self, age: int) -> int:
         return max(0, min(age, settings.CASEBRIDGE_SESSION_CACHE_SECONDS))
 
     def load(self) -> dict[str, Any]:
         try:
-            data = self._cache.get(self.cache_key)
+            data = self.copies.get(self.cache_key)
         except CACHE_ERRORS:
             logger.warning("sessions.cache_unreachable", extra={"operation": "load"})
             data = None
         if data is not None:
             return data
-        row = self._get_session_from_db()
+        row = self._get_session_from_db()  # type: ignore[attr-defined]  # not in the stubs
         if not row:
             return {}
         data = self.decode(row.session_data)
@@ -45,7 +50,7 @@ class SessionStore(CachedDBStore):
         if not session_key:
             return False
         try:
-            if (self.cache_key_prefix + session_key) in self._cache:
+            if (self.cache_key_prefix + session_key) in self.copies:
                 return True
         except CACHE_ERRORS:
             logger.warning("sessions.cache_unreachable", extra={"operation": "exists"})
@@ -53,7 +58,7 @@ class SessionStore(CachedDBStore):
 
     def save(self, must_create: bool = False) -> None:
         super(CachedDBStore, self).save(must_create)
-        self._cache_put(self._session, self.get_expiry_age())
+        self._cache_put(self._get_session(), self.get_expiry_age())  # type: ignore[attr-defined]
 
     def delete(self, session_key: str | None = None) -> None:
         super(CachedDBStore, self).delete(session_key)
@@ -62,13 +67,13 @@ class SessionStore(CachedDBStore):
                 return
             session_key = self.session_key
         try:
-            self._cache.delete(self.cache_key_prefix + session_key)
+            self.copies.delete(self.cache_key_prefix + session_key)
         except CACHE_ERRORS:
             # The row is gone; a copy the cache kept dies with its short timeout.
             logger.warning("sessions.cache_unreachable", extra={"operation": "delete"})
 
     def _cache_put(self, data: dict[str, Any], age: int) -> None:
         try:
-            self._cache.set(self.cache_key, data, self._copy_seconds(age))
+            self.copies.set(self.cache_key, data, self._copy_seconds(age))
         except CACHE_ERRORS:
             logger.warning("sessions.cache_unreachable", extra={"operation": "save"})
