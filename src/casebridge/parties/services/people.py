@@ -86,7 +86,11 @@ def person_create(
             "A person with this e-mail address already exists; a person belongs to exactly one "
             "organisation.",
         )
-    elif email and AuthorisedSubmitter.objects.filter(email__iexact=email, active=True).exists():
+    if (
+        email
+        and "email" not in errors
+        and AuthorisedSubmitter.objects.filter(email__iexact=email, active=True).exists()
+    ):
         errors.add("email", "This address identifies another person as a submitter.")
     errors.raise_if_any("The person was not created.")
     try:
