@@ -14,14 +14,16 @@ Everyday commands:
   serve [--bind HOST:PORT] [--workers N] [--with-worker]
                       serve the portal and API with gunicorn (with --with-worker, also the
                       background worker; Ctrl-C stops both)
-  worker [--threads webhooks=N]
+  worker [--threads webhooks=N] [--no-schedule]
                       run background tasks, outbox delivery (e-mail) and the periodic
-                      schedule, and webhook deliveries on threads of their own
+                      schedule, and webhook deliveries on threads of their own; any number
+                      of workers on any machines (each keeps a heartbeat row)
   demo                load the demo operating model (idempotent; demo mode only)
   setup --vendor NAME --admin-email EMAIL
                       first start of a real deployment: the vendor and its first administrator
-  check [--deploy]    check the configuration (--deploy: production readiness) and the health
-                      of deliveries and inbound mail
+  check [--deploy]    check the configuration (--deploy: production readiness), this node's
+                      readiness (database, shared cache, outbox lag, worker heartbeats, as
+                      GET /readyz answers it) and the health of deliveries and inbound mail
   mail ingest | serve [--port 8025] [--lmtp]
                       take e-mail in: one message from standard input (an MTA pipe), or
                       listen for SMTP/LMTP
@@ -46,7 +48,7 @@ Everyday commands:
 
 Every Django management command works too: `casebridge help --commands` lists them,
 `casebridge help COMMAND` explains one. Settings come from the environment; see
-docs/configuration.md.
+docs/configuration.md; several nodes as one cluster: docs/deployment.md.
 """
 
 

@@ -105,3 +105,36 @@ def test_the_periodic_task_takes_its_slot_and_the_old_one_argument_form(caplog):
 
     slots = [record.slot for record in caplog.records if record.message == "schedule.job_run"]
     assert slots == [START.isoformat(), None]
+
+
+@pytest.mark.django_db
+def test_finished_task_results_are_pruned_after_their_days(settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from casebridge.core.jobs import prune_task_results
+    from casebridge.core.tasks import outbox_drain_task
+
+    settings.CASEBRIDGE_TASK_RESULT_DAYS = 14
+    now = dt.datetime.now(dt.UTC)
+    rows = {}
+    for label, status, finished in [
+        ("old done", "SUCCESSFUL", now - dt.timedelta(days=15)),
+        ("old failed", "FAILED", now - dt.timedelta(days=20)),
+        ("recent", "SUCCESSFUL", now - dt.timedelta(days=13)),
+        ("running", "RUNNING", None),
+        ("waiting", "READY", None),
+    ]:
+        rows[label] = DBTaskResult.objects.create(
+            args_kwargs={"args": [], "kwargs": {}},
+            task_path=outbox_drain_task.module_path,
+            backend_name="default",
+            run_after=now,
+            status=status,
+            finished_at=finished,
+        ).pk
+
+    deleted = prune_task_results()
+
+    left = set(DBTaskResult.objects.values_list("pk", flat=True))
+    assert deleted == 2
+    assert left == {rows["recent"], rows["running"], rows["waiting"]}

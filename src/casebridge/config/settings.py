@@ -369,6 +369,8 @@ CASEBRIDGE_OUTBOX_MAX_ATTEMPTS = env_int("CASEBRIDGE_OUTBOX_MAX_ATTEMPTS", 12)
 CASEBRIDGE_OUTBOX_LEASE_SECONDS = env_int("CASEBRIDGE_OUTBOX_LEASE_SECONDS", 300)
 CASEBRIDGE_OUTBOX_BACKOFF_SECONDS = env_int("CASEBRIDGE_OUTBOX_BACKOFF_SECONDS", 15)
 CASEBRIDGE_OUTBOX_BACKOFF_CAP_SECONDS = env_int("CASEBRIDGE_OUTBOX_BACKOFF_CAP_SECONDS", 3600)
+#: Finished task results (the database task queue's rows) are deleted after this many days.
+CASEBRIDGE_TASK_RESULT_DAYS = env_int("CASEBRIDGE_TASK_RESULT_DAYS", 14)
 #: How often each `casebridge worker` records that it is alive (a row per worker process).
 CASEBRIDGE_WORKER_HEARTBEAT_SECONDS = env_int("CASEBRIDGE_WORKER_HEARTBEAT_SECONDS", 10)
 #: Readiness calls the outbox lagging when a due delivery has waited longer than this.
