@@ -44,6 +44,16 @@ def test_liveness_answers_without_touching_anything():
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_a_probe_over_plain_http_is_answered_not_redirected(db, settings, path):
+    settings.SECURE_SSL_REDIRECT = True  # production behind a TLS proxy
+    beat()
+
+    response = Client().get(path)
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
 def test_health_takes_no_writes(db, path):
     response = Client().post(path)
 

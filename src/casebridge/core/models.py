@@ -120,9 +120,11 @@ class PeriodicJobState(models.Model):
 
 
 class Throttle(models.Model):
-    """A fixed-window counter shared by every process (sign-in failures, API calls per token).
+    """A fixed-window counter shared by every process and node (sign-in failures, locks and
+    slow-downs; API request rates count in the cache instead, see ``core.throttle``).
 
-    Kept in the database so several web workers count together; one row per key."""
+    Kept in the database so every web process counts together and a cache restart unlocks
+    nothing; one row per key."""
 
     key = models.CharField(max_length=200, unique=True)
     window_start = models.DateTimeField()
