@@ -200,7 +200,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # through Django's own Redis backend, so the API rate limit counts a token's requests across
 # every web process. Everything durable stays in the database; the cache may be lost at any time.
 CASEBRIDGE_CACHE_URL = os.environ.get("CASEBRIDGE_CACHE_URL", "").strip()
-#: Seconds a cache call may take before it counts as failed (a dead Redis must not stall
+#: Milliseconds a cache call may take before it counts as failed (a dead Redis must not stall
 #: requests: the rate limit then counts in the process, sessions fall back to the database).
 CASEBRIDGE_CACHE_TIMEOUT_MS = env_int("CASEBRIDGE_CACHE_TIMEOUT_MS", 250)
 
