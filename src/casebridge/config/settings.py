@@ -253,6 +253,7 @@ SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True}}
 SOCIALACCOUNT_REQUESTS_TIMEOUT = env_int("CASEBRIDGE_SSO_TIMEOUT", 10)
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_TOTP_TOLERANCE = 1  # a code of the previous or next 30 seconds too (clocks drift)
 MFA_TOTP_ISSUER = os.environ.get("CASEBRIDGE_MFA_ISSUER", "casebridge")
 # Security keys need a secure origin; http://127.0.0.1 and localhost are allowed outside
 # production so the demo can try them.

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.reauthentication import get_reauthentication_flows
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.http import HttpRequest
@@ -55,6 +56,15 @@ class AccountAdapter(DefaultAccountAdapter):
             if name not in methods:
                 methods.append(name)
         record_sign_in(request, user, methods)
+
+    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
+        """Changing second factors asks to confirm the password (or a factor) first, except
+        for someone who has neither: a person who signs in only through their organisation's
+        identity provider could otherwise never enrol one."""
+        user = getattr(self.request, "user", None)
+        if user is not None and user.is_authenticated and not get_reauthentication_flows(user):
+            return False
+        return super().is_reauthentication_required(app=app, **kwargs)
 
     def set_password(self, user: Any, password: str) -> None:
         super().set_password(user, password)

@@ -217,7 +217,11 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
                     return _unusable(request, error.detail, 410)
                 apply_domain_error(form, error)
             else:
-                record_authentication(request, person, "password", email=person.email)
+                # They just chose the password: that counts as confirming it, so enrolling
+                # a second factor next does not ask for it again.
+                record_authentication(
+                    request, person, "password", email=person.email, reauthenticated=True
+                )
                 messages.success(request, f"Welcome to casebridge, {person.full_name}.")
                 return perform_login(request, person, redirect_url=reverse("ui:home"))
     return render(
