@@ -99,9 +99,11 @@ def single_sign_on_for_email(email: str) -> SingleSignOn | None:
     if person is not None:
         return enabled.filter(organisation_id=person["organisation_id"]).first()
     domain = email.rpartition("@")[2]
-    for single_sign_on in enabled.only("pk", "allowed_domains"):
-        if domain in single_sign_on.allowed_domains:
-            return enabled.get(pk=single_sign_on.pk)
+    for pk, domains in SingleSignOn.objects.filter(is_enabled=True).values_list(
+        "pk", "allowed_domains"
+    ):
+        if domain in domains:
+            return enabled.get(pk=pk)
     return None
 
 
