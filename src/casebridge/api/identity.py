@@ -61,8 +61,9 @@ class InvitationIn(Schema):
     roles: list[str] = Field(default_factory=list, max_length=10)
 
 
-def _created(invitation: Invitation, token: str) -> dict[str, Any]:
-    return {**InvitationOut.from_orm(invitation).dict(), "accept_url": accept_url(token)}
+def _created(invitation: Invitation, token: str) -> Invitation:
+    invitation.accept_url = accept_url(token)  # type: ignore[attr-defined]  # shown once
+    return invitation
 
 
 @router.get("/invitations", response=list[InvitationOut], summary="Invitations you manage")

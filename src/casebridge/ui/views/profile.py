@@ -154,15 +154,15 @@ def preferences_save_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def sign_out_everywhere_view(request: HttpRequest) -> HttpResponse:
     person: Person = request.user  # type: ignore[assignment]
-    ended = sessions_end(person, keep_session_key=request.session.session_key)
+    ended = sessions_end(person)  # this one too
     audit_record_about(
         actor=person,
         action="sign_in.signed_out_everywhere",
         target_type="parties.person",
         target_id=str(person.pk),
         organisation_id=person.organisation_id,
-        after={"sessions_ended": ended + 1, "address": client_address(request)},
+        after={"sessions_ended": ended, "address": client_address(request)},
     )
     logout(request)
-    messages.success(request, f"Signed out everywhere ({ended + 1} session(s)).")
+    messages.success(request, f"Signed out everywhere ({ended} session(s)).")
     return redirect("ui:login")
