@@ -62,7 +62,12 @@ def enrol_authenticator_app(page, *, confirm_by_mail: bool = False) -> None:
 
 
 def test_invite_enrol_sign_on_escalate_and_offboard(
-    browser, live_server, desk, open_case, settings, oidc_provider  # noqa: F811
+    browser,
+    live_server,
+    desk,
+    open_case,
+    settings,
+    oidc_provider,  # noqa: F811
 ):
     settings.CASEBRIDGE_MFA_REQUIRED_FOR = ["organisation_admins", "authorised_submitters"]
     TOTP.activate(desk.vendor_admin, VENDOR_SECRET)
@@ -148,13 +153,18 @@ def test_invite_enrol_sign_on_escalate_and_offboard(
     engineer.goto(f"/cases/{case.pk}/")
     engineer.get_by_role("button", name="Escalate to the vendor").click()
     expect(engineer.get_by_test_id("case-status")).to_contain_text("vendor side: submitted")
-    assert httpx.get(
-        f"{live_server.url}/api/v1/me", headers={"Authorization": f"Bearer {token}"}
-    ).status_code == 200
+    assert (
+        httpx.get(
+            f"{live_server.url}/api/v1/me", headers={"Authorization": f"Bearer {token}"}
+        ).status_code
+        == 200
+    )
 
     # The administrator offboards the engineer: the session and the token stop at once.
     admin.goto(f"/organisations/{desk.partner_a.pk}/")
-    admin.locator("#people tr", has_text="Emil Engineer").get_by_role("link", name="Offboard").click()
+    admin.locator("#people tr", has_text="Emil Engineer").get_by_role(
+        "link", name="Offboard"
+    ).click()
     admin.get_by_label("Reason").fill("Left Partner A")
     admin.get_by_role("button", name="Deactivate Emil Engineer").click()
     expect(admin.locator(".messages")).to_contain_text("Emil Engineer is deactivated")
@@ -163,6 +173,9 @@ def test_invite_enrol_sign_on_escalate_and_offboard(
 
     engineer.goto(f"/cases/{case.pk}/")
     expect(engineer.get_by_role("heading", name="Sign in")).to_be_visible()
-    assert httpx.get(
-        f"{live_server.url}/api/v1/me", headers={"Authorization": f"Bearer {token}"}
-    ).status_code == 401
+    assert (
+        httpx.get(
+            f"{live_server.url}/api/v1/me", headers={"Authorization": f"Bearer {token}"}
+        ).status_code
+        == 401
+    )

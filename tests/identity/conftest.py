@@ -78,7 +78,9 @@ def oidc_provider(live_server, tmp_path_factory) -> Iterator[OpenIdProvider]:
                     {
                         "client_id": client_id,
                         "client_secret": secret,
-                        "redirect_uri": f"{live_server.url}/accounts/oidc/{client_id}/login/callback/",
+                        "redirect_uri": (
+                            f"{live_server.url}/accounts/oidc/{client_id}/login/callback/"
+                        ),
                     }
                     for client_id, secret in CLIENTS.items()
                 ],
@@ -86,7 +88,7 @@ def oidc_provider(live_server, tmp_path_factory) -> Iterator[OpenIdProvider]:
         ),
     }
     run = {"env": env, "cwd": ROOT, "check": True, "capture_output": True, "timeout": 120}
-    subprocess.run([sys.executable, "-m", "django", "migrate", "--noinput"], **run)  # noqa: S603
+    subprocess.run([sys.executable, "-m", "django", "migrate", "--noinput"], **run)
     subprocess.run(  # noqa: S603
         [sys.executable, str(ROOT / "tests/identity/oidc_provider/setup_provider.py")], **run
     )

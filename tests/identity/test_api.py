@@ -25,7 +25,8 @@ def test_invitations_through_the_api(world, api_as, mailoutbox, django_capture_o
     assert created.status_code == 201
     assert (body["email"], body["roles"], body["state"]) == ("lead@a.example", ["admin"], "pending")
     assert body["accept_url"].split("/join/")[1].strip("/") in mailoutbox[0].body
-    assert resent.status_code == 200 and resent.json()["sent_count"] == 2
+    assert resent.status_code == 200
+    assert resent.json()["sent_count"] == 2
     assert resent.json()["accept_url"] != body["accept_url"]
     assert revoked.json()["state"] == "revoked"
     assert [item["id"] for item in listed.json()["items"]] == [body["id"]]
@@ -34,7 +35,12 @@ def test_invitations_through_the_api(world, api_as, mailoutbox, django_capture_o
 def test_a_bad_invitation_answers_422_with_every_field(world, api_as):
     answer = api_as(world.partner_a_manager).post(
         "/api/v1/invitations",
-        {"organisation_id": world.partner_a.pk, "email": "nope", "full_name": "", "roles": ["boss"]},
+        {
+            "organisation_id": world.partner_a.pk,
+            "email": "nope",
+            "full_name": "",
+            "roles": ["boss"],
+        },
     )
 
     assert answer.status_code == 422
@@ -46,7 +52,12 @@ def test_a_bad_invitation_answers_422_with_every_field(world, api_as):
 def test_an_invisible_organisation_is_a_field_error(world, api_as):
     answer = api_as(world.partner_a_manager).post(
         "/api/v1/invitations",
-        {"organisation_id": world.partner_b.pk, "email": "x@b.example", "full_name": "X", "roles": ["agent"]},
+        {
+            "organisation_id": world.partner_b.pk,
+            "email": "x@b.example",
+            "full_name": "X",
+            "roles": ["agent"],
+        },
     )
 
     assert (answer.status_code, list(answer.json()["fields"])) == (422, ["organisation_id"])
@@ -83,5 +94,8 @@ def test_the_second_factor_policy_through_the_api(world, api_as):
         {"require_second_factor": True},
     )
 
-    assert answer.json() == {"organisation_id": world.customer_direct.pk, "require_second_factor": True}
+    assert answer.json() == {
+        "organisation_id": world.customer_direct.pk,
+        "require_second_factor": True,
+    }
     assert refused.status_code == 403

@@ -113,7 +113,9 @@ def test_a_person_created_without_a_password_is_invited_to_set_one(world):
     )
     assert not person.has_usable_password()
 
-    invitation, token = invite(world.partner_a_manager, world.partner_a, email=person.email, roles=[])
+    invitation, token = invite(
+        world.partner_a_manager, world.partner_a, email=person.email, roles=[]
+    )
     accepted = invitation_accept(token=token, password=NEW_PASSWORD)
 
     assert invitation.person == person
@@ -137,7 +139,8 @@ def test_one_pending_invitation_per_address_and_a_resend_kills_the_old_link(
     with django_capture_on_commit_callbacks(execute=True):
         _, new = invitation_resend(actor=world.partner_a_manager, invitation=invitation)
 
-    assert len(mailoutbox) == 2 and link_token(mailoutbox[1]) == new
+    assert len(mailoutbox) == 2
+    assert link_token(mailoutbox[1]) == new
     with pytest.raises(ValidationFailed, match="not valid"):
         invitation_accept(token=old, password=NEW_PASSWORD)
     assert invitation_accept(token=new, password=NEW_PASSWORD).email == "new@a.example"
@@ -152,7 +155,8 @@ def test_an_expired_invitation_is_refused_and_a_new_one_may_be_sent(world, setti
         again, _ = invite(world.partner_a_manager, world.partner_a)
 
     invitation.refresh_from_db()
-    assert invitation.state == "revoked" and again.state == "pending"
+    assert invitation.state == "revoked"
+    assert again.state == "pending"
     assert not Person.objects.filter(email="new@a.example").exists()
 
 
@@ -249,7 +253,8 @@ def test_password_mismatch_and_policy_show_as_field_errors(world):
 
     assert answer.status_code == 422
     body = answer.content.decode()
-    assert 'data-field="password_again"' in body and "differ" in body
+    assert 'data-field="password_again"' in body
+    assert "differ" in body
 
 
 def test_the_organisation_page_lists_invitations_and_invites(
@@ -266,7 +271,8 @@ def test_the_organisation_page_lists_invitations_and_invites(
     page = client.get(f"/organisations/{world.partner_a.pk}/invitations/")
 
     assert sent.status_code == 302
-    assert "pat@a.example" in page.content.decode() and "Engineer" in page.content.decode()
+    assert "pat@a.example" in page.content.decode()
+    assert "Engineer" in page.content.decode()
     assert len(mailoutbox) == 1
 
 

@@ -46,7 +46,11 @@ def test_offboarding_does_everything_at_once(desk, leaver):
         reason="left the company",
     )
 
-    assert (result.sessions_ended, result.tokens_revoked, result.submitter_withdrawn) == (2, 1, True)
+    assert (result.sessions_ended, result.tokens_revoked, result.submitter_withdrawn) == (
+        2,
+        1,
+        True,
+    )
     assert result.cases == [leaver["case"].number]
     assert not Person.objects.get(pk=leaver["person"].pk).is_active
     assert not UserSession.objects.filter(user=leaver["person"]).exists()

@@ -56,8 +56,7 @@ def test_password_resets_are_limited_like_sign_ins(world, settings, mailoutbox):
     start = dt.datetime(2026, 6, 15, 9, 0, tzinfo=dt.UTC)
     with time_machine.travel(start, tick=False) as travel:
         answers = [
-            client.post("/accounts/password/reset/", {"email": email}).status_code
-            for _ in range(4)
+            client.post("/accounts/password/reset/", {"email": email}).status_code for _ in range(4)
         ]
         elsewhere = Client(REMOTE_ADDR="198.51.100.1").post(
             "/accounts/password/reset/", {"email": email}
@@ -183,9 +182,16 @@ def test_the_profile_saves_details_and_e_mail_choices(world):
 
     saved = client.post(
         "/profile/details/",
-        {"full_name": "Agnes Agent", "phone": "020 555 0100", "time_zone": "Europe/Amsterdam", "language": "nl"},
+        {
+            "full_name": "Agnes Agent",
+            "phone": "020 555 0100",
+            "time_zone": "Europe/Amsterdam",
+            "language": "nl",
+        },
     )
-    bad = client.post("/profile/details/", {"full_name": "", "phone": "call me", "time_zone": "Mars/Base"})
+    bad = client.post(
+        "/profile/details/", {"full_name": "", "phone": "call me", "time_zone": "Mars/Base"}
+    )
     choices = client.post("/profile/notifications/", {"email": ["case.opened"]})
 
     person = Person.objects.get(pk=world.partner_a_agent.pk)

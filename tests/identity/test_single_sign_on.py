@@ -62,7 +62,9 @@ def pem_certificate() -> str:
 
 
 def test_an_admin_sets_up_oidc_kept_as_an_allauth_app(world, admins):
-    single_sign_on = configure(admins["a"], world.partner_a, allowed_domains=["A.example", "@a.example"])
+    single_sign_on = configure(
+        admins["a"], world.partner_a, allowed_domains=["A.example", "@a.example"]
+    )
 
     app = SocialApp.objects.get()
     assert (app.provider, app.provider_id, app.client_id, app.secret) == (
@@ -98,7 +100,10 @@ def test_changing_it_keeps_the_secret_unless_given(world, admins):
         ({"default_role": "admin"}, "default_role"),
         ({"default_role": "customer_contact"}, "default_role"),
         ({"protocol": "kerberos"}, "protocol"),
-        ({"protocol": "saml", "sso_url": "https://idp.example/sso", "certificate": "junk"}, "certificate"),
+        (
+            {"protocol": "saml", "sso_url": "https://idp.example/sso", "certificate": "junk"},
+            "certificate",
+        ),
     ],
     ids=lambda value: str(value)[:30],
 )
@@ -107,7 +112,8 @@ def test_bad_settings_are_refused_field_by_field(world, admins, changes, field):
         configure(admins["a"], world.partner_a, **changes)
 
     assert field in refused.value.fields
-    assert not SocialApp.objects.exists() and not SingleSignOn.objects.exists()
+    assert not SocialApp.objects.exists()
+    assert not SingleSignOn.objects.exists()
 
 
 def test_a_domain_belongs_to_one_organisation(world, admins):
@@ -176,11 +182,16 @@ def test_a_domain_not_allowed_and_not_invited_is_refused_and_logged(world, sign_
         "someone@elsewhere.example has no pending invitation."
     )
     audit = AuditEvent.objects.get(action="sign_in.refused")
-    assert (audit.organisation_id, audit.after["email"]) == (world.partner_a.pk, "someone@elsewhere.example")
+    assert (audit.organisation_id, audit.after["email"]) == (
+        world.partner_a.pk,
+        "someone@elsewhere.example",
+    )
     assert "single sign-on refused" in caplog.text
 
 
-def test_an_invited_address_outside_the_domains_is_let_in_with_its_invitation(world, sign_on_a, admins):
+def test_an_invited_address_outside_the_domains_is_let_in_with_its_invitation(
+    world, sign_on_a, admins
+):
     invitation, _ = invitation_create(
         actor=admins["a"],
         organisation=world.partner_a,
@@ -212,9 +223,10 @@ def test_a_switched_off_sign_on_and_a_missing_address_are_refused(world, admins)
     off = configure(admins["a"], world.partner_a, is_enabled=False)
 
     assert "switched its single sign-on off" in admit(off, "x@a.example").refusal
-    assert "did not say your e-mail address" in admit(
-        configure(admins["a"], world.partner_a), ""
-    ).refusal
+    assert (
+        "did not say your e-mail address"
+        in admit(configure(admins["a"], world.partner_a), "").refusal
+    )
 
 
 def test_a_refused_admission_creates_nobody(world, sign_on_a):
@@ -256,7 +268,9 @@ def test_the_settings_page_saves_and_is_closed_to_others(world, admins):
     assert SingleSignOn.objects.get().allowed_domains == ["a.example", "partner-a.example"]
     assert other.get(f"/organisations/{world.partner_a.pk}/sign-in/").status_code == 404
     assert (
-        other.post(f"/organisations/{world.partner_a.pk}/sign-in/policy/", {"require_second_factor": "on"}).status_code
+        other.post(
+            f"/organisations/{world.partner_a.pk}/sign-in/policy/", {"require_second_factor": "on"}
+        ).status_code
         == 404
     )
 

@@ -219,7 +219,10 @@ def set_sign_in_policy(request: HttpRequest, organisation_id: int, payload: Sign
         organisation=access_organisation(actor, organisation_id),
         require_second_factor=payload.require_second_factor,
     )
-    return {"organisation_id": organisation.pk, "require_second_factor": organisation.require_second_factor}
+    return {
+        "organisation_id": organisation.pk,
+        "require_second_factor": organisation.require_second_factor,
+    }
 
 
 class OffboardIn(Schema):
@@ -293,9 +296,7 @@ class AuditEventOut(Schema):
     "organisation's administrators their own",
 )
 @paginate(Pages)
-def list_audit(
-    request: HttpRequest, organisation_id: int | None = None, all: bool = False
-) -> Any:
+def list_audit(request: HttpRequest, organisation_id: int | None = None, all: bool = False) -> Any:
     return selectors.audit_list(
         actor=_actor(request), organisation_id=organisation_id, access_only=not all
     )

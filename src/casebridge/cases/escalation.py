@@ -106,11 +106,7 @@ def escalation_readiness(
     state = submitter_state(submitter)
     authorised = state == SubmitterState.AUTHORISED
     message = MESSAGES_BY_STATE.get(state, "")
-    if (
-        authorised
-        and submitters_need_second_factor(submitter)
-        and not has_second_factor(submitter)
-    ):
+    if authorised and submitters_need_second_factor(submitter) and not has_second_factor(submitter):
         authorised, message = False, NO_SECOND_FACTOR
     readiness.check("submitter", "Submitter is authorised", authorised, message)
     if case.partner is not None:

@@ -60,9 +60,7 @@ class Invitation(TimeStampedModel):
             ),
         ]
         indexes = [
-            models.Index(
-                fields=["organisation", "-created_at"], name="invitation_org_created_idx"
-            ),
+            models.Index(fields=["organisation", "-created_at"], name="invitation_org_created_idx"),
             models.Index(Lower("email"), name="invitation_email_idx"),
         ]
 

@@ -81,7 +81,9 @@ def admit(
     organisation = single_sign_on.organisation
     if not single_sign_on.is_enabled:
         return Admission(
-            single_sign_on, email, refusal=f"{organisation.name} has switched its single sign-on off."
+            single_sign_on,
+            email,
+            refusal=f"{organisation.name} has switched its single sign-on off.",
         )
     if not organisation.is_active:
         return Admission(single_sign_on, email, refusal=f"{organisation.name} is not active.")
@@ -135,9 +137,7 @@ def admit(
 def record_refusal(request: Any, admission: Admission, *, provider: str) -> None:
     """A refused sign-on in the audit trail (the organisation's, whose provider asserted it)
     and the log."""
-    organisation_id = (
-        admission.single_sign_on.organisation_id if admission.single_sign_on else None
-    )
+    organisation_id = admission.single_sign_on.organisation_id if admission.single_sign_on else None
     address = client_address(request) if request is not None else ""
     logger.warning(
         "single sign-on refused",

@@ -143,7 +143,9 @@ def password_reset_counted(email: str | None, request: Any) -> None:
     keys = login_keys(email, request, purpose="reset")
     window = dt.timedelta(minutes=settings.CASEBRIDGE_LOGIN_LOCKOUT_MINUTES)
     cap = dt.timedelta(seconds=settings.CASEBRIDGE_LOGIN_MAX_DELAY_SECONDS)
-    throttle.fail(keys.pair, limit=settings.CASEBRIDGE_LOGIN_MAX_FAILURES, window=window, lock=window)
+    throttle.fail(
+        keys.pair, limit=settings.CASEBRIDGE_LOGIN_MAX_FAILURES, window=window, lock=window
+    )
     throttle.slow(
         keys.account,
         free=settings.CASEBRIDGE_LOGIN_MAX_FAILURES_PER_ACCOUNT,

@@ -4,11 +4,11 @@ from django.urls import path
 from casebridge.ui.views import (
     access,
     cases,
-    invitations,
-    profile,
     installed_base,
     integrations,
+    invitations,
     parties,
+    profile,
     rasci,
     rca,
     sla,
@@ -74,7 +74,9 @@ urlpatterns = [
     path("profile/", profile.profile_view, name="profile"),
     path("profile/details/", profile.profile_save_view, name="profile-save"),
     path("profile/notifications/", profile.preferences_save_view, name="profile-preferences"),
-    path("profile/sign-out-everywhere/", profile.sign_out_everywhere_view, name="sign-out-everywhere"),
+    path(
+        "profile/sign-out-everywhere/", profile.sign_out_everywhere_view, name="sign-out-everywhere"
+    ),
     path("organisations/", parties.organisation_list_view, name="organisations"),
     path("organisations/<int:organisation_id>/", parties.organisation_view, name="organisation"),
     path(

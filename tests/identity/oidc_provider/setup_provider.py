@@ -16,7 +16,10 @@ def main() -> None:
     setup = json.loads(os.environ["OIDC_PROVIDER_SETUP"])
     for user in setup["users"]:
         User.objects.create_user(
-            user["username"], email=user["email"], password=user["password"], first_name=user["name"]
+            user["username"],
+            email=user["email"],
+            password=user["password"],
+            first_name=user["name"],
         )
     for client in setup["clients"]:
         Application.objects.create(

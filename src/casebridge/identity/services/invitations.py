@@ -72,7 +72,10 @@ def _send(invitation: Invitation, token: str) -> None:
         except Exception:  # the invitation stands; whoever invited can re-send it
             logger.exception(
                 "invitation mail failed",
-                extra={"invitation_id": invitation.pk, "organisation_id": invitation.organisation_id},
+                extra={
+                    "invitation_id": invitation.pk,
+                    "organisation_id": invitation.organisation_id,
+                },
             )
 
     transaction.on_commit(deliver)
@@ -94,9 +97,7 @@ def _existing_person(email: str, organisation: Organisation, errors: Errors) -> 
     elif not person.is_active:
         errors.add("email", "This person was deactivated; reactivate them before inviting.")
     elif person.has_usable_password() or person.socialaccount_set.exists():
-        errors.add(
-            "email", "This person already signs in; they can reset a forgotten password."
-        )
+        errors.add("email", "This person already signs in; they can reset a forgotten password.")
     return person
 
 
@@ -112,9 +113,7 @@ def invitation_create(
     """Invite someone to ``organisation`` with ``roles`` (or a person of it who was created
     without a password, keeping their roles). Returns the invitation and its link's secret,
     which is mailed and never stored."""
-    require(
-        may_invite_to(actor, organisation), "You may not invite people to this organisation."
-    )
+    require(may_invite_to(actor, organisation), "You may not invite people to this organisation.")
     errors = Errors()
     email = clean_email(email, errors)
     person = _existing_person(email, organisation, errors) if email else None
@@ -194,8 +193,7 @@ def invitation_resend(*, actor: Person, invitation: Invitation) -> tuple[Invitat
     )
     if invitation.state in (InvitationState.ACCEPTED, InvitationState.REVOKED):
         raise Conflict(
-            f"The invitation is {invitation.get_state_display().lower()}; it cannot be sent "
-            "again.",
+            f"The invitation is {invitation.get_state_display().lower()}; it cannot be sent again.",
             fields={"state": invitation.get_state_display()},
         )
     token = new_invitation_token()

@@ -86,9 +86,7 @@ def _clean_url(value: str, errors: Errors, field: str) -> str:
     return url.rstrip("/") if field == "issuer" else url
 
 
-def _clean_domains(
-    domains: Iterable[str], organisation: Organisation, errors: Errors
-) -> list[str]:
+def _clean_domains(domains: Iterable[str], organisation: Organisation, errors: Errors) -> list[str]:
     cleaned: list[str] = []
     for raw in domains:
         domain = str(raw).strip().lower().removeprefix("@")

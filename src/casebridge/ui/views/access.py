@@ -276,7 +276,9 @@ def _audit_events(request: HttpRequest):  # type: ignore[no-untyped-def]
     try:
         return selectors.audit_list(
             actor=actor,
-            organisation_id=int(organisation_id) if organisation_id and organisation_id.isdigit() else None,
+            organisation_id=int(organisation_id)
+            if organisation_id and organisation_id.isdigit()
+            else None,
             access_only=request.GET.get("all") != "1",
         )
     except PermissionDenied as error:

@@ -63,7 +63,8 @@ class AcceptForm(forms.Form):
         "your name or address.",
     )
     password_again = forms.CharField(
-        label="The password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label="The password again",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
     def clean(self) -> dict:
@@ -94,9 +95,7 @@ def invitations_view(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state") or InvitationState.PENDING
     if state not in InvitationState.values and state != "all":
         state = InvitationState.PENDING
-    invitations = selectors.invitation_list(
-        actor=actor, state=None if state == "all" else state
-    )
+    invitations = selectors.invitation_list(actor=actor, state=None if state == "all" else state)
     page = Paginator(invitations, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -130,7 +129,9 @@ def organisation_invitations_view(request: HttpRequest, organisation_id: int) ->
     if not may_invite_to(actor, organisation):
         raise Http404("No such organisation.")
     if request.method == "GET":
-        return _organisation_page(request, organisation, InvitationForm(organisation=organisation), 200)
+        return _organisation_page(
+            request, organisation, InvitationForm(organisation=organisation), 200
+        )
     form = InvitationForm(request.POST, organisation=organisation)
     if form.is_valid():
         try:
@@ -159,7 +160,9 @@ def invitation_resend_view(request: HttpRequest, invitation_id: int) -> HttpResp
     except DomainError as error:
         messages.error(request, error.detail)
     else:
-        messages.success(request, f"Invitation sent again to {invitation.email}; the old link no longer works.")
+        messages.success(
+            request, f"Invitation sent again to {invitation.email}; the old link no longer works."
+        )
     return redirect("ui:organisation-invitations", organisation_id=invitation.organisation_id)
 
 
@@ -190,18 +193,16 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
     if problem:
         return _unusable(request, problem, 404 if invitation is None else 410)
     assert invitation is not None
-    if request.user.is_authenticated:
-        if request.user.email != invitation.email:  # type: ignore[union-attr]
-            return _unusable(
-                request,
-                f"This invitation is for {invitation.email}, but you are signed in as "
-                f"{request.user.email}. Sign out first if it is yours.",  # type: ignore[union-attr]
-                403,
-            )
+    signed_in_as = request.user.email if request.user.is_authenticated else None  # type: ignore[union-attr]
+    if signed_in_as is not None and signed_in_as != invitation.email:
+        return _unusable(
+            request,
+            f"This invitation is for {invitation.email}, but you are signed in as "
+            f"{signed_in_as}. Sign out first if it is yours.",
+            403,
+        )
     single_sign_on = selectors.single_sign_on_of_organisation(invitation.organisation)
-    form = AcceptForm(
-        request.POST or None, initial={"full_name": invitation.full_name}
-    )
+    form = AcceptForm(request.POST or None, initial={"full_name": invitation.full_name})
     status = 200
     if request.method == "POST":
         status = 422

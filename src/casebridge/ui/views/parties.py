@@ -12,8 +12,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from casebridge.core import clock
 from casebridge.core.errors import DomainError, NotFound
-from casebridge.installed_base import selectors as installed_base
 from casebridge.identity.permissions import may_configure_sign_in
+from casebridge.installed_base import selectors as installed_base
 from casebridge.installed_base.services import can_manage_installations_of
 from casebridge.parties import permissions, selectors, services
 from casebridge.parties.choices import OrganisationKind

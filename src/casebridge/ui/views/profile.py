@@ -24,10 +24,10 @@ from casebridge.notifications.models import NotificationPreference
 from casebridge.notifications.recipients import NOTIFIED_KINDS
 from casebridge.notifications.services import preference_set
 from casebridge.parties.models import Person
+from casebridge.parties.phones import phone_display
 from casebridge.parties.second_factor import second_factor_reasons
 from casebridge.parties.services import person_update
 from casebridge.parties.services._validation import time_zones
-from casebridge.parties.phones import phone_display
 from casebridge.ui.forms import apply_domain_error
 
 #: Event kinds in words; a kind added later shows its code until it gets a line here.
@@ -83,9 +83,7 @@ def _page(request: HttpRequest, form: ProfileForm | None = None, status: int = 2
                 "language": person.language,
             }
         )
-    chosen = dict(
-        NotificationPreference.objects.filter(person=person).values_list("kind", "email")
-    )
+    chosen = dict(NotificationPreference.objects.filter(person=person).values_list("kind", "email"))
     preferences = [
         (kind, KIND_LABELS.get(kind, kind), chosen.get(kind, True)) for kind in NOTIFIED_KINDS
     ]
