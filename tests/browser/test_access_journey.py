@@ -56,6 +56,7 @@ def enrol_authenticator_app(page, *, confirm_by_mail: bool = False) -> None:
     if confirm_by_mail:
         confirm_by_mailed_code(page)
     secret = page.locator("#authenticator_secret").input_value()
+    page.screenshot(path=str(SCREENSHOTS / "authenticator-app.png"), full_page=True)
     page.get_by_label("Authenticator code").fill(code_for(secret))
     page.get_by_role("button", name="Activate").click()
     expect(page.locator(".messages")).to_contain_text("activated")
@@ -82,6 +83,7 @@ def test_invite_enrol_sign_on_escalate_and_offboard(
     vendor.get_by_label("E-mail address").fill(desk.vendor_admin.email)
     vendor.get_by_label("Password").fill(PASSWORD)
     vendor.get_by_role("button", name="Sign in", exact=True).click()
+    vendor.screenshot(path=str(SCREENSHOTS / "second-factor-sign-in.png"), full_page=True)
     vendor.locator("input[name=code]").fill(code_for(VENDOR_SECRET))
     vendor.get_by_role("button", name="Sign In").click()
     expect(vendor.get_by_test_id("signed-in-as")).to_contain_text("Vendor Ltd")
@@ -96,6 +98,7 @@ def test_invite_enrol_sign_on_escalate_and_offboard(
     # The administrator accepts, chooses a password, and must enrol a second factor.
     admin = new_page(browser, live_server)
     admin.goto(last_link())
+    admin.screenshot(path=str(SCREENSHOTS / "invitation.png"), full_page=True)
     admin.get_by_label("Choose a password").fill(ADMIN_PASSWORD)
     admin.get_by_label("The password again").fill(ADMIN_PASSWORD)
     admin.get_by_role("button", name="Set my password and sign in").click()
