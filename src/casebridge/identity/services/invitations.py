@@ -177,7 +177,7 @@ def invitation_create(
 
 def _lock(invitation: Invitation) -> Invitation:
     return (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("organisation", "invited_by")
         .get(pk=invitation.pk)
     )
@@ -254,7 +254,7 @@ def invitation_problem(invitation: Invitation | None) -> str:
 
 def _usable(token: str) -> Invitation:
     invitation = (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("organisation", "person")
         .filter(token_hash=hash_invitation_token(token))
         .first()

@@ -152,7 +152,7 @@ def single_sign_on_configure(
         "Only the organisation's administrators set up its single sign-on.",
     )
     current = (
-        SingleSignOn.objects.select_for_update()
+        SingleSignOn.objects.select_for_update(of=("self",))
         .select_related("social_app")
         .filter(organisation=organisation)
         .first()
