@@ -299,3 +299,42 @@ def test_the_api_sets_and_reads_it_without_the_secret(world, admins, api_as):
     assert saved.json()["callback_url"].endswith("/accounts/oidc/org-partner-a/login/callback/")
     assert (bad.status_code, sorted(bad.json()["fields"])) == (422, ["issuer"])
     assert foreign.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path", ["/accounts/email/", "/accounts/3rdparty/", "/accounts/3rdparty/signup/"]
+)
+def test_addresses_and_provider_links_are_not_changed_by_their_holder(world, path):
+    client = Client()
+    client.force_login(world.partner_a_agent)
+
+    answer = client.get(path)
+
+    assert answer.status_code == 404
+    assert "Managed by your organisation" in answer.content.decode()
+
+
+def test_linking_a_provider_to_a_signed_in_account_is_refused(world, sign_on_a):
+    from types import SimpleNamespace
+
+    from allauth.core.exceptions import ImmediateHttpResponse
+    from django.test import RequestFactory
+
+    from casebridge.ui.adapters import SocialAccountAdapter
+
+    request = RequestFactory().get("/accounts/oidc/org-partner-a/login/callback/")
+    request.user = world.partner_b_agent
+    sociallogin = SimpleNamespace(
+        state={"process": "connect"},
+        provider=SimpleNamespace(app=sign_on_a.social_app),
+        user=world.partner_b_agent,
+        is_existing=False,
+        email_addresses=[],
+    )
+
+    with pytest.raises(ImmediateHttpResponse) as refused:
+        SocialAccountAdapter(request).pre_social_login(request, sociallogin)
+
+    assert refused.value.response.status_code == 403
+    assert not world.partner_b_agent.socialaccount_set.exists()
+    assert AuditEvent.objects.filter(action="sign_in.refused").count() == 1

@@ -26,7 +26,13 @@ from casebridge.core.audit import audit_record_about
 from casebridge.core.clients import client_address
 from casebridge.core.errors import DomainError
 from casebridge.identity.services.sign_in import person_join_by_sign_on
-from casebridge.identity.sign_on import admit, record_refusal, record_sign_in, single_sign_on_of
+from casebridge.identity.sign_on import (
+    Admission,
+    admit,
+    record_refusal,
+    record_sign_in,
+    single_sign_on_of,
+)
 from casebridge.parties.models import Person
 
 METHOD_NAMES = {"password": "password", "socialaccount": "single sign-on", "mfa": "second factor"}
@@ -94,6 +100,14 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         app = sociallogin.provider.app if sociallogin.provider else None
         single_sign_on = single_sign_on_of(app)
         provider = getattr(app, "provider_id", "") or getattr(app, "provider", "")
+        if sociallogin.state.get("process") == "connect":
+            # Accounts are linked to a provider only by signing in through it, under the rules.
+            refused = Admission(
+                single_sign_on,
+                "",
+                refusal="Accounts are linked to an identity provider by signing in through it.",
+            )
+            self._refuse(request, refused, provider)
         linked = sociallogin.user if sociallogin.is_existing else None
         email = getattr(sociallogin.user, "email", "") or next(
             (address.email for address in sociallogin.email_addresses), ""
@@ -126,9 +140,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         try:
             person = person_join_by_sign_on(admission=admission, full_name=full_name)
         except DomainError as error:
-            refused = admission.__class__(
-                admission.single_sign_on, admission.email, refusal=error.detail
-            )
+            refused = Admission(admission.single_sign_on, admission.email, refusal=error.detail)
             self._refuse(request, refused, provider)
         sociallogin.user = person
         sociallogin.save(request)

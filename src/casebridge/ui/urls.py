@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, re_path
 
 from casebridge.ui.views import (
     access,
@@ -17,6 +17,7 @@ from casebridge.ui.views import (
 from casebridge.ui.views.sign_in import (
     PasswordResetRequestView,
     SignInView,
+    managed_by_the_organisation_view,
     second_factor_required_view,
     single_sign_on_start_view,
 )
@@ -35,6 +36,9 @@ urlpatterns = [
         name="password-reset",
     ),
     path("sso/", single_sign_on_start_view, name="sso-start"),
+    # allauth's e-mail address and provider-link management are not offered (see the view).
+    path("accounts/email/", managed_by_the_organisation_view),
+    re_path(r"^accounts/3rdparty/(?P<rest>.*)$", managed_by_the_organisation_view),
     path("two-factor/required/", second_factor_required_view, name="second-factor-required"),
     path("join/<str:token>/", invitations.invitation_accept_view, name="invitation-accept"),
     path("invitations/", invitations.invitations_view, name="invitations"),

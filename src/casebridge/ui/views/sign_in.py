@@ -72,3 +72,11 @@ def second_factor_required_view(request: HttpRequest) -> HttpResponse:
         "ui/identity/second_factor_required.html",
         {"reasons": second_factor_reasons(person)},
     )
+
+
+@require_GET
+def managed_by_the_organisation_view(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """allauth's pages for changing one's e-mail addresses and linking other identity
+    providers: here the address is the identity an organisation invited or its provider
+    vouches for, so neither is changed by its holder."""
+    return render(request, "ui/identity/managed_by_the_organisation.html", status=404)
