@@ -182,3 +182,46 @@ def test_invite_enrol_sign_on_escalate_and_offboard(
         ).status_code
         == 401
     )
+
+
+def test_a_security_key_is_added_and_then_asked_for_at_sign_in(browser, live_server, world):
+    """WebAuthn with Chromium's virtual authenticator (CDP): added on the profile's second
+    factors, then the sign-in asks for it and accepts it."""
+    context = browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "usb",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+            }
+        },
+    )
+    page.goto("/login/")
+    page.get_by_label("E-mail address").fill(world.partner_a_agent.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.goto("/accounts/2fa/webauthn/add/")
+    page.get_by_label("Password").fill(PASSWORD)  # allauth asks to confirm it first
+    page.get_by_role("button", name="Confirm").click()
+    page.get_by_label("Name").fill("desk key")
+    page.get_by_role("button", name="Add").click()
+    expect(page.locator(".messages")).to_contain_text("Security key added")
+
+    page.goto("/profile/")
+    expect(page.get_by_test_id("factors")).to_contain_text("Security key")
+    page.get_by_role("button", name="Sign out", exact=True).click()
+    page.goto("/login/")
+    page.get_by_label("E-mail address").fill(world.partner_a_agent.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.get_by_role("button", name="Use a security key").click()
+    expect(page.get_by_test_id("signed-in-as")).to_contain_text("Partner A")
+    context.close()
