@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from casebridge.identity.selectors import single_sign_on_for_email
@@ -57,8 +58,13 @@ def single_sign_on_start_view(request: HttpRequest) -> HttpResponse:
             "sign in with your password.",
         )
         return redirect("ui:login")
+    next_url = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""  # never back to another site
     provider = single_sign_on.social_app.get_provider(request)
-    return provider.redirect(request, "login", next_url=request.POST.get("next") or None)
+    return provider.redirect(request, "login", next_url=next_url or None)
 
 
 @require_GET
