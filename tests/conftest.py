@@ -65,6 +65,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 ALL_SCOPES = TokenScope.values
 
 
+@pytest.fixture
+def back_to_the_latest_migrations():
+    """For a test that migrates the database back and forth: afterwards every app is at its
+    latest migration again, so the tests after it on the same worker find every table."""
+    yield
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.fixture(scope="session")
+def live_server(django_db_setup, live_server):
+    """pytest-django's live server, started only once the test database exists: started
+    before, it still sees SQLite's ``:memory:`` name, takes the database for an in-memory one
+    and hands the test thread's connection to every request thread, which then share one
+    SQLite connection (warnings, and once in a while a segmentation fault)."""
+    return live_server
+
+
 @dataclass
 class World:
     vendor: Organisation

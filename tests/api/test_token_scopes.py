@@ -220,6 +220,7 @@ def test_every_operation_refuses_a_token_without_its_scope(world, method, path):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("back_to_the_latest_migrations")
 def test_tokens_issued_before_scopes_keep_working_and_get_an_expiry(settings):
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor

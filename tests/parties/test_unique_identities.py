@@ -244,6 +244,7 @@ def test_a_new_person_cannot_take_an_address_a_submitter_is_known_by(world):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("back_to_the_latest_migrations")
 def test_the_migration_settles_duplicates_already_stored_and_audits_each_change():
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor

@@ -20,6 +20,7 @@ from django.test import Client
 from casebridge.api.urls import api
 from casebridge.cases.models import Case
 from casebridge.core.models import OutboxEvent
+from casebridge.identity.services import invitation_create
 from casebridge.installed_base.defaults import ensure_default_catalogue
 from casebridge.installed_base.models import Component, Installation
 from casebridge.notifications.models import WebhookDelivery, WebhookSubscription
@@ -114,7 +115,15 @@ def foreign(desk, open_case):
     delivery = WebhookDelivery.objects.create(
         subscription=subscription, event=event, created_at=now
     )
+    invitation, _ = invitation_create(
+        actor=desk.partner_b_manager,
+        organisation=desk.partner_b,
+        email="new@b.example",
+        full_name="New at B",
+        roles=["agent"],
+    )
     return {
+        "invitation_id": invitation.pk,
         "case_id": case.pk,
         "attachment_id": attachment.pk,
         "installation_id": installation.pk,
@@ -250,6 +259,7 @@ def test_every_path_parameter_is_classified():
 
 
 FOREIGN_NAMES = {
+    "invitation_id",
     "case_id",
     "attachment_id",
     "installation_id",
@@ -371,4 +381,5 @@ def test_no_portal_page_or_form_reaches_partner_bs_objects(desk, foreign, role):
     assert checked >= 20  # the matrix really walked the portal
 
 
-UI_FIXED = {"format": "csv"}
+#: An invitation link is the invitee's key, whoever holds it; an unknown one names nothing.
+UI_FIXED = {"format": "csv", "token": "not-an-invitation"}

@@ -12,6 +12,7 @@ from casebridge.api.auth import authentication, document_scopes
 from casebridge.api.cases import router as cases_router
 from casebridge.api.docs import VendoredSwagger
 from casebridge.api.errors import install_error_handlers
+from casebridge.api.identity import router as identity_router
 from casebridge.api.installed_base import router as installed_base_router
 from casebridge.api.notifications import router as notifications_router
 from casebridge.api.parser import JsonParser
@@ -55,3 +56,4 @@ api.add_router("/v1/", cases_router)
 api.add_router("/v1/", sla_router)
 api.add_router("/v1/", rca_router)
 api.add_router("/v1/", notifications_router)
+api.add_router("/v1/", identity_router)

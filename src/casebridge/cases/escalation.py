@@ -1,6 +1,7 @@
 """Is a case ready to go to the vendor? Every rule of the escalation gate, checked at once.
 
-1. the submitter is an active, verified authorised submitter;
+1. the submitter is an active, verified authorised submitter, with a second factor enrolled
+   where the deployment or their organisation requires one (``parties.second_factor``);
 2. the partner is qualified (Priority 1 is exempt; CASEBRIDGE_BLOCK_UNQUALIFIED_PARTNERS);
 3. the submission guidelines' fields required for the priority and category are filled in
    (which are required is data: ``GuidelineRequirement``);
@@ -20,6 +21,7 @@ from casebridge.cases.models import Case, GuidelineRequirement
 from casebridge.installed_base.gate import escalation_gate
 from casebridge.parties.choices import SubmitterState
 from casebridge.parties.models import Person
+from casebridge.parties.second_factor import has_second_factor, submitters_need_second_factor
 from casebridge.parties.selectors import partner_is_qualified, submitter_state
 
 FIELD_LABELS = {
@@ -44,6 +46,10 @@ MESSAGES_BY_STATE: dict[str, str] = {
     SubmitterState.PENDING_VERIFICATION: "The vendor has not verified you yet.",
     SubmitterState.REVOKED: "Your authorisation to submit cases was revoked.",
 }
+NO_SECOND_FACTOR = (
+    "Authorised submitters sign in with a second factor here: enrol an authenticator app or a "
+    "security key on your profile first."
+)
 
 
 @dataclass
@@ -98,12 +104,11 @@ def escalation_readiness(
     who accepts the case grants the override with a reason (or returns it)."""
     readiness = Readiness()
     state = submitter_state(submitter)
-    readiness.check(
-        "submitter",
-        "Submitter is authorised",
-        state == SubmitterState.AUTHORISED,
-        MESSAGES_BY_STATE.get(state, ""),
-    )
+    authorised = state == SubmitterState.AUTHORISED
+    message = MESSAGES_BY_STATE.get(state, "")
+    if authorised and submitters_need_second_factor(submitter) and not has_second_factor(submitter):
+        authorised, message = False, NO_SECOND_FACTOR
+    readiness.check("submitter", "Submitter is authorised", authorised, message)
     if case.partner is not None:
         qualification = partner_is_qualified(case.partner)
         exempt = case.priority == Priority.P1 or not settings.CASEBRIDGE_BLOCK_UNQUALIFIED_PARTNERS

@@ -101,10 +101,19 @@ INSTALLED_APPS = [
     "casebridge.cases",
     "casebridge.rca",
     "casebridge.notifications",
+    "casebridge.identity",
     "casebridge.api",
     "casebridge.ui",
     "casebridge.demo",
     "casebridge.bench",
+    # After casebridge.ui, whose templates override allauth's to look like the portal.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
+    "allauth.usersessions",
 ]
 
 MIDDLEWARE = [
@@ -123,6 +132,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "casebridge.ui.middleware.ViewerTimeZoneMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "casebridge.ui.middleware.SecondFactorRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "casebridge.config.urls"
@@ -286,8 +298,70 @@ AUTH_PASSWORD_VALIDATORS = [
 if MODE == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# --- Accounts, two-factor and single sign-on (django-allauth; docs/security.md) ------------------
+# Nobody signs up: people come in by invitation (casebridge.identity) or, where their
+# organisation allows it, through its own identity provider. Sign-in is by e-mail address; the
+# failure limits above are counted by PersonBackend, not by allauth.
+ACCOUNT_ADAPTER = "casebridge.ui.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "casebridge.ui.adapters.SocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "none"  # an invitation, or the organisation's IdP, proves it
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "casebridge: "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
+ACCOUNT_RATE_LIMITS = {
+    # Counted by casebridge's own limits (parties/auth.py) in the database, across workers.
+    "login": None,
+    "login_failed": None,
+    "reset_password": None,
+}
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # the adapter decides, per organisation
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True}}
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env_int("CASEBRIDGE_SSO_TIMEOUT", 10)
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_TOTP_TOLERANCE = 1  # a code of the previous or next 30 seconds too (clocks drift)
+MFA_TOTP_ISSUER = os.environ.get("CASEBRIDGE_MFA_ISSUER", "casebridge")
+# Security keys need a secure origin; http://127.0.0.1 and localhost are allowed outside
+# production so the demo can try them.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
+# Sessions are recorded when someone signs in (not touched on every request: no query added).
+USERSESSIONS_TRACK_ACTIVITY = False
+#: Who must use a second factor: any of vendor_staff, organisation_admins,
+#: authorised_submitters (or "none"). The demo walks without second factors unless told.
+CASEBRIDGE_MFA_REQUIRED_FOR = [
+    item
+    for item in env_list(
+        "CASEBRIDGE_MFA_REQUIRED_FOR",
+        ["none"] if DEMO_MODE else ["vendor_staff", "organisation_admins", "authorised_submitters"],
+    )
+    if item != "none"
+]
+_MFA_GROUPS = {"vendor_staff", "organisation_admins", "authorised_submitters"}
+if set(CASEBRIDGE_MFA_REQUIRED_FOR) - _MFA_GROUPS:
+    raise ImproperlyConfigured(
+        "CASEBRIDGE_MFA_REQUIRED_FOR takes vendor_staff, organisation_admins, "
+        f"authorised_submitters or none, not {CASEBRIDGE_MFA_REQUIRED_FOR!r}"
+    )
+CASEBRIDGE_INVITATION_DAYS = env_int("CASEBRIDGE_INVITATION_DAYS", 7)
+#: How long a password-reset link works (Django's PASSWORD_RESET_TIMEOUT, in seconds).
+PASSWORD_RESET_TIMEOUT = env_int("CASEBRIDGE_PASSWORD_RESET_MINUTES", 60) * 60
+ACCOUNT_FORMS = {
+    "login": "casebridge.ui.forms.SignInForm",
+    "reset_password": "casebridge.ui.forms.PasswordResetForm",
+}
+
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
+#: The interface speaks English today; a person's choice is kept for the translations to come.
+LANGUAGES = [("en", "English"), ("nl", "Nederlands"), ("de", "Deutsch"), ("fr", "Français")]
 TIME_ZONE = os.environ.get("CASEBRIDGE_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -21,15 +21,42 @@ def audit_record(
     after: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one audit row; ``actor`` is a person, or None for the system."""
-    label = "system" if actor is None else str(getattr(actor, "email", actor))
-    return AuditEvent.objects.create(
-        occurred_at=clock.now(),
+    return audit_record_about(
         actor=actor,
-        actor_label=label,
-        organisation_id=organisation_id,
         action=action,
         target_type=target._meta.label_lower,
         target_id=str(target.pk),
+        organisation_id=organisation_id,
+        before=before,
+        after=after,
+    )
+
+
+def audit_record_about(
+    *,
+    actor: Any,
+    action: str,
+    target_type: str,
+    target_id: str,
+    organisation_id: int | None,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    actor_label: str | None = None,
+) -> AuditEvent:
+    """:func:`audit_record` for a target that may have no row (a failed sign-in names the
+    address typed, which may be nobody's); ``actor_label`` says who acted when ``actor`` is
+    None (what they typed, cut to fit)."""
+    label = actor_label if actor is None and actor_label else None
+    if label is None:
+        label = "system" if actor is None else str(getattr(actor, "email", actor))
+    return AuditEvent.objects.create(
+        occurred_at=clock.now(),
+        actor=actor,
+        actor_label=label[:254],
+        organisation_id=organisation_id,
+        action=action,
+        target_type=target_type,
+        target_id=target_id[:64],
         before=_jsonable(before or {}),
         after=_jsonable(after or {}),
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
 #: What makes a spreadsheet read a cell as a formula.
@@ -57,3 +57,18 @@ def csv_text(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
     buffer = io.StringIO()
     write_csv(buffer, header, rows)
     return buffer.getvalue()
+
+
+class _Line:
+    """A file-like target that hands back what the CSV writer writes (for streaming)."""
+
+    def write(self, text: str, /) -> str:
+        return text
+
+
+def csv_lines(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
+    """The CSV line by line, header first, every cell neutralised: for a streamed download."""
+    writer = csv.writer(_Line(), lineterminator="\n")
+    yield writer.writerow([neutralise(name) for name in header])
+    for row in rows:
+        yield writer.writerow([neutralise(cell) for cell in row])

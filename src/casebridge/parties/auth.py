@@ -1,4 +1,6 @@
-"""Sign-in: the session backend loads the person with their organisation in one query."""
+"""Sign-in: the session backend loads the person with their organisation in one query, and
+counts and audits failed passwords (whatever form asked: allauth's sign-in, re-authentication,
+the back office)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 
 from casebridge.core import throttle
+from casebridge.core.audit import audit_record_about
 from casebridge.core.clients import address_key, client_address
 from casebridge.parties.choices import OrganisationKind, Role
 from casebridge.parties.models import Person
@@ -49,6 +52,10 @@ class PersonBackend(ModelBackend):
     def authenticate(
         self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any
     ) -> Person | None:
+        if username is None:
+            username = kwargs.pop("email", None)  # allauth signs in by e-mail address
+        else:
+            kwargs.pop("email", None)
         if username is not None:
             username = username.strip().lower()
         if login_wait(username, request):
@@ -74,6 +81,7 @@ class PersonBackend(ModelBackend):
                     window=window,
                     cap=cap,
                 )
+            _audit_failure(username, request)
         elif person is not None:
             # Only this account's failures from this address are forgotten: signing in to an
             # account of one's own must not wipe the slate of an address or of an account.
@@ -103,21 +111,77 @@ class LoginKeys:
         return [key for key in (self.pair, self.account, self.address) if key]
 
 
-def login_keys(username: str | None, request: Any) -> LoginKeys:
-    """The throttle keys of a sign-in (the account name is hashed: it is whatever was typed)."""
+def login_keys(username: str | None, request: Any, *, purpose: str = "login") -> LoginKeys:
+    """The throttle keys of a sign-in (the account name is hashed: it is whatever was typed);
+    ``purpose`` "reset" counts password-reset requests apart, under the same rules."""
     name = (username or "").strip().lower()
     account = hashlib.sha256(name.encode()).hexdigest()[:32]
     address = address_key(client_address(request)) if request is not None else ""
     return LoginKeys(
-        pair=f"login:pair:{account}:{address or '-'}",
-        account=f"login:account:{account}",
-        address=f"login:address:{address}" if address else "",
+        pair=f"{purpose}:pair:{account}:{address or '-'}",
+        account=f"{purpose}:account:{account}",
+        address=f"{purpose}:address:{address}" if address else "",
     )
 
 
 def login_wait(username: str | None, request: Any) -> int:
     """Seconds until this account may try to sign in again from this address (0: now)."""
     return max((throttle.locked_for(key) for key in login_keys(username, request).all()), default=0)
+
+
+def password_reset_wait(email: str | None, request: Any) -> int:
+    """Seconds until a password reset for this address may be asked for again (0: now)."""
+    keys = login_keys(email, request, purpose="reset")
+    return max((throttle.locked_for(key) for key in keys.all()), default=0)
+
+
+def password_reset_counted(email: str | None, request: Any) -> None:
+    """Count one password-reset request with the sign-in failure rules: this account from this
+    address is locked after CASEBRIDGE_LOGIN_MAX_FAILURES requests in the window; the account
+    from anywhere and the address for any account are slowed down past their own limits, so
+    nobody can flood someone's mailbox or lock them out of resetting."""
+    keys = login_keys(email, request, purpose="reset")
+    window = dt.timedelta(minutes=settings.CASEBRIDGE_LOGIN_LOCKOUT_MINUTES)
+    cap = dt.timedelta(seconds=settings.CASEBRIDGE_LOGIN_MAX_DELAY_SECONDS)
+    throttle.fail(
+        keys.pair, limit=settings.CASEBRIDGE_LOGIN_MAX_FAILURES, window=window, lock=window
+    )
+    throttle.slow(
+        keys.account,
+        free=settings.CASEBRIDGE_LOGIN_MAX_FAILURES_PER_ACCOUNT,
+        window=window,
+        cap=cap,
+    )
+    if keys.address:
+        throttle.slow(
+            keys.address,
+            free=settings.CASEBRIDGE_LOGIN_MAX_FAILURES_PER_ADDRESS,
+            window=window,
+            cap=cap,
+        )
+
+
+def _audit_failure(username: str, request: Any) -> None:
+    """A failed password in the audit trail: under the person's organisation when the address
+    is someone's (their administrators see it), else the vendor's trail only."""
+    person = (
+        Person.objects.filter(email=username).values("pk", "organisation_id", "is_active").first()
+    )
+    address = client_address(request) if request is not None else ""
+    reason = "wrong password"
+    if person is None:
+        reason = "no such account"
+    elif not person["is_active"]:
+        reason = "the account is deactivated"
+    audit_record_about(
+        actor=None,
+        actor_label=username,
+        action="sign_in.failed",
+        target_type="parties.person",
+        target_id=str(person["pk"]) if person else "",
+        organisation_id=person["organisation_id"] if person else None,
+        after={"email": username, "address": address, "reason": reason},
+    )
 
 
 def _is_back_office_admin(user: Any) -> bool:

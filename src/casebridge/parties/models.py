@@ -64,6 +64,11 @@ class Organisation(TimeStampedModel):
         "its relationship's, anyone else's UTC.",
     )
     country = models.CharField(max_length=2, blank=True, help_text="For its public holidays.")
+    require_second_factor = models.BooleanField(
+        default=False,
+        help_text="Everyone of this organisation signs in with a second factor, on top of the "
+        "roles the deployment requires it for (CASEBRIDGE_MFA_REQUIRED_FOR).",
+    )
     vendor_plan = models.ForeignKey(
         SupportPlan,
         null=True,
@@ -221,6 +226,12 @@ class Person(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(
         default=False, help_text="May sign in to the back office (vendor people only)."
+    )
+    time_zone = models.CharField(
+        max_length=64, blank=True, help_text="Times are shown in it; empty: the browser's."
+    )
+    language = models.CharField(
+        max_length=8, blank=True, help_text="Preferred language (the interface is English today)."
     )
 
     objects = PersonManager()

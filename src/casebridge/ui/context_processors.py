@@ -37,6 +37,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items.append(("RCAs", reverse("ui:rcas")))
     if user.has_role(Role.ADMIN, Role.MANAGER):
         items.append(("Integrations", reverse("ui:integrations")))
+        items.append(("Invitations", reverse("ui:invitations")))
+    if user.has_role(Role.ADMIN):
+        items.append(("Audit", reverse("ui:audit")))
     items.append(("RASCI", reverse("ui:rasci")))
     items.append(("API", reverse("api:openapi-view")))
     items.append(("API tokens", reverse("ui:tokens")))

@@ -9,14 +9,16 @@ from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
 from django.utils import timezone
+
+from casebridge.parties.second_factor import has_second_factor, second_factor_required
 
 COOKIE = "cb_tz"
 
 
-def viewer_zone(request: HttpRequest) -> ZoneInfo | None:
-    name = unquote(request.COOKIES.get(COOKIE, ""))
+def _zone(name: str) -> ZoneInfo | None:
     if not name or len(name) > 64:
         return None
     try:
@@ -25,12 +27,19 @@ def viewer_zone(request: HttpRequest) -> ZoneInfo | None:
         return None
 
 
+def viewer_zone(request: HttpRequest) -> ZoneInfo | None:
+    return _zone(unquote(request.COOKIES.get(COOKIE, "")))
+
+
 class ViewerTimeZoneMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         zone = viewer_zone(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.time_zone:
+            zone = _zone(user.time_zone) or zone  # the profile's choice beats the browser's
         if zone is not None:
             timezone.activate(zone)
         else:
@@ -56,3 +65,40 @@ class ContentSecurityPolicyMiddleware:
         if policy and is_html and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = policy
         return response
+
+
+#: Paths a person who still has to enrol a second factor may use: enrolment itself (allauth's
+#: /accounts/), signing out, static files, the health check and the page that explains.
+SECOND_FACTOR_FREE_PREFIXES = ("/accounts/", "/logout/", "/static/", "/healthz", "/two-factor/")
+
+
+class SecondFactorRequiredMiddleware:
+    """Whoever must use a second factor (``parties.second_factor``) and has none is sent to
+    enrol one before anything else; the API refuses their session (403
+    ``second_factor_required``). Tokens are separate credentials and are not affected."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(SECOND_FACTOR_FREE_PREFIXES)
+            and second_factor_required(user)
+            and not has_second_factor(user)
+        ):
+            if request.path.startswith("/api/"):
+                if request.headers.get("Authorization", "").startswith("Bearer "):
+                    return self.get_response(request)
+                return JsonResponse(
+                    {
+                        "detail": "Enrol a second factor before using casebridge.",
+                        "code": "second_factor_required",
+                        "fields": {},
+                    },
+                    status=403,
+                )
+            return redirect("ui:second-factor-required")
+        return self.get_response(request)

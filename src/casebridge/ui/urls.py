@@ -1,24 +1,86 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, re_path
 
 from casebridge.ui.views import (
+    access,
     cases,
     installed_base,
     integrations,
+    invitations,
     parties,
+    profile,
     rasci,
     rca,
     sla,
     tokens,
 )
-from casebridge.ui.views.sign_in import SignInView
+from casebridge.ui.views.sign_in import (
+    PasswordResetRequestView,
+    SignInView,
+    managed_by_the_organisation_view,
+    second_factor_required_view,
+    single_sign_on_start_view,
+)
 
 app_name = "ui"
 
 urlpatterns = [
     path("", parties.home, name="home"),
     path("login/", SignInView.as_view(), name="login"),
+    path("accounts/login/", SignInView.as_view()),  # allauth's name for it: one sign-in page
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Ahead of allauth's own URL of the same path: the request is limited like sign-ins.
+    path(
+        "accounts/password/reset/",
+        PasswordResetRequestView.as_view(),
+        name="password-reset",
+    ),
+    path("sso/", single_sign_on_start_view, name="sso-start"),
+    # allauth's e-mail address and provider-link management are not offered (see the view).
+    path("accounts/email/", managed_by_the_organisation_view),
+    re_path(r"^accounts/3rdparty/(?P<rest>.*)$", managed_by_the_organisation_view),
+    path("two-factor/required/", second_factor_required_view, name="second-factor-required"),
+    path("join/<str:token>/", invitations.invitation_accept_view, name="invitation-accept"),
+    path("invitations/", invitations.invitations_view, name="invitations"),
+    path(
+        "organisations/<int:organisation_id>/invitations/",
+        invitations.organisation_invitations_view,
+        name="organisation-invitations",
+    ),
+    path(
+        "invitations/<int:invitation_id>/resend/",
+        invitations.invitation_resend_view,
+        name="invitation-resend",
+    ),
+    path(
+        "invitations/<int:invitation_id>/withdraw/",
+        invitations.invitation_revoke_view,
+        name="invitation-revoke",
+    ),
+    path(
+        "organisations/<int:organisation_id>/sign-in/",
+        access.sign_in_settings_view,
+        name="sign-in-settings",
+    ),
+    path(
+        "organisations/<int:organisation_id>/sign-in/single-sign-on/",
+        access.single_sign_on_save_view,
+        name="single-sign-on-save",
+    ),
+    path(
+        "organisations/<int:organisation_id>/sign-in/policy/",
+        access.sign_in_policy_view,
+        name="sign-in-policy",
+    ),
+    path("people/<int:person_id>/offboard/", access.offboard_view, name="offboard"),
+    path("audit/", access.audit_view, name="audit"),
+    path("audit/export.csv", access.audit_export_view, name="audit-export"),
+    path("profile/", profile.profile_view, name="profile"),
+    path("profile/details/", profile.profile_save_view, name="profile-save"),
+    path("profile/notifications/", profile.preferences_save_view, name="profile-preferences"),
+    path(
+        "profile/sign-out-everywhere/", profile.sign_out_everywhere_view, name="sign-out-everywhere"
+    ),
     path("organisations/", parties.organisation_list_view, name="organisations"),
     path("organisations/<int:organisation_id>/", parties.organisation_view, name="organisation"),
     path(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from casebridge.core.audit import audit_record, changed, snapshot
@@ -23,13 +24,23 @@ from casebridge.parties.models import (
     Person,
     PersonRole,
 )
-from casebridge.parties.services._validation import clean_email, clean_phone, require
+from casebridge.parties.services._validation import clean_email, clean_phone, require, time_zones
 from casebridge.parties.tokens import api_tokens_revoke_all
 
-PERSON_FIELDS = ["email", "full_name", "phone", "support_level", "is_active", "is_staff"]
+PERSON_FIELDS = [
+    "email",
+    "full_name",
+    "phone",
+    "support_level",
+    "is_active",
+    "is_staff",
+    "time_zone",
+    "language",
+]
 
 
-def _clean_roles(roles: Iterable[str], organisation: Organisation, errors: Errors) -> list[str]:
+def clean_roles(roles: Iterable[str], organisation: Organisation, errors: Errors) -> list[str]:
+    """The roles given, each valid for the organisation's kind (problems into ``errors``)."""
     cleaned = sorted(set(roles))
     for role in cleaned:
         clean_choice(role, Role, errors, "roles")
@@ -74,7 +85,7 @@ def person_create(
     email = clean_email(email, errors)
     full_name = clean_single_line(full_name, errors, "full_name", max_length=200)
     phone = clean_phone(phone, errors) if phone else ""
-    role_codes = _clean_roles(roles, organisation, errors)
+    role_codes = clean_roles(roles, organisation, errors)
     support_level = _clean_support_level(support_level, organisation, errors)
     if is_staff and organisation.kind != OrganisationKind.VENDOR:
         errors.add("is_staff", "Only the vendor's people may use the back office.")
@@ -134,8 +145,12 @@ def person_update(
     support_level: str | None = None,
     roles: Iterable[str] | None = None,
     is_active: bool | None = None,
+    time_zone: str | None = None,
+    language: str | None = None,
 ) -> Person:
-    """Change a person's details or roles. The organisation never changes: people don't move."""
+    """Change a person's details or roles. The organisation never changes: people don't move.
+    Deactivating a person here withdraws their submitter status and revokes their tokens; the
+    whole offboarding (sessions, open cases) is ``identity.services.person_offboard``."""
     is_self = actor.pk == person.pk
     manages = permissions.can_manage_people_of(actor, person.organisation)
     require(manages or is_self, "You may not change this person.")
@@ -153,9 +168,19 @@ def person_update(
         person.phone = clean_phone(phone, errors) if phone else ""
     if support_level is not None:
         person.support_level = _clean_support_level(support_level, person.organisation, errors)
+    if time_zone is not None:
+        time_zone = time_zone.strip()
+        if time_zone and time_zone not in time_zones():
+            errors.add("time_zone", "Not a time zone; pick one such as Europe/Amsterdam.")
+        person.time_zone = time_zone
+    if language is not None:
+        languages = dict(settings.LANGUAGES)
+        if language and language not in languages:
+            errors.add("language", f"One of: {', '.join(languages.values())}.")
+        person.language = language
     new_roles = current_roles
     if roles is not None:
-        new_roles = _clean_roles(roles, person.organisation, errors)
+        new_roles = clean_roles(roles, person.organisation, errors)
     if is_active is not None:
         if is_self and not is_active:
             errors.add("is_active", "You cannot deactivate yourself.")

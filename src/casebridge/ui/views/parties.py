@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from casebridge.core import clock
 from casebridge.core.errors import DomainError, NotFound
+from casebridge.identity.permissions import may_configure_sign_in
 from casebridge.installed_base import selectors as installed_base
 from casebridge.installed_base.services import can_manage_installations_of
 from casebridge.parties import permissions, selectors, services
@@ -107,6 +108,8 @@ def _organisation_context(
         **_installed_base_context(actor, organisation),
         "may_register": may_register,
         "may_verify": permissions.can_verify_submitters(actor),
+        "may_manage_people": permissions.can_manage_people_of(actor, organisation),
+        "may_configure_sign_in": may_configure_sign_in(actor, organisation),
         "today": today,
     }
 
