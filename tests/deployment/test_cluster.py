@@ -111,15 +111,31 @@ class RoundRobinProxy:
             thread.start()
 
     def _probe(self) -> None:
+        """Like a load balancer's health check: in after one good answer, out after two bad
+        ones in a row (a node that refuses connections is out at once, see _serve)."""
+        misses = dict.fromkeys(self.ports, 0)
         while not self.stop.is_set():
             for port in self.ports:
                 try:
-                    up = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200
+                    up = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=3).status_code == 200
                 except httpx.HTTPError:
                     up = False
+                misses[port] = 0 if up else misses[port] + 1
                 with self.lock:
-                    self.ready[port] = up
+                    if up:
+                        self.ready[port] = True
+                    elif misses[port] >= 2:
+                        self.ready[port] = False
             self.stop.wait(0.25)
+
+    def wait_until_all_ready(self, within: float = 60) -> None:
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            with self.lock:
+                if all(self.ready.values()):
+                    return
+            time.sleep(0.1)
+        raise AssertionError(f"not every node became ready: {self.ready}")
 
     def _accept(self) -> None:
         while not self.stop.is_set():
@@ -304,6 +320,11 @@ class Load:
 SETUP = """
 import json, datetime as dt
 import time_machine
+from django.core.management import call_command
+from casebridge.core.outbox import outbox_drain
+call_command("demo")
+while outbox_drain().attempted:  # the demo's own events, before anyone subscribes
+    pass
 from casebridge.cases import services as cases
 from casebridge.notifications import services
 from casebridge.parties.models import Organisation, Person
@@ -373,6 +394,20 @@ print(json.dumps({
         .filter(n__gt=1).count(),
 }))
 """
+
+
+class Phases:
+    def __init__(self) -> None:
+        self.last = time.monotonic()
+        self.took: list[tuple[str, float]] = []
+
+    def mark(self, name: str) -> None:
+        now = time.monotonic()
+        self.took.append((name, now - self.last))
+        self.last = now
+
+    def __str__(self) -> str:
+        return "; ".join(f"{name} {seconds:.1f} s" for name, seconds in self.took)
 
 
 def sign_in(base: str, email: str, password: str) -> httpx.Client:
@@ -458,9 +493,8 @@ def test_a_cluster_under_faults_keeps_every_promise(database_url, redis_server, 
         CASEBRIDGE_JOB_INTERVALS=",".join(f"{k}={v}" for k, v in INTERVALS.items()),
     )
     receivers = [Receiver(), Receiver()]
+    phases = Phases()
     deployment.run("migrate", "--noinput")
-    deployment.run("demo")
-    deployment.run("outbox", "drain")  # the demo's own events, before anyone subscribes
     setup = deployment.python(
         SETUP
         % {
@@ -488,12 +522,15 @@ def test_a_cluster_under_faults_keeps_every_promise(database_url, redis_server, 
         command = ("worker", "--tick", "0.5", "--interval", "0.2")
         return deployment.spawn(*command, log=logs / f"worker-{index}.log")
 
+    phases.mark("migrate, demo, setup")
     webs = [start_web(0), start_web(1)]
     workers = [start_worker(0), start_worker(1)]
     proxy = RoundRobinProxy(web_ports)
     try:
         for port in web_ports:
             wait_until_answers(f"http://127.0.0.1:{port}/healthz")
+        proxy.wait_until_all_ready()
+        phases.mark("nodes up")
         browser = sign_in(proxy.base, "agent@bluewater.example", DEMO_PASSWORD)
         load = Load(proxy.base, setup["tokens"], setup["customer"])
         threads = [
@@ -519,7 +556,9 @@ def test_a_cluster_under_faults_keeps_every_promise(database_url, redis_server, 
         for thread in threads:
             thread.join(timeout=30)
 
+        phases.mark("load under faults")
         statuses, probed_nodes = probe_rate_limit(proxy, setup["probes"])
+        phases.mark("rate probe")
         pages = signed_in_as(browser, 4)
         stored = RedisClient.from_url(redis.url)
         in_redis = {
@@ -533,6 +572,7 @@ def test_a_cluster_under_faults_keeps_every_promise(database_url, redis_server, 
         result = deployment.python(
             VERIFY % {"kinds": KINDS, "subscriptions": setup["subscriptions"]}
         )
+        phases.mark("retries, deliveries, verification")
         time.sleep(3 * HEARTBEAT)  # the killed worker's heartbeat goes stale
         readiness = [
             httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).json() for port in web_ports
@@ -540,6 +580,7 @@ def test_a_cluster_under_faults_keeps_every_promise(database_url, redis_server, 
     finally:
         proxy.close()
         deployment.kill()
+        print(phases)  # shown with a failure: where the time went
         for receiver in receivers:
             receiver.close()
 
