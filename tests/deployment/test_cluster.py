@@ -11,7 +11,8 @@ SIGKILLed and started again, and Redis is killed and started again (empty). Afte
   once (a post repeated after a worker died mid-attempt is the only duplicate, at most one per
   webhook thread of the killed worker);
 - every outbox delivery was delivered, no SLA breach was raised twice (and some were raised);
-- the API rate limit held across both nodes: a token's budget is one, in Redis;
+- the API rate limit held across both nodes: a token's budget is one, in Redis; sign-in
+  failures spread over both nodes lock the account (a database row, untouched by Redis);
 - no periodic job ran twice for the same slot, slots lie an interval apart, and both workers
   took their turn;
 - no request answered 5xx (a Redis restart costs counts, not errors), a session signed in on
@@ -63,6 +64,7 @@ KINDS = [
     "case.sla_breached",
 ]
 PAST_CASES = 3  # opened a week ago: their first response is long overdue
+LOGIN_FAILURES = 5  # CASEBRIDGE_LOGIN_MAX_FAILURES
 
 
 @pytest.fixture(autouse=True)
@@ -423,6 +425,27 @@ def sign_in(base: str, email: str, password: str) -> httpx.Client:
     return client
 
 
+def sign_in_attempts(base: str, email: str, passwords: list[str]) -> list[int]:
+    """One fresh client (a new connection, so the next node in turn) per attempt."""
+    codes = []
+    for password in passwords:
+        with httpx.Client(base_url=base, timeout=10) as client:
+            page = client.get("/login/")
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+            assert token, page.text[:500]
+            codes.append(
+                client.post(
+                    "/login/",
+                    data={
+                        "username": email,
+                        "password": password,
+                        "csrfmiddlewaretoken": token.group(1),
+                    },
+                ).status_code
+            )
+    return codes
+
+
 def signed_in_as(client: httpx.Client, times: int) -> list[str | None]:
     """Who the session is, asked ``times`` over (None: signed out)."""
     answers = [client.get("/api/v1/me") for _ in range(times)]
@@ -484,6 +507,7 @@ def test_a_cluster_under_faults_keeps_every_promise(database_url, redis_server, 
         CASEBRIDGE_CACHE_URL=redis.url,
         CASEBRIDGE_SESSION_STORE="cached_db",
         CASEBRIDGE_API_RATE_PER_MINUTE=str(RATE),
+        CASEBRIDGE_LOGIN_MAX_FAILURES=str(LOGIN_FAILURES),
         CASEBRIDGE_OUTBOX_LEASE_SECONDS="2",
         CASEBRIDGE_WEBHOOK_TIMEOUT="1",  # the lease must outlast a webhook attempt twice over
         CASEBRIDGE_OUTBOX_BACKOFF_SECONDS="1",
@@ -560,6 +584,14 @@ def test_a_cluster_under_faults_keeps_every_promise(database_url, redis_server, 
         statuses, probed_nodes = probe_rate_limit(proxy, setup["probes"])
         phases.mark("rate probe")
         pages = signed_in_as(browser, 4)
+        locking_began = time.monotonic()
+        # Five failures from one address lock the account there, on every node, whatever
+        # Redis went through: the count is a database row.
+        attempts = sign_in_attempts(
+            proxy.base, "lotte@bluewater.example", ["wrong"] * LOGIN_FAILURES + [DEMO_PASSWORD]
+        )
+        with proxy.lock:
+            locking_nodes = {port for at, port in proxy.log if at >= locking_began}
         stored = RedisClient.from_url(redis.url)
         in_redis = {
             "sessions": len(stored.keys("*sessions.cached_db*")),
@@ -647,6 +679,8 @@ def test_a_cluster_under_faults_keeps_every_promise(database_url, redis_server, 
 
     # Sessions live in the shared cache and the database: signed in on every node, throughout.
     assert pages == ["agent@bluewater.example"] * 4
+    assert attempts == [200] * LOGIN_FAILURES + [429]
+    assert locking_nodes == set(web_ports)
     assert in_redis["sessions"] >= 1
     assert in_redis["rate"] >= 1
     # Every node ready at the end, both workers alive (the killed one's heartbeat gone stale).
