@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pytest
 import time_machine
 from django.test import Client
+from pytest_django.plugin import blocking_manager_key
 
 from casebridge.cases import services as case_services
 from casebridge.cases.defaults import ensure_case_defaults
@@ -84,6 +85,38 @@ def live_server(django_db_setup, live_server):
     and hands the test thread's connection to every request thread, which then share one
     SQLite connection (warnings, and once in a while a segmentation fault)."""
     return live_server
+
+
+def _restore_migration_data() -> None:
+    """What the data migrations wrote, again: a transactional test (a live server, real
+    processes) ends with Django emptying every table, the migrations' rows too."""
+    from casebridge.parties.defaults import ensure_default_operating_models
+    from casebridge.parties.models import OperatingModel
+
+    ensure_default_operating_models(OperatingModel)
+    ensure_service_level_defaults()
+    ensure_default_matrices()
+    ensure_default_catalogue()
+    ensure_case_defaults()
+
+
+def _flushes(item: pytest.Item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    if "transactional_db" in names or "live_server" in names:
+        return True
+    marker = item.get_closest_marker("django_db")
+    return marker is not None and bool(marker.kwargs.get("transaction"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    """After a test that flushed the database (once every fixture is torn down), the next test
+    on this worker still finds the defaults the migrations load, whatever the order."""
+    result = yield
+    if nextitem is not None and _flushes(item):
+        with item.config.stash[blocking_manager_key].unblock():
+            _restore_migration_data()
+    return result
 
 
 @dataclass

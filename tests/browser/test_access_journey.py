@@ -71,6 +71,7 @@ def test_invite_enrol_sign_on_escalate_and_offboard(
     oidc_provider,  # noqa: F811
 ):
     settings.CASEBRIDGE_MFA_REQUIRED_FOR = ["organisation_admins", "authorised_submitters"]
+    browser.also_allowed.add(oidc_provider.issuer.removesuffix("/o"))  # its own IdP, on loopback
     TOTP.activate(desk.vendor_admin, VENDOR_SECRET)
     case = open_case(**COMPLETE)
     Case.objects.filter(pk=case.pk).update(component="sbc")

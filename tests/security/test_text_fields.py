@@ -18,6 +18,7 @@ from casebridge.cases import services as case_services
 from casebridge.cases.services import GUIDELINE_TEXTS
 from casebridge.core.errors import ValidationFailed
 from casebridge.core.outbox import outbox_drain
+from casebridge.identity.services import invitation_create, single_sign_on_configure
 from casebridge.installed_base import services as installed_base_services
 from casebridge.installed_base.services import InstallationInput
 from casebridge.parties import services as party_services
@@ -134,8 +135,60 @@ def _submitter(desk):
     return AuthorisedSubmitter.objects.get(person=desk.partner_a_manager)
 
 
+def _invite(desk, *, email="new@a.example", full_name="Ann New"):
+    return invitation_create(
+        actor=desk.vendor_admin,
+        organisation=desk.partner_a,
+        email=email,
+        full_name=full_name,
+        roles=["agent"],
+    )
+
+
+def _single_sign_on(desk, **values):
+    settings = {
+        "protocol": "oidc",
+        "issuer": "https://login.a.example",
+        "client_id": "casebridge",
+        "client_secret": "s3cret",
+        "display_name": "Partner A sign-in",
+        **values,
+    }
+    return single_sign_on_configure(
+        actor=desk.vendor_admin, organisation=desk.partner_a, **settings
+    )
+
+
 #: Single-line columns: (the error's field, how a person writes it).
 SINGLE_LINE: dict[str, tuple[str, Writer]] = {
+    "identity.Invitation.email": ("email", lambda d, v: _invite(d, email=v.replace(" ", "@"))),
+    "identity.Invitation.full_name": ("full_name", lambda d, v: _invite(d, full_name=v)),
+    "identity.SingleSignOn.display_name": (
+        "display_name",
+        lambda d, v: _single_sign_on(d, display_name=v),
+    ),
+    "identity.SingleSignOn.issuer": (
+        "issuer",
+        lambda d, v: _single_sign_on(d, issuer=f"https://{v}.example"),
+    ),
+    "identity.SingleSignOn.sso_url": (
+        "sso_url",
+        lambda d, v: _single_sign_on(
+            d, protocol="saml", issuer="urn:a", sso_url=f"https://{v}.example", certificate=""
+        ),
+    ),
+    "parties.Person.time_zone": (
+        "time_zone",
+        lambda d, v: party_services.person_update(
+            actor=d.customer_a_contact, person=d.customer_a_contact, time_zone=f"Europe/{v}"
+        ),
+    ),
+    "parties.Person.language": (
+        "language",
+        lambda d, v: party_services.person_update(
+            actor=d.customer_a_contact, person=d.customer_a_contact, language=v
+        ),
+    ),
     "parties.Organisation.name": (
         "name",
         lambda d, v: party_services.organisation_create(actor=None, name=v, kind="customer"),
@@ -417,6 +470,8 @@ MACHINE: dict[str, str] = {
     "parties.ApiToken.prefix": "generated",
     "parties.ApiToken.secret_hash": "generated",
     "parties.ApiToken.family": "the prefix of the first token of its line (generated)",
+    "identity.Invitation.token_hash": "a hash of the link's secret (generated)",
+    "identity.SingleSignOn.certificate": "stored only when it parses as a PEM certificate",
     "rasci.Assignment.letters": "canonical letters from rasci.letters.parse_letters",
     "installed_base.Component.code": "the shipped catalogue (data/components.csv)",
     "installed_base.Component.name": "the shipped catalogue (data/components.csv)",

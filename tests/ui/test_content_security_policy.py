@@ -43,7 +43,7 @@ def test_a_page_template_holds_nothing_the_policy_blocks(template):
     assert {what: hits for what, hits in found.items() if hits} == {}
 
 
-@pytest.mark.parametrize("path", ["/login/", "/api/docs", "/admin/login/"])
+@pytest.mark.parametrize("path", ["/login/", "/api/docs", "/accounts/password/reset/"])
 def test_pages_send_the_policy(db, path):
     response = Client().get(path)
 
@@ -89,3 +89,38 @@ def test_a_download_keeps_its_own_sandbox_and_json_gets_no_page_policy(desk, ope
 
     assert download["Content-Security-Policy"] == "sandbox"
     assert "Content-Security-Policy" not in health
+
+
+def _partner_a_signs_on_at(desk, issuer):
+    from casebridge.identity.services import single_sign_on_configure
+
+    return single_sign_on_configure(
+        actor=desk.vendor_admin,
+        organisation=desk.partner_a,
+        protocol="oidc",
+        issuer=issuer,
+        client_id="casebridge",
+        client_secret="s3cret",
+        allowed_domains=["a.example"],
+    )
+
+
+def _form_action(response) -> str:
+    policy = dict(
+        part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";")
+    )
+    return policy["form-action"]
+
+
+def test_a_form_that_starts_a_sign_in_may_lead_to_the_identity_provider_and_nowhere_else(desk):
+    """Signing in through an organisation's provider posts a form that is answered with a
+    redirect to the provider: the browser checks that redirect against ``form-action``."""
+    _partner_a_signs_on_at(desk, "https://login.partner-a.example/realms/a")
+
+    sign_in = Client().get("/login/")
+    confirm = Client().get("/accounts/oidc/org-partner-a/login/")
+    elsewhere = Client().get("/accounts/password/reset/")
+
+    assert _form_action(sign_in) == "'self' https://login.partner-a.example"
+    assert _form_action(confirm) == "'self' https://login.partner-a.example"
+    assert _form_action(elsewhere) == "'self'"

@@ -9,7 +9,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from casebridge.api.pagination import Pages
-from casebridge.api.schemas import ErrorOut, OrganisationRefOut, PersonRefOut
+from casebridge.api.schemas import ErrorOut, InSchema, OrganisationRefOut, PersonRefOut
 from casebridge.core.errors import NotFound, ValidationFailed
 from casebridge.identity import selectors, services
 from casebridge.identity.choices import InvitationState, SsoProtocol
@@ -54,7 +54,7 @@ class InvitationCreatedOut(InvitationOut):
     )
 
 
-class InvitationIn(Schema):
+class InvitationIn(InSchema):
     organisation_id: int
     email: str = Field(..., max_length=254)
     full_name: str = Field("", max_length=200)
@@ -154,7 +154,7 @@ class SingleSignOnOut(Schema):
         return callback_url(single_sign_on)
 
 
-class SingleSignOnIn(Schema):
+class SingleSignOnIn(InSchema):
     protocol: SsoProtocol
     issuer: str = Field(..., max_length=500)
     display_name: str = Field("", max_length=100)
@@ -198,7 +198,7 @@ def set_single_sign_on(request: HttpRequest, organisation_id: int, payload: Sing
     return _single_sign_on_of(actor, organisation_id)
 
 
-class SignInPolicyIn(Schema):
+class SignInPolicyIn(InSchema):
     require_second_factor: bool
 
 
@@ -225,7 +225,7 @@ def set_sign_in_policy(request: HttpRequest, organisation_id: int, payload: Sign
     }
 
 
-class OffboardIn(Schema):
+class OffboardIn(InSchema):
     reassign_to_id: int | None = Field(
         None, description="An active colleague who takes their open cases; omit to unassign them."
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.db.models import Q, QuerySet
 
 from casebridge.core import clock
@@ -126,3 +128,23 @@ def audit_list(
             condition |= Q(action__startswith=prefix)
         events = events.filter(condition)
     return events.order_by("-occurred_at", "-id")
+
+
+def sign_on_origin(single_sign_on: SingleSignOn) -> str:
+    """Where signing in through this provider sends the browser (scheme://host[:port]): the
+    issuer for OpenID Connect, the sign-on address for SAML."""
+    address = single_sign_on.sso_url if single_sign_on.protocol == "saml" else single_sign_on.issuer
+    parts = urlsplit(address or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def sign_on_origins(*, provider_id: str | None = None) -> list[str]:
+    """The origins of the enabled identity providers (of one, by its allauth provider id): a
+    form that starts a sign-in there is answered with a redirect to it, which the page's
+    Content-Security-Policy must allow (``form-action``)."""
+    enabled = SingleSignOn.objects.filter(is_enabled=True).select_related("social_app")
+    if provider_id is not None:
+        enabled = enabled.filter(social_app__provider_id=provider_id)
+    return sorted({origin for sso in enabled if (origin := sign_on_origin(sso))})

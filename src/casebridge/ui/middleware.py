@@ -4,6 +4,7 @@ has, the viewer's customer relationship zone or UTC)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
@@ -13,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 
+from casebridge.identity.selectors import sign_on_origins
 from casebridge.parties.second_factor import has_second_factor, second_factor_required
 
 COOKIE = "cb_tz"
@@ -63,8 +65,31 @@ class ContentSecurityPolicyMiddleware:
         policy = settings.CASEBRIDGE_CONTENT_SECURITY_POLICY
         is_html = response.get("Content-Type", "").startswith("text/html")
         if policy and is_html and "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = policy
+            targets = list(getattr(request, "csp_form_action", ()))
+            match = SIGN_ON_PAGE.match(request.path)
+            if match:  # allauth's page whose button continues at this provider
+                targets += sign_on_origins(provider_id=match["provider"])
+            response["Content-Security-Policy"] = with_form_targets(policy, targets)
         return response
+
+
+#: allauth's pages that start a sign-in at an organisation's identity provider.
+SIGN_ON_PAGE = re.compile(r"^/accounts/(?:oidc|saml)/(?P<provider>org-[\w-]+)/login/$")
+
+
+def with_form_targets(policy: str, origins: list[str]) -> str:
+    """``policy`` whose ``form-action`` also allows ``origins``: a form that starts a sign-in
+    at an identity provider is answered with a redirect there, and the browser checks the
+    redirect against ``form-action`` too."""
+    if not origins:
+        return policy
+    directives = [part.strip() for part in policy.split(";") if part.strip()]
+    extra = " ".join(origins)
+    for index, directive in enumerate(directives):
+        if directive.split(" ", 1)[0] == "form-action":
+            directives[index] = f"{directive} {extra}"
+            break
+    return "; ".join(directives)
 
 
 #: Paths a person who still has to enrol a second factor may use: enrolment itself (allauth's

@@ -116,9 +116,14 @@ def invitation_create(
     require(may_invite_to(actor, organisation), "You may not invite people to this organisation.")
     errors = Errors()
     email = clean_email(email, errors)
-    person = _existing_person(email, organisation, errors) if email else None
+    person = (
+        _existing_person(email, organisation, errors) if email and "email" not in errors else None
+    )
     if person is not None and "email" not in errors.fields:
-        full_name = full_name.strip() or person.full_name
+        full_name = (
+            clean_text(full_name, errors, "full_name", max_length=200, required=False)
+            or person.full_name
+        )
         role_codes = sorted(person.role_codes)
     else:
         full_name = clean_text(full_name, errors, "full_name", max_length=200)
@@ -133,7 +138,7 @@ def invitation_create(
         Invitation.objects.select_for_update()
         .filter(email=email, accepted_at__isnull=True, revoked_at__isnull=True)
         .first()
-        if email
+        if email and "email" not in errors
         else None
     )
     if open_invitation is not None and open_invitation.state == InvitationState.PENDING:
@@ -309,9 +314,10 @@ def _accept(
             f"This invitation is for {invitation.email}, not {email}.",
             fields={"email": f"The invitation is for {invitation.email}."},
         )
-    full_name = (full_name or "").strip() or invitation.full_name
-    if len(full_name) > 200:
-        errors.add("full_name", "At most 200 characters.")
+    full_name = (
+        clean_text(full_name, errors, "full_name", max_length=200, required=False)
+        or invitation.full_name
+    )
     if password is not None:
         check_password(password, email=invitation.email, full_name=full_name, errors=errors)
     errors.raise_if_any("The invitation was not accepted.")

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from casebridge.core.audit import audit_record, changed, snapshot
 from casebridge.core.errors import PermissionDenied
+from casebridge.core.validation import Errors, clean_choice, clean_multiline, clean_single_line
 from casebridge.identity.choices import SsoProtocol
 from casebridge.identity.models import SingleSignOn
 from casebridge.identity.permissions import may_configure_sign_in
@@ -23,7 +24,7 @@ from casebridge.identity.services.invitations import invitation_accept_by_sign_o
 from casebridge.identity.sign_on import Admission
 from casebridge.parties.choices import Role
 from casebridge.parties.models import Organisation, Person
-from casebridge.parties.services._validation import Errors, clean_choice, require
+from casebridge.parties.services._validation import require
 from casebridge.parties.services.people import clean_roles, person_create
 
 SSO_FIELDS = [
@@ -73,16 +74,14 @@ def _is_loopback(host: str) -> bool:
 
 def _clean_url(value: str, errors: Errors, field: str) -> str:
     """An https address; http only to this machine (a test or a local provider)."""
-    url = (value or "").strip()
+    url = clean_single_line(value, errors, field, max_length=500)
+    if field in errors:
+        return url
     parts = urlsplit(url)
-    if not url:
-        errors.add(field, "This field is required.")
-    elif parts.scheme not in ("http", "https") or not parts.hostname:
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         errors.add(field, "Enter a web address such as https://login.example.com/.")
     elif parts.scheme == "http" and not _is_loopback(parts.hostname):
         errors.add(field, "Use https: sign-in secrets must not travel in the clear.")
-    elif len(url) > 500:
-        errors.add(field, "At most 500 characters.")
     return url.rstrip("/") if field == "issuer" else url
 
 
@@ -114,9 +113,15 @@ def _clean_domains(domains: Iterable[str], organisation: Organisation, errors: E
 
 
 def _clean_certificate(pem: str, errors: Errors) -> str:
-    text = (pem or "").strip()
-    if not text:
-        errors.add("certificate", "Paste the identity provider's signing certificate.")
+    text = clean_multiline(
+        pem,
+        errors,
+        "certificate",
+        max_length=20_000,
+        required=True,
+        required_message="Paste the identity provider's signing certificate.",
+    )
+    if "certificate" in errors:
         return text
     if "BEGIN CERTIFICATE" not in text:
         text = f"-----BEGIN CERTIFICATE-----\n{text}\n-----END CERTIFICATE-----"
@@ -159,16 +164,21 @@ def single_sign_on_configure(
     )
     errors = Errors()
     clean_choice(protocol, SsoProtocol, errors, "protocol")
-    display_name = (display_name or "").strip() or f"{organisation.name} single sign-on"
-    if len(display_name) > 100:
-        errors.add("display_name", "At most 100 characters.")
-    client_id = (client_id or "").strip()
+    display_name = clean_single_line(
+        display_name or f"{organisation.name} single sign-on",
+        errors,
+        "display_name",
+        max_length=100,
+    )
     if protocol == SsoProtocol.OIDC:
         issuer = _clean_url(issuer, errors, "issuer")
-        if not client_id:
-            errors.add("client_id", "The client ID the identity provider gave casebridge.")
-        elif len(client_id) > 191:
-            errors.add("client_id", "At most 191 characters.")
+        client_id = clean_single_line(
+            client_id,
+            errors,
+            "client_id",
+            max_length=191,
+            required_message="The client ID the identity provider gave casebridge.",
+        )
         keeps_secret = (
             client_secret is None
             and current is not None
@@ -178,11 +188,13 @@ def single_sign_on_configure(
             errors.add("client_secret", "The client secret the identity provider gave casebridge.")
         sso_url, certificate = "", ""
     elif protocol == SsoProtocol.SAML:
-        issuer = (issuer or "").strip()
-        if not issuer:
-            errors.add("issuer", "The identity provider's entity ID.")
-        elif len(issuer) > 500:
-            errors.add("issuer", "At most 500 characters.")
+        issuer = clean_single_line(
+            issuer,
+            errors,
+            "issuer",
+            max_length=500,
+            required_message="The identity provider's entity ID.",
+        )
         sso_url = _clean_url(sso_url, errors, "sso_url")
         certificate = _clean_certificate(certificate, errors)
     domains = _clean_domains(allowed_domains, organisation, errors)

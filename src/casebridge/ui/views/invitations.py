@@ -20,6 +20,7 @@ from casebridge.core.errors import DomainError, NotFound
 from casebridge.identity import selectors
 from casebridge.identity.choices import InvitationState
 from casebridge.identity.permissions import may_invite_to
+from casebridge.identity.selectors import sign_on_origin
 from casebridge.identity.services import (
     invitation_accept,
     invitation_create,
@@ -225,6 +226,8 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
                 )
                 messages.success(request, f"Welcome to casebridge, {person.full_name}.")
                 return perform_login(request, person, redirect_url=reverse("ui:home"))
+    if single_sign_on is not None:  # its button continues at the organisation's provider
+        request.csp_form_action = [sign_on_origin(single_sign_on)]  # type: ignore[attr-defined]
     return render(
         request,
         "ui/identity/invitation_accept.html",

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from casebridge.identity.selectors import single_sign_on_for_email
+from casebridge.identity.selectors import sign_on_origins, single_sign_on_for_email
 from casebridge.parties.models import Person
 from casebridge.parties.second_factor import has_second_factor, second_factor_reasons
 
@@ -31,6 +31,11 @@ def _too_many(response: HttpResponse, form: Any) -> HttpResponse:
 
 class SignInView(LoginView):
     template_name = "ui/registration/login.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # "Sign in with your organisation" is answered with a redirect to its provider.
+        request.csp_form_action = sign_on_origins()  # type: ignore[attr-defined]
+        return super().dispatch(request, *args, **kwargs)
 
     def form_invalid(self, form: Any) -> HttpResponse:
         return _too_many(super().form_invalid(form), form)
