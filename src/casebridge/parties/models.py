@@ -66,6 +66,7 @@ class Organisation(TimeStampedModel):
     country = models.CharField(max_length=2, blank=True, help_text="For its public holidays.")
     require_second_factor = models.BooleanField(
         default=False,
+        db_default=False,
         help_text="Everyone of this organisation signs in with a second factor, on top of the "
         "roles the deployment requires it for (CASEBRIDGE_MFA_REQUIRED_FOR).",
     )
@@ -228,10 +229,16 @@ class Person(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
         default=False, help_text="May sign in to the back office (vendor people only)."
     )
     time_zone = models.CharField(
-        max_length=64, blank=True, help_text="Times are shown in it; empty: the browser's."
+        max_length=64,
+        blank=True,
+        db_default="",
+        help_text="Times are shown in it; empty: the browser's.",
     )
     language = models.CharField(
-        max_length=8, blank=True, help_text="Preferred language (the interface is English today)."
+        max_length=8,
+        blank=True,
+        db_default="",
+        help_text="Preferred language (the interface is English today).",
     )
 
     objects = PersonManager()

@@ -13,16 +13,16 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='organisation',
             name='require_second_factor',
-            field=models.BooleanField(default=False, help_text='Everyone of this organisation signs in with a second factor, on top of the roles the deployment requires it for (CASEBRIDGE_MFA_REQUIRED_FOR).'),
+            field=models.BooleanField(db_default=False, default=False, help_text='Everyone of this organisation signs in with a second factor, on top of the roles the deployment requires it for (CASEBRIDGE_MFA_REQUIRED_FOR).'),
         ),
         migrations.AddField(
             model_name='person',
             name='language',
-            field=models.CharField(blank=True, help_text='Preferred language (the interface is English today).', max_length=8),
+            field=models.CharField(blank=True, db_default='', help_text='Preferred language (the interface is English today).', max_length=8),
         ),
         migrations.AddField(
             model_name='person',
             name='time_zone',
-            field=models.CharField(blank=True, help_text="Times are shown in it; empty: the browser's.", max_length=64),
+            field=models.CharField(blank=True, db_default='', help_text="Times are shown in it; empty: the browser's.", max_length=64),
         ),
     ]
