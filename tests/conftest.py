@@ -14,6 +14,7 @@ from pytest_django.plugin import blocking_manager_key
 
 from casebridge.cases import services as case_services
 from casebridge.cases.defaults import ensure_case_defaults
+from casebridge.core.caching import VersionedCache
 from casebridge.core.outbox import outbox_drain
 from casebridge.installed_base import services as installed_base_services
 from casebridge.installed_base.defaults import ensure_default_catalogue
@@ -22,6 +23,7 @@ from casebridge.parties.models import CustomerRelationship, Organisation, Person
 from casebridge.parties.models import Person as PersonModel
 from casebridge.parties.tokens import api_token_create
 from casebridge.rasci.defaults import ensure_default_matrices
+from casebridge.rasci.selectors import relationships
 from casebridge.sla.defaults import ensure_service_level_defaults
 from tests.cases.helpers import act
 from tests.factories import (
@@ -136,6 +138,14 @@ class World:
     customer_a_contact: Person
     customer_b_contact: Person
     customer_direct_admin: Person
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """A test's rows are rolled back after it: the process caches must not keep them."""
+    VersionedCache.clear_all()
+    yield
+    VersionedCache.clear_all()
 
 
 @pytest.fixture
@@ -265,6 +275,7 @@ def releases(world, catalogue, frozen):
     (12 months after the next release), on 2026-06-15: 2024.10 ended 2026-04-10 (unsupported),
     2025.04 ends 2026-08-01 (ending soon), 2025.08 has no end yet (supported)."""
     CustomerRelationship.objects.update(scenario="on_premises")
+    relationships.invalidate()  # an update in bulk sends no signal the process cache hears
     return {
         version: installed_base_services.release_create(
             actor=None,

@@ -12,6 +12,7 @@ from casebridge.cases.services.clocks import case_readings, clocks_repair, clock
 from casebridge.core.errors import PermissionDenied, ValidationFailed
 from casebridge.core.models import OutboxEvent
 from casebridge.parties.models import CustomerRelationship
+from casebridge.rasci.selectors import relationships
 from casebridge.sla import services as sla_services
 from casebridge.sla.models import ServiceTarget
 from tests.cases.helpers import act
@@ -36,6 +37,7 @@ def travel():
 
 def _premium(customer):
     CustomerRelationship.objects.filter(customer=customer).update(support_plan="premium_plus")
+    relationships.invalidate()  # an update in bulk sends no signal the cache hears
 
 
 def test_opening_starts_first_response_and_resolution_but_not_updates(open_case, travel):

@@ -20,8 +20,9 @@ from casebridge.cases.querysets import audiences_for
 from casebridge.core import clock
 from casebridge.core.errors import NotFound, ValidationFailed
 from casebridge.parties.choices import OrganisationKind
-from casebridge.parties.models import CustomerRelationship, Person
+from casebridge.parties.models import Person
 from casebridge.rasci import policy
+from casebridge.rasci.selectors import customer_relationship
 from casebridge.sla.calendar import closed_working_days
 from casebridge.sla.choices import ClockStatus
 from casebridge.sla.clock import counted_intervals
@@ -286,11 +287,7 @@ class CaseTerms:
 
 
 def case_terms(case: Case) -> CaseTerms:
-    relationship = (
-        CustomerRelationship.objects.select_related("partner")
-        .filter(customer_id=case.customer_id)
-        .first()
-    )
+    relationship = customer_relationship(case.customer_id)
     if relationship is None:  # a customer without terms runs on the first plan's defaults
         return CaseTerms("standard", "standard", "UTC", "")
     partner_plan = relationship.partner.vendor_plan_id if relationship.partner else None

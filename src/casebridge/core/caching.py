@@ -12,10 +12,16 @@ for one process, and :func:`cache_is_shared` says so to those who need to know."
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
+from collections.abc import Callable, Hashable
+from typing import Any, ClassVar, TypeVar, cast
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Model
+from django.db.models.signals import post_delete, post_save
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +41,8 @@ def _cache_errors() -> tuple[type[BaseException], ...]:
 CACHE_ERRORS = _cache_errors()
 
 VERSION_SECONDS = 24 * 3600
+
+T = TypeVar("T")
 
 
 def cache_is_shared() -> bool:
@@ -83,3 +91,62 @@ def cache_ping() -> bool:
     except CACHE_ERRORS:
         return False
     return answer == "pong"
+
+
+class VersionedCache:
+    """A process cache of rows a write reads every time and an administrator rarely changes
+    (relationships, matrices, the service-level book), checked against a shared version.
+
+    ``get`` answers the value this process loaded for a key while :func:`shared_version` of the
+    cache's name still answers the token it was loaded under; a change anywhere bumps the version,
+    so every node reloads on its next read. :meth:`watch` bumps it on every save or delete of the
+    rows the values come from; writes that bypass model signals (``bulk_create``,
+    ``QuerySet.update``) call :meth:`invalidate` themselves. Misses are never cached, so a row
+    created in bulk is simply loaded when first asked for."""
+
+    _every: ClassVar[list[VersionedCache]] = []
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._version: str | None = None
+        self._values: dict[Hashable, Any] = {}
+        self._lock = threading.Lock()
+        VersionedCache._every.append(self)
+
+    def get(self, key: Hashable, load: Callable[[], T]) -> T:
+        version = shared_version(self.name)
+        with self._lock:
+            if version != self._version:
+                self._values, self._version = {}, version
+            if key in self._values:
+                return cast("T", self._values[key])
+        value = load()
+        if value is not None:
+            with self._lock:
+                if self._version == version:
+                    self._values[key] = value
+        return value
+
+    def invalidate(self) -> None:
+        """Drop what this process holds and tell the others: now (this transaction reads its own
+        change) and again once it commits (a node that reloaded in between saw the old rows)."""
+        with self._lock:
+            self._values, self._version = {}, None
+        shared_version_bump(self.name)
+        transaction.on_commit(lambda: shared_version_bump(self.name))
+
+    def watch(self, *models: type[Model]) -> None:
+        def changed(**_: object) -> None:
+            self.invalidate()
+
+        for model in models:
+            uid = f"versioned-cache:{self.name}:{model._meta.label}"
+            post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"{uid}:save")
+            post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"{uid}:delete")
+
+    @classmethod
+    def clear_all(cls) -> None:
+        """Forget every process cache (tests: a rolled-back test must not leak rows)."""
+        for each in cls._every:
+            with each._lock:
+                each._values, each._version = {}, None

@@ -84,17 +84,18 @@ def outbox_record(
         if existing is not None:
             return existing
     moment = clock.now()
-    try:
-        with transaction.atomic():
-            event = OutboxEvent.objects.create(
-                kind=kind,
-                payload=dict(payload),
-                occurred_at=moment,
-                **({"dedup_key": dedup_key} if dedup_key is not None else {}),
-            )
-    except IntegrityError:
-        # A concurrent writer recorded the same key first; theirs is the event.
-        return OutboxEvent.objects.get(dedup_key=dedup_key)
+    if dedup_key is None:
+        # A fresh random key cannot meet a concurrent writer's: no savepoint to roll back to.
+        event = OutboxEvent.objects.create(kind=kind, payload=dict(payload), occurred_at=moment)
+    else:
+        try:
+            with transaction.atomic():
+                event = OutboxEvent.objects.create(
+                    kind=kind, payload=dict(payload), occurred_at=moment, dedup_key=dedup_key
+                )
+        except IntegrityError:
+            # A concurrent writer recorded the same key first; theirs is the event.
+            return OutboxEvent.objects.get(dedup_key=dedup_key)
     OutboxDelivery.objects.bulk_create(
         OutboxDelivery(event=event, handler=handler.name, next_attempt_at=moment)
         for handler in registered_handlers()

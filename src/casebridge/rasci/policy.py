@@ -34,7 +34,7 @@ from casebridge.parties.models import (
 from casebridge.rasci.choices import Party
 from casebridge.rasci.letters import contributes, format_letters, performs
 from casebridge.rasci.models import Activity, Assignment, MatrixVersion
-from casebridge.rasci.selectors import matrix_for
+from casebridge.rasci.selectors import activities_of, customer_relationship, matrix_for
 
 
 @dataclass(frozen=True)
@@ -115,11 +115,7 @@ def party_of(person: Person, relationship: CustomerRelationship) -> str | None:
 
 
 def _relationship(customer: Organisation) -> CustomerRelationship:
-    relationship = (
-        CustomerRelationship.objects.select_related("partner", "customer")
-        .filter(customer=customer)
-        .first()
-    )
+    relationship = customer_relationship(customer.pk)
     if relationship is None:
         raise ValidationFailed(
             f"{customer.name} has no customer relationship.",
@@ -129,14 +125,12 @@ def _relationship(customer: Organisation) -> CustomerRelationship:
 
 
 def _activity(version: MatrixVersion, code: str) -> Activity | None:
-    return _activities(version, [code]).get(code)
+    return activities_of(version.pk).get(code)
 
 
 def _activities(version: MatrixVersion, codes: list[str]) -> dict[str, Activity]:
-    rows = Activity.objects.filter(version=version, code__in=set(codes)).prefetch_related(
-        Prefetch("assignments", queryset=Assignment.objects.order_by("party"))
-    )
-    return {row.code: row for row in rows}
+    rows = activities_of(version.pk)
+    return {code: rows[code] for code in set(codes) if code in rows}
 
 
 def decide(

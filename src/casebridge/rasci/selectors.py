@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
 
+from casebridge.core.caching import VersionedCache
 from casebridge.core.errors import NotFound, ValidationFailed
 from casebridge.parties.choices import OrganisationKind
 from casebridge.parties.models import CustomerRelationship, OperatingModel, Organisation, Person
@@ -144,17 +145,51 @@ class CustomerMatrix:
     pinned: bool
 
 
+#: The relationship and matrix of each customer, and the rows of each matrix version, loaded once
+#: per process and dropped when any of their rows changes (a case write reads them several times:
+#: opening, the policy decision, the clock terms).
+relationships = VersionedCache("rasci.relationships")
+relationships.watch(CustomerRelationship, MatrixPin, MatrixVersion, OperatingModel, Organisation)
+version_rows_cache = VersionedCache("rasci.version-activities")
+version_rows_cache.watch(Activity, Assignment, MatrixVersion)
+
+
+def customer_relationship(customer_id: int) -> CustomerRelationship | None:
+    """The customer's relationship with its partner and operating model (cached per process)."""
+    return relationships.get(
+        ("relationship", customer_id),
+        lambda: (
+            CustomerRelationship.objects.select_related("operating_model", "partner", "customer")
+            .filter(customer_id=customer_id)
+            .first()
+        ),
+    )
+
+
+def activities_of(version_id: int) -> dict[str, Activity]:
+    """Every activity of a version with its assignments, by code (cached per process)."""
+
+    def load() -> dict[str, Activity]:
+        rows = Activity.objects.filter(version_id=version_id).prefetch_related(
+            Prefetch("assignments", queryset=Assignment.objects.order_by("party"))
+        )
+        return {row.code: row for row in rows}
+
+    return version_rows_cache.get(version_id, load)
+
+
 def matrix_for(customer: Organisation) -> CustomerMatrix:
     """The version a customer runs under: its pin, else its model's published version.
 
     A pin to another operating model's version (the customer changed model since) is ignored.
-    Cases record the version this returns when they open and keep it afterwards.
+    Cases record the version this returns when they open and keep it afterwards. The answer is
+    cached per process (see :data:`relationships`).
     """
-    relationship = (
-        CustomerRelationship.objects.select_related("operating_model", "partner", "customer")
-        .filter(customer=customer)
-        .first()
-    )
+    return relationships.get(("matrix", customer.pk), lambda: _load_matrix(customer))
+
+
+def _load_matrix(customer: Organisation) -> CustomerMatrix:
+    relationship = customer_relationship(customer.pk)
     if relationship is None:
         raise ValidationFailed(
             f"{customer.name} has no customer relationship, so no operating model applies.",

@@ -18,7 +18,7 @@ from casebridge.rasci.choices import VersionStatus
 from casebridge.rasci.imports import CsvProblem, parse_csv
 from casebridge.rasci.letters import LetterError, format_letters, parse_letters
 from casebridge.rasci.models import Activity, Assignment, MatrixPin, MatrixVersion
-from casebridge.rasci.selectors import published_version, version_specs
+from casebridge.rasci.selectors import published_version, version_rows_cache, version_specs
 from casebridge.rasci.validation import CODE_PATTERN, RowSpec, Violation, matrix_violations
 
 
@@ -82,6 +82,7 @@ def _write_rows(version: MatrixVersion, rows: Iterable[RowSpec]) -> None:
         Assignment(activity=created[position], party=party, letters=value)
         for position, party, value in letters
     )
+    version_rows_cache.invalidate()  # bulk inserts send no signals
 
 
 def _next_number(model: OperatingModel) -> int:
@@ -248,6 +249,7 @@ def draft_add_activity(
         for party, value in canonical.items()
         if value
     )
+    version_rows_cache.invalidate()  # bulk inserts send no signals
     audit_record(
         actor=actor,
         action="rasci.activity_added",

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
 
+from casebridge.core.caching import VersionedCache
 from casebridge.core.errors import NotFound
 from casebridge.parties.models import SupportPlan
 from casebridge.sla.calendar import Calendar, CalendarError, check_country, hours_from_json
@@ -81,6 +82,12 @@ class PolicyBook:
 
     @classmethod
     def load(cls) -> PolicyBook:
+        """The book as it is now, loaded once per process until a calendar, closed day or target
+        changes (see :data:`books`)."""
+        return books.get("book", cls.load_fresh)
+
+    @classmethod
+    def load_fresh(cls) -> PolicyBook:
         calendars = {c.code: c for c in BusinessCalendar.objects.all()}
         closed: dict[str, list[dt.date]] = {}
         for calendar_id, day in ClosedDay.objects.values_list("calendar_id", "day"):
@@ -146,3 +153,8 @@ def access_plan(code: str) -> SupportPlan:
     if plan is None:
         raise NotFound(f"No support plan {code!r}.")
     return plan
+
+
+#: The service-level book of this process (three queries to load, read by every case write).
+books = VersionedCache("sla.policy-book")
+books.watch(BusinessCalendar, ClosedDay, ServiceTarget)

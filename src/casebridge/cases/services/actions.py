@@ -179,7 +179,11 @@ def case_act(
         )
     _move(case, engagement, transition, actor, reason, **details)
     changes: dict[str, Any] = {}
-    customer_side = _engagement(case, EngagementKind.CUSTOMER)
+    customer_side = (
+        engagement
+        if engagement.kind == EngagementKind.CUSTOMER
+        else _engagement(case, EngagementKind.CUSTOMER)
+    )
     assert customer_side is not None
     if action == "return":
         # The vendor sends it back: the customer engagement is worked again at the desk.
@@ -217,8 +221,7 @@ def case_act(
         changes["closed_at"] = clock.now()
     elif action == "reopen":
         changes["closed_at"] = None
-    _bump(case, **changes)
-    clocks_refresh(case)
+    clocks_refresh(case, engagements=[engagement, customer_side], bump=changes)
     outbox_record(
         kind=f"case.{action}",
         payload={

@@ -122,6 +122,7 @@ def _save_readings(
         for row in CaseClock.objects.select_for_update().filter(case=case)
     }
     read = set()
+    new: list[CaseClock] = []
     for reading in readings:
         key = (reading.engagement, reading.metric)
         read.add(key)
@@ -130,9 +131,13 @@ def _save_readings(
             continue
         before = _said(row)
         _store(row, reading, now)
-        if before is None or before != _said(row):
+        if row.pk is None:
+            new.append(row)
+        elif before != _said(row):
             row.save()
         rows[key] = row
+    if new:
+        CaseClock.objects.bulk_create(new)  # a case's first clocks: one insert
     for key, row in rows.items():
         if key not in read and row.status != ClockStatus.INACTIVE:
             _retire(row, now)
@@ -144,10 +149,20 @@ def _save_readings(
 QUEUE_CLOCK_STATUSES = (ClockStatus.RUNNING, ClockStatus.BREACHED)
 
 
-def _store_queue_keys(case: Case, readings: list[Reading]) -> None:
+def _store_queue_keys(
+    case: Case, readings: list[Reading], engagements: list[Engagement] | None = None
+) -> list[str]:
     """Copy each engagement's status and next due time onto the case row, where the queues'
-    indexes read them; written only when they changed."""
-    statuses = dict(Engagement.objects.filter(case=case).values_list("kind", "status"))
+    indexes read them; answers the names that changed, for the caller to save. ``engagements`` are the ones the write
+    holds (every one it changed): the others keep the status the case row already copies."""
+    if engagements is None:
+        statuses = dict(Engagement.objects.filter(case=case).values_list("kind", "status"))
+    else:
+        statuses = {
+            EngagementKind.CUSTOMER: case.customer_status,
+            EngagementKind.VENDOR: case.vendor_status,
+        }
+        statuses.update({engagement.kind: engagement.status for engagement in engagements})
     due: dict[str, dt.datetime] = {}
     for reading in readings:
         if reading.status in QUEUE_CLOCK_STATUSES and reading.due_at is not None:
@@ -160,19 +175,37 @@ def _store_queue_keys(case: Case, readings: list[Reading]) -> None:
         "vendor_due_at": due.get(EngagementKind.VENDOR),
     }
     changed = {name: value for name, value in keys.items() if getattr(case, name) != value}
-    if changed:
-        Case.objects.filter(pk=case.pk).update(**changed)
-        for name, value in changed.items():
-            setattr(case, name, value)
+    for name, value in changed.items():
+        setattr(case, name, value)
+    return list(changed)
 
 
-def clocks_refresh(case: Case, *, book: PolicyBook | None = None) -> list[Reading]:
+def clocks_refresh(
+    case: Case,
+    *,
+    book: PolicyBook | None = None,
+    engagements: list[Engagement] | None = None,
+    bump: dict[str, Any] | None = None,
+) -> list[Reading]:
     """Recompute and store the case's clocks and queue keys (call inside the writing
-    transaction, after the engagements changed)."""
+    transaction, after the engagements changed). A write that holds every engagement it changed
+    passes them as ``engagements`` and saves re-reading them; one that passes ``bump`` (the
+    case's changed fields, maybe none) has the revision raised in the same update of the case
+    row as the queue keys."""
     now = clock.now()
+    fields: list[str] = []
+    if bump is not None:
+        for name, value in bump.items():
+            setattr(case, name, value)
+        case.revision += 1
+        fields = [*bump, "revision", "updated_at"]
     readings = case_readings(case, now=now, book=book)
     _save_readings(case, readings, now)
-    _store_queue_keys(case, readings)
+    fields += _store_queue_keys(case, readings, engagements)
+    if bump is not None:
+        case.save(update_fields=fields)
+    elif fields:
+        Case.objects.filter(pk=case.pk).update(**{name: getattr(case, name) for name in fields})
     return readings
 
 

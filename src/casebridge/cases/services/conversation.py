@@ -90,8 +90,7 @@ def case_comment(
         _move_customer(
             case, customer_side, CustomerStatus.IN_PROGRESS, actor, "the customer replied"
         )
-    _bump(case)
-    clocks_refresh(case)
+    clocks_refresh(case, engagements=[customer_side] if customer_side is not None else [], bump={})
     return comment
 
 

@@ -29,6 +29,7 @@ from casebridge.cases.services._common import (
 )
 from casebridge.cases.services.clocks import clocks_refresh
 from casebridge.core import clock
+from casebridge.core.caching import VersionedCache
 from casebridge.core.errors import (
     Conflict,
     PermissionDenied,
@@ -41,15 +42,23 @@ from casebridge.parties.models import Organisation, Person
 from casebridge.rasci import policy
 from casebridge.rasci.selectors import CustomerMatrix, matrix_for
 
+#: The severity matrix of this process, reloaded when a rule changes.
+severity_rules = VersionedCache("cases.severity-rules")
+severity_rules.watch(SeverityRule)
+
 
 def priority_for(impact: str, urgency: str) -> str:
-    rule = SeverityRule.objects.filter(impact=impact, urgency=urgency).first()
+    matrix = severity_rules.get(
+        "matrix",
+        lambda: {(rule.impact, rule.urgency): rule.priority for rule in SeverityRule.objects.all()},
+    )
+    rule = matrix.get((impact, urgency))
     if rule is None:
         raise ValidationFailed(
             "The severity matrix has no cell for this impact and urgency.",
             fields={"impact": f"No rule for {impact} x {urgency}."},
         )
-    return rule.priority
+    return rule
 
 
 def _next_number(year: int) -> str:
@@ -225,7 +234,7 @@ def case_open(
         follow_up_of=follow_up_of,
         **extra,
     )
-    Engagement.objects.create(
+    customer_side = Engagement.objects.create(
         case=case,
         kind=EngagementKind.CUSTOMER,
         status=workflow.OPENS_AT[EngagementKind.CUSTOMER],
@@ -260,10 +269,9 @@ def case_open(
                 "A request with this Idempotency-Key is being processed; retry.",
                 fields={"idempotency_key": "In use."},
             ) from error
-    clocks_refresh(case)
+    clocks_refresh(case, engagements=[customer_side])
     outbox_record(
-        kind="case.opened",
-        dedup_key=f"case.opened:{case.pk}",
+        kind="case.opened",  # the case is new in this transaction: no key can repeat it
         payload={
             "case_id": case.pk,
             "number": case.number,

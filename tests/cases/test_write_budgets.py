@@ -1,0 +1,55 @@
+"""Query budgets of the case writes (issue 18): what one create, reply and transition cost once
+the process caches hold the relationship, the matrix, the severity matrix and the service-level
+book (a running server has them after its first request). The counts include the two savepoint
+statements of the test's own transaction."""
+
+import pytest
+
+from casebridge.cases import services
+from casebridge.cases.models import CaseClock
+from casebridge.cases.services.clocks import case_readings
+from casebridge.parties.models import CustomerRelationship
+from tests.cases.helpers import act
+
+
+def test_a_create_stays_within_its_budget(desk, open_case, django_assert_max_num_queries):
+    open_case()  # the first case warms the process caches
+    with django_assert_max_num_queries(15):
+        open_case()
+
+
+def test_a_reply_stays_within_its_budget(desk, open_case, django_assert_max_num_queries):
+    case = open_case()
+    services.case_comment(actor=desk.partner_a_agent, case=case, audience="public", body="Look.")
+    with django_assert_max_num_queries(12):  # 10 and the savepoint pair of the test
+        services.case_comment(
+            actor=desk.partner_a_agent, case=case, audience="public", body="Second look."
+        )
+
+
+@pytest.mark.parametrize("action", ["start", "wait_on_customer"])
+def test_a_transition_stays_within_its_budget(
+    desk, open_case, action, django_assert_max_num_queries
+):
+    case = open_case()
+    act(case, desk.partner_a_agent, "triage")
+    if action == "wait_on_customer":
+        act(case, desk.partner_a_agent, "start")
+    case.refresh_from_db()
+    with django_assert_max_num_queries(15):
+        act(case, desk.partner_a_agent, action)
+
+
+def test_a_change_of_plan_reaches_the_next_write(desk, open_case):
+    """The cached relationship is dropped when it changes: the next write runs on the new plan."""
+    case = open_case(impact="low", urgency="low")
+    relationship = CustomerRelationship.objects.get(customer=desk.customer_a)
+    before = {clock.plan for clock in CaseClock.objects.filter(case=case)}
+    relationship.support_plan_id = "premium_plus"
+    relationship.save()
+    services.case_comment(actor=desk.partner_a_agent, case=case, audience="public", body="Hello.")
+
+    assert before == {"standard"}
+    assert {reading.policy.plan for reading in case_readings(case) if reading.policy} == {
+        "premium_plus"
+    }
