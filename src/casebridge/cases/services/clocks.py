@@ -153,8 +153,9 @@ def _store_queue_keys(
     case: Case, readings: list[Reading], engagements: list[Engagement] | None = None
 ) -> list[str]:
     """Copy each engagement's status and next due time onto the case row, where the queues'
-    indexes read them; answers the names that changed, for the caller to save. ``engagements`` are the ones the write
-    holds (every one it changed): the others keep the status the case row already copies."""
+    indexes read them; answers the names that changed, for the caller to save. ``engagements``
+    are the ones the write holds (every one it changed): the others keep the status the case row
+    already copies."""
     if engagements is None:
         statuses = dict(Engagement.objects.filter(case=case).values_list("kind", "status"))
     else:
