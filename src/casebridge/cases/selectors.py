@@ -33,7 +33,12 @@ def access_case(actor: Person, case_id: int) -> Case:
     case = (
         Case.objects.visible_to(actor)
         .select_related(
-            "customer", "partner", "reporter", "component", "matrix_version", "assignee"
+            "customer",
+            "partner",
+            "reporter",
+            "component",
+            "matrix_version__operating_model",
+            "assignee",
         )
         .prefetch_related("engagements")
         .filter(pk=case_id)
@@ -209,7 +214,11 @@ def case_comments(*, actor: Person, case: Case) -> QuerySet[Comment]:
 
 def case_timeline(*, actor: Person, case: Case) -> QuerySet[CaseEvent]:
     audiences = audiences_for(actor, partner_in_between=case.partner_id is not None)
-    return CaseEvent.objects.filter(case=case, audience__in=audiences).order_by("occurred_at", "id")
+    return (
+        CaseEvent.objects.filter(case=case, audience__in=audiences)
+        .select_related("actor__organisation")
+        .order_by("occurred_at", "id")
+    )
 
 
 def allowed_actions(*, actor: Person, case: Case) -> list[str]:

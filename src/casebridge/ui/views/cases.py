@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from casebridge.cases import audiences, selectors, services, workflow
 from casebridge.cases.choices import (
+    CAUSE_LABELS,
     CAUSES,
     Audience,
     Category,
@@ -181,7 +182,7 @@ class DetailsForm(forms.Form):
     actions_taken = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     causes_ruled_out = forms.MultipleChoiceField(
         required=False,
-        choices=[(cause, cause) for cause in CAUSES],
+        choices=[(cause, CAUSE_LABELS[cause]) for cause in CAUSES],
         widget=forms.CheckboxSelectMultiple,
     )
     evidence = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
