@@ -125,7 +125,7 @@ def test_the_whole_case_journey(browser, live_server, desk, matrices):
     customer.get_by_label("Impact").select_option("high")
     customer.get_by_label("Urgency").select_option("medium")
     customer.get_by_role("button", name="Open the case").click()
-    expect(customer.get_by_test_id("case-status")).to_contain_text("customer side: new")
+    expect(customer.get_by_test_id("case-status")).to_contain_text("customer side: New")
     case_url = customer.url
 
     # Partner Level 1 takes it.
@@ -133,9 +133,9 @@ def test_the_whole_case_journey(browser, live_server, desk, matrices):
     agent.goto(case_url)
     click_action(agent, "Take into triage")
     click_action(agent, "Start work")
-    expect(agent.get_by_test_id("case-status")).to_contain_text("customer side: in_progress")
+    expect(agent.get_by_test_id("case-status")).to_contain_text("customer side: In progress")
     clocks = agent.get_by_test_id("clocks")
-    expect(clocks.locator("[data-metric=customer-first_response]")).to_contain_text("running")
+    expect(clocks.locator("[data-metric=customer-first_response]")).to_contain_text("Running")
     agent.get_by_label("Audience").select_option("partner_internal")
     agent.get_by_label("Body").fill("Looks like the vendor's media service.")
     agent.get_by_role("button", name="Send").click()
@@ -160,14 +160,14 @@ def test_the_whole_case_journey(browser, live_server, desk, matrices):
     form.get_by_label("Business impact").fill("No calls answered.")
     form.get_by_label("Users affected").fill("120")
     form.get_by_label("Actions taken").fill("Restarted the SBC.")
-    for cause in ("tenant", "teams", "network"):
+    for cause in ("Microsoft 365 / Azure tenant", "Microsoft Teams", "Network"):
         form.get_by_label(cause, exact=True).check()
     form.get_by_label("Evidence").fill("trace.har")
     form.get_by_label("Component").select_option("sbc")
     engineer.get_by_role("button", name="Save details").click()
     expect(engineer.get_by_test_id("checklist")).not_to_contain_text("✘")
     engineer.get_by_role("button", name="Escalate to the vendor").click()
-    expect(engineer.get_by_test_id("case-status")).to_contain_text("vendor side: submitted")
+    expect(engineer.get_by_test_id("case-status")).to_contain_text("vendor side: Submitted")
 
     # The vendor accepts, asks for information; the partner answers.
     vendor = as_person(browser, live_server, "engineer@vendor.example")
@@ -180,7 +180,9 @@ def test_the_whole_case_journey(browser, live_server, desk, matrices):
     click_action(vendor, "Ask for information")
     engineer.goto(case_url)
     click_action(engineer, "Answer")
-    expect(engineer.get_by_test_id("case-status")).to_contain_text("vendor side: investigating")
+    expect(engineer.get_by_test_id("case-status")).to_contain_text(
+        "vendor side: Investigating (Level 2 Advanced)"
+    )
 
     # The vendor provides a solution; the partner confirms it and closes with the customer.
     vendor.reload()
@@ -192,7 +194,7 @@ def test_the_whole_case_journey(browser, live_server, desk, matrices):
     engineer.get_by_role("button", name="Send").click()
     click_action(engineer, "Resolve")
     click_action(engineer, "Close")
-    expect(engineer.get_by_test_id("case-status")).to_contain_text("customer side: closed")
+    expect(engineer.get_by_test_id("case-status")).to_contain_text("customer side: Closed")
 
     # The customer sees only the public messages.
     customer.reload()
