@@ -29,6 +29,8 @@ def test_a_partner_agent_sees_its_qualification_and_nobody_elses(page, world, li
 
     sign_in(page, "agent@a.example")
 
+    expect(page.get_by_role("heading", name="My work")).to_be_visible()
+    page.get_by_role("link", name="My organisation").click()
     expect(page.get_by_test_id("signed-in-as")).to_contain_text("Partner A")
     qualification = page.get_by_test_id("qualification")
     expect(qualification).to_contain_text("not qualified")

@@ -106,3 +106,17 @@ def test_a_phone_shows_the_queue_and_a_case_without_sideways_scrolling(
     expect(page.get_by_test_id("case-status")).to_be_visible()
     page.screenshot(path=str(SCREENSHOTS / "case-phone.png"), full_page=True)
     context.close()
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1366", "phone"])
+def test_a_partner_lands_on_its_work(browser, live_server, queue_cases, viewport):
+    context, page = workspace(browser, live_server, "agent@a.example", viewport)
+
+    expect(page.get_by_role("heading", name="My work")).to_be_visible()
+    unassigned = page.get_by_test_id("view-unassigned")
+    expect(unassigned.locator("a.case-number")).to_have_count(3)
+    expect(page.get_by_test_id("work-counts")).to_contain_text("3 unassigned at my desk")
+    seen = page.evaluate(MEASURE)
+    assert seen["pageWidth"] <= seen["viewport"]
+    page.screenshot(path=str(SCREENSHOTS / f"home-{viewport['width']}.png"), full_page=True)
+    context.close()

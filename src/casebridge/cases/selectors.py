@@ -71,6 +71,8 @@ class QueueFilters:
     customer_id: int | None = None
     component: str | None = None
     sort: str = "updated"
+    #: Leave closed cases out (the portal's default queue; a chosen status still shows them).
+    open_only: bool = False
 
 
 #: Queue orders: newest change first, newest case first, most urgent first, or the next due
@@ -103,6 +105,8 @@ def case_queue(*, actor: Person, filters: QueueFilters) -> QuerySet[Case]:
         raise ValidationFailed(
             "Unknown engagement.", fields={"engagement": f"One of: {', '.join(STATUS_COLUMN)}."}
         )
+    if filters.open_only and not filters.status:
+        cases = cases.filter(closed_at__isnull=True)
     if filters.status:
         cases = cases.filter(**{STATUS_COLUMN[filters.engagement]: filters.status})
     elif filters.engagement == EngagementKind.VENDOR:

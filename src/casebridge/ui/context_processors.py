@@ -18,6 +18,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     organisation = user.organisation
     kind = organisation.kind
     items = [("Cases", reverse("ui:cases"))]
+    if kind != OrganisationKind.CUSTOMER:
+        items.insert(0, ("My work", reverse("ui:home")))
     more = []
     if kind == OrganisationKind.VENDOR:
         items.append(("Organisations", reverse("ui:organisations")))

@@ -4,6 +4,7 @@ from django.urls import path, re_path
 from casebridge.ui.views import (
     access,
     cases,
+    home,
     installed_base,
     integrations,
     invitations,
@@ -25,7 +26,9 @@ from casebridge.ui.views.sign_in import (
 app_name = "ui"
 
 urlpatterns = [
-    path("", parties.home, name="home"),
+    path("", home.home, name="home"),
+    path("work/counts/", home.home_counts, name="home-counts"),
+    path("work/<str:code>/", home.work_view, name="work"),
     path("login/", SignInView.as_view(), name="login"),
     path("accounts/login/", SignInView.as_view()),  # allauth's name for it: one sign-in page
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -70,6 +70,7 @@ def queue_view(request: HttpRequest) -> HttpResponse:
         status=status if status in statuses.values else None,
         priority=priority if priority in Priority.values else None,
         sort=sort if sort in selectors.SORTS else "updated",
+        open_only=request.GET.get("closed") != "1",
     )
     # Keyset pages (a cursor after the last row) cost the same on the thousandth page as on
     # the first and never count the whole queue.
