@@ -21,8 +21,11 @@ MEASURE = """() => {
   const numbers = [...document.querySelectorAll('a.case-number')].map(
     a => Math.round(a.getBoundingClientRect().height));
   const line = parseFloat(getComputedStyle(document.body).lineHeight);
+  const nav = document.querySelector('.topbar nav').getBoundingClientRect();
+  const lookup = document.querySelector('.topbar form.lookup').getBoundingClientRect();
   return {
     entries, numbers, line,
+    navRight: Math.round(nav.right), lookupLeft: Math.round(lookup.left),
     pageWidth: document.documentElement.scrollWidth,
     viewport: window.innerWidth,
     mainWidth: Math.round(document.querySelector('main').getBoundingClientRect().width),
@@ -54,6 +57,7 @@ def test_the_bar_fits_one_line_at_1366_px(browser, live_server, desk, queue_case
     seen = page.evaluate(MEASURE)
 
     assert len({entry["top"] for entry in seen["entries"]}) == 1
+    assert seen["navRight"] <= seen["lookupLeft"]
     assert max(entry["height"] for entry in seen["entries"]) < 1.5 * seen["line"]
     assert seen["pageWidth"] <= seen["viewport"]
     page.get_by_text("More", exact=True).click()

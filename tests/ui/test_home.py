@@ -117,3 +117,47 @@ def test_the_queue_leaves_closed_cases_out_unless_asked(desk, work):
     assert work["closed"].number not in default
     assert work["mine"].number in default
     assert work["closed"].number in everything
+
+
+@pytest.mark.parametrize("typed", ["CB-2026-000001", "  cb-2026-000001 "])
+def test_a_case_number_in_the_header_box_goes_to_the_case(desk, work, typed):
+    client = signed_in(desk.partner_a_agent)
+    number = Case.objects.get(pk=work["p1"].pk).number
+
+    response = client.get("/cases/go/", {"q": typed.replace("CB-2026-000001", number)})
+
+    assert response.status_code == 302
+    assert response.url == f"/cases/{work['p1'].pk}/"
+
+
+def test_a_case_number_of_someone_elses_case_is_not_found(desk, work):
+    client = signed_in(desk.partner_b_agent)
+
+    response = client.get("/cases/go/", {"q": work["p1"].number}, follow=True)
+
+    assert response.redirect_chain == [("/cases/", 302)]
+    assert f"No case {work['p1'].number} that you can see." in response.content.decode()
+
+
+def test_assign_to_me_from_home_uses_the_assignment_service(desk, work):
+    client = signed_in(desk.partner_a_agent)
+
+    response = client.post(f"/cases/{work['p1'].pk}/assign-to-me/", {"back": "home"})
+
+    assert response.url == "/"
+    assert Case.objects.get(pk=work["p1"].pk).assignee == desk.partner_a_agent
+    assert numbers(desk.partner_a_agent, "mine") == sorted([work["p1"].number, work["mine"].number])
+
+
+def test_assign_to_me_is_refused_to_who_may_not_work_the_case(desk, work):
+    before = Case.objects.get(pk=work["direct"].pk).assignee_id
+
+    other = signed_in(desk.partner_b_agent).post(f"/cases/{work['p1'].pk}/assign-to-me/")
+    customer = signed_in(desk.customer_a_contact).post(
+        f"/cases/{work['mine'].pk}/assign-to-me/", follow=True
+    )
+
+    assert other.status_code == 404
+    assert "was not assigned to you" in customer.content.decode()
+    assert Case.objects.get(pk=work["mine"].pk).assignee == desk.partner_a_agent
+    assert Case.objects.get(pk=work["direct"].pk).assignee_id == before

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import cast
@@ -26,6 +27,25 @@ from casebridge.sla.calendar import closed_working_days
 from casebridge.sla.choices import ClockStatus
 from casebridge.sla.clock import counted_intervals
 from casebridge.sla.selectors import Policy, PolicyBook
+
+#: A case number as people type it: ``CB-2026-000123``, any case, surrounding spaces allowed.
+CASE_NUMBER = re.compile(r"^\s*([A-Za-z]{1,6}-\d{4}-\d{1,9})\s*$")
+
+
+def case_number_in(text: str) -> str | None:
+    """The case number ``text`` is, upper-cased, or None when it is something else."""
+    match = CASE_NUMBER.match(text or "")
+    return match.group(1).upper() if match else None
+
+
+def access_case_by_number(actor: Person, number: str) -> Case:
+    """The case numbered ``number`` if the actor may see it; missing and forbidden both 404."""
+    case_id = (
+        Case.objects.visible_to(actor).filter(number=number).values_list("pk", flat=True).first()
+    )
+    if case_id is None:
+        raise NotFound(f"No case {number} that you can see.")
+    return access_case(actor, case_id)
 
 
 def access_case(actor: Person, case_id: int) -> Case:

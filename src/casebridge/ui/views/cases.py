@@ -479,3 +479,44 @@ def attachment_download_view(request: HttpRequest, case_id: int, attachment_id: 
     except NotFound as error:
         raise Http404(error.detail) from error
     return attachment_response(attachment)
+
+
+@require_GET
+@login_required
+def case_lookup_view(request: HttpRequest) -> HttpResponse:
+    """The header's box: a case number goes straight to the case."""
+    actor: Person = request.user  # type: ignore[assignment]
+    text = request.GET.get("q", "").strip()
+    number = selectors.case_number_in(text)
+    if number is None:
+        messages.error(
+            request,
+            "Type a case number such as CB-2026-000123 (searching by words is not available).",
+        )
+        return redirect("ui:cases")
+    try:
+        case = selectors.access_case_by_number(actor, number)
+    except NotFound as error:
+        messages.error(request, error.detail)
+        return redirect("ui:cases")
+    return redirect("ui:case", case_id=case.pk)
+
+
+@require_POST
+@login_required
+def assign_to_me_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Take a case from a list: the side the actor's organisation works becomes the actor's."""
+    actor: Person = request.user  # type: ignore[assignment]
+    case = _case_or_404(actor, case_id)
+    engagement = (
+        EngagementKind.VENDOR
+        if actor.organisation.kind == OrganisationKind.VENDOR and case.vendor_status
+        else EngagementKind.CUSTOMER
+    )
+    try:
+        services.case_assign(actor=actor, case=case, engagement=engagement, assignee=actor)
+    except DomainError as error:
+        messages.error(request, f"{case.number} was not assigned to you: {error.detail}")
+    else:
+        messages.success(request, f"{case.number} is assigned to you.")
+    return redirect("ui:home" if request.POST.get("back") == "home" else "ui:cases")
