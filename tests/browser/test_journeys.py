@@ -49,6 +49,7 @@ def test_a_partner_agent_sees_its_qualification_and_nobody_elses(page, world, li
 
 def test_a_partner_manager_registers_a_submitter_and_sees_field_errors(page, world):
     sign_in(page, "manager@a.example")
+    page.get_by_role("link", name="My organisation").click()
     form = page.locator("#submitters form")
 
     form.get_by_label("Person").select_option(value=str(world.partner_a_agent.pk))
@@ -120,7 +121,7 @@ def click_action(page, label, reason=None):
 def test_the_whole_case_journey(browser, live_server, desk, matrices):
     # The customer reports.
     customer = as_person(browser, live_server, "contact@customer-a.example")
-    customer.get_by_role("link", name="Cases").click()
+    customer.get_by_role("link", name="Cases", exact=True).click()
     customer.get_by_role("link", name="New case").click()
     customer.get_by_label("Title").fill("Callers hear silence")
     customer.get_by_label("Description").fill("Since this morning no call reaches an agent.")
@@ -173,7 +174,7 @@ def test_the_whole_case_journey(browser, live_server, desk, matrices):
 
     # The vendor accepts, asks for information; the partner answers.
     vendor = as_person(browser, live_server, "engineer@vendor.example")
-    vendor.get_by_role("link", name="Cases").click()
+    vendor.get_by_role("link", name="Cases", exact=True).click()
     vendor.get_by_test_id("queue").get_by_role("link").first.click()
     click_action(vendor, "Accept")
     vendor.get_by_label("Audience").select_option("partner_vendor")
