@@ -161,3 +161,12 @@ def test_assign_to_me_is_refused_to_who_may_not_work_the_case(desk, work):
     assert "was not assigned to you" in customer.content.decode()
     assert Case.objects.get(pk=work["mine"].pk).assignee == desk.partner_a_agent
     assert Case.objects.get(pk=work["direct"].pk).assignee_id == before
+
+
+def test_the_vendors_due_view_holds_the_model_2_cases_it_serves(desk, work):
+    now = clock.now()
+    Case.objects.filter(pk=work["direct"].pk).update(customer_due_at=now + dt.timedelta(hours=1))
+    direct = Case.objects.get(pk=work["direct"].pk)
+
+    assert work["direct"].number in numbers(desk.vendor_engineer, "due")
+    assert workspace.due_state(direct, desk.vendor_engineer, now) == "warning"

@@ -72,7 +72,11 @@ def view_cases(actor: Person, code: str, *, now: dt.datetime | None = None) -> Q
     elif code == "mine":
         cases = cases.filter(assignee=actor)
     elif code == "due":
-        cases = cases.filter(**{f"{due}__lte": now + DUE_SOON})
+        soon = Q(**{f"{due}__lte": now + DUE_SOON})
+        if actor.organisation.kind == OrganisationKind.VENDOR:
+            # A model-2 case the vendor serves directly runs on the customer engagement's clocks.
+            soon |= Q(partner__isnull=True, vendor_status="", customer_due_at__lte=now + DUE_SOON)
+        cases = cases.filter(soon)
     elif code == "unassigned":
         cases = cases.filter(assignee__isnull=True)
     else:
@@ -88,9 +92,18 @@ def view_counts(actor: Person) -> dict[str, int]:
     return {view.code: view_cases(actor, view.code, now=now).count() for view in views_for(actor)}
 
 
+def next_due_at(case: Case, actor: Person) -> dt.datetime | None:
+    """The next due time of ``case`` on ``actor``'s side (the vendor's side of a model-2 case
+    it serves directly is the customer engagement)."""
+    if actor.organisation.kind == OrganisationKind.VENDOR and not case.vendor_status:
+        return case.customer_due_at
+    due: dt.datetime | None = getattr(case, _due_column(actor))
+    return due
+
+
 def due_state(case: Case, actor: Person, now: dt.datetime) -> str:
     """ "breached" once the next due time has passed, "warning" within the due-soon window."""
-    due_at = getattr(case, _due_column(actor))
+    due_at = next_due_at(case, actor)
     if due_at is None:
         return ""
     if due_at <= now:

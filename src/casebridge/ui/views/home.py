@@ -16,7 +16,10 @@ from casebridge.parties.models import Person
 
 
 def _rows(actor: Person, cases: list, now) -> list:  # type: ignore[type-arg]
-    return [(case, workspace.due_state(case, actor, now)) for case in cases]
+    return [
+        (case, workspace.due_state(case, actor, now), workspace.next_due_at(case, actor))
+        for case in cases
+    ]
 
 
 @require_GET
