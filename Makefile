@@ -22,11 +22,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The server's and the worker's log lines go to var/log/serve.log and mail to files under
+# var/mail, so the demo sign-ins, printed last, stay on the screen.
+RUN_VAR = $${CASEBRIDGE_VAR_DIR:-var}
 run: install
-	$(BIN)/casebridge migrate --noinput
-	$(BIN)/casebridge demo
-	@echo "casebridge: open http://127.0.0.1:8000/ and sign in with a demo login above (Ctrl-C stops)"
-	$(BIN)/casebridge serve --with-worker --bind 127.0.0.1:8000
+	@$(BIN)/casebridge migrate --noinput --verbosity 0
+	@mkdir -p "$(RUN_VAR)/log"
+	@$(BIN)/casebridge demo > "$(RUN_VAR)/demo-sign-ins.txt"
+	@echo "Sign in at http://127.0.0.1:8000/ with one of the logins above. (The casebridge command is .venv/bin/casebridge.)" >> "$(RUN_VAR)/demo-sign-ins.txt"
+	@$(BIN)/casebridge serve --with-worker --bind 127.0.0.1:8000 \
+		--log-file "$(RUN_VAR)/log/serve.log" --banner "$(RUN_VAR)/demo-sign-ins.txt"
 
 # The whole suite on SQLite; with CASEBRIDGE_TEST_DATABASE_URL set, the heavy end-to-end tests
 # (marked e2e: crash safety, fuzzing, the bench pipeline, browsers) run once, on PostgreSQL.

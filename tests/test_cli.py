@@ -220,7 +220,8 @@ def test_demo_cases_sit_at_the_partner_with_the_vendor_and_in_model_2():
     assert states == [
         ("delta-water-board", "customer", "escalated"),
         ("delta-water-board", "vendor", "waiting_on_partner"),
-        ("polder-energy", "customer", "new"),
+        ("polder-energy", "customer", "escalated"),
+        ("polder-energy", "vendor", "submitted"),
         ("rijnland-care-group", "customer", "in_progress"),
         ("rijnland-care-group", "customer", "resolved"),
     ]
@@ -228,6 +229,35 @@ def test_demo_cases_sit_at_the_partner_with_the_vendor_and_in_model_2():
 
     rca = Rca.objects.get()  # the resolved Priority 1's, owned by Bluewater
     assert (rca.owner.slug, rca.status) == ("bluewater-telecom", "draft")
+
+
+@pytest.mark.django_db
+def test_every_demo_case_can_be_worked_by_a_printed_sign_in_and_the_vendor_sees_the_p1():
+    from casebridge.cases import selectors
+    from casebridge.cases.models import Case
+    from casebridge.demo.parties import LOGINS
+
+    call_command("demo")
+    people = [Person.objects.get(email=email) for _, email in LOGINS]
+
+    workable = {
+        case.number: sorted(
+            person.email
+            for person in people
+            if Case.objects.visible_to(person).filter(pk=case.pk).exists()
+            and selectors.allowed_actions(actor=person, case=selectors.access_case(person, case.pk))
+        )
+        for case in Case.objects.all()
+    }
+    p1 = Case.objects.get(customer__slug="polder-energy")
+    vendor_engineer = Person.objects.get(email="sam.okafor@lumen.example")
+
+    assert [number for number, emails in workable.items() if not emails] == []
+    assert "sam.okafor@lumen.example" in workable[p1.number]
+    assert p1.priority == "P1"
+    assert "accept" in selectors.allowed_actions(
+        actor=vendor_engineer, case=selectors.access_case(vendor_engineer, p1.pk)
+    )
 
 
 @pytest.mark.django_db
@@ -281,3 +311,38 @@ def test_the_tour_names_the_verified_submitters_behind_case_submit(capsys):
     assert "<manager@bluewater.example>" in out
     assert "<engineer@bluewater.example>" in out
     assert "noor@bluewater.example" not in out  # registered, not verified: cannot escalate
+
+
+def test_serve_sends_log_lines_to_the_file_and_prints_the_banner_last(
+    tmp_path, monkeypatch, capsys, settings
+):
+    from casebridge.core.management.commands import serve
+
+    started = []
+
+    class Process:
+        def __init__(self, command, **output):
+            started.append((command, output))
+
+    monkeypatch.setattr(serve.subprocess, "Popen", Process)
+    monkeypatch.setattr(serve.Command, "_supervise", lambda self, processes: None)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = tmp_path / "mail"
+    banner = tmp_path / "sign-ins.txt"
+    banner.write_text("  Partner agent   agent@bluewater.example\n")
+
+    call_command(
+        "serve",
+        "--with-worker",
+        "--log-file",
+        str(tmp_path / "log" / "serve.log"),
+        "--banner",
+        str(banner),
+    )
+
+    lines = capsys.readouterr().out.splitlines()
+    assert [output["stdout"].name for _, output in started] == [
+        str(tmp_path / "log" / "serve.log")
+    ] * 2
+    assert lines[-1] == "  Partner agent   agent@bluewater.example"
+    assert f"Outgoing e-mail is written to files in {tmp_path / 'mail'}/." in lines

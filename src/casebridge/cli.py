@@ -11,9 +11,10 @@ usage: casebridge <command> [options]
 casebridge runs a software vendor's support operations with its partners and customers.
 
 Everyday commands:
-  serve [--bind HOST:PORT] [--workers N] [--with-worker]
+  serve [--bind HOST:PORT] [--workers N] [--with-worker] [--log-file FILE] [--banner FILE]
                       serve the portal and API with gunicorn (with --with-worker, also the
-                      background worker; Ctrl-C stops both)
+                      background worker; Ctrl-C stops both); --log-file sends their log lines
+                      to a file, --banner prints a file last (make run: the demo sign-ins)
   worker [--threads webhooks=N] [--no-schedule]
                       run background tasks, outbox delivery (e-mail) and the periodic
                       schedule, and webhook deliveries on threads of their own; any number

@@ -29,6 +29,8 @@ def test_a_partner_agent_sees_its_qualification_and_nobody_elses(page, world, li
 
     sign_in(page, "agent@a.example")
 
+    expect(page.get_by_role("heading", name="My work")).to_be_visible()
+    page.get_by_role("link", name="My organisation").click()
     expect(page.get_by_test_id("signed-in-as")).to_contain_text("Partner A")
     qualification = page.get_by_test_id("qualification")
     expect(qualification).to_contain_text("not qualified")
@@ -47,6 +49,7 @@ def test_a_partner_agent_sees_its_qualification_and_nobody_elses(page, world, li
 
 def test_a_partner_manager_registers_a_submitter_and_sees_field_errors(page, world):
     sign_in(page, "manager@a.example")
+    page.get_by_role("link", name="My organisation").click()
     form = page.locator("#submitters form")
 
     form.get_by_label("Person").select_option(value=str(world.partner_a_agent.pk))
@@ -118,14 +121,14 @@ def click_action(page, label, reason=None):
 def test_the_whole_case_journey(browser, live_server, desk, matrices):
     # The customer reports.
     customer = as_person(browser, live_server, "contact@customer-a.example")
-    customer.get_by_role("link", name="Cases").click()
+    customer.get_by_role("link", name="Cases", exact=True).click()
     customer.get_by_role("link", name="New case").click()
     customer.get_by_label("Title").fill("Callers hear silence")
     customer.get_by_label("Description").fill("Since this morning no call reaches an agent.")
     customer.get_by_label("Impact").select_option("high")
     customer.get_by_label("Urgency").select_option("medium")
     customer.get_by_role("button", name="Open the case").click()
-    expect(customer.get_by_test_id("case-status")).to_contain_text("customer side: new")
+    expect(customer.get_by_test_id("case-status")).to_contain_text("customer side: New")
     case_url = customer.url
 
     # Partner Level 1 takes it.
@@ -133,9 +136,9 @@ def test_the_whole_case_journey(browser, live_server, desk, matrices):
     agent.goto(case_url)
     click_action(agent, "Take into triage")
     click_action(agent, "Start work")
-    expect(agent.get_by_test_id("case-status")).to_contain_text("customer side: in_progress")
+    expect(agent.get_by_test_id("case-status")).to_contain_text("customer side: In progress")
     clocks = agent.get_by_test_id("clocks")
-    expect(clocks.locator("[data-metric=customer-first_response]")).to_contain_text("running")
+    expect(clocks.locator("[data-metric=customer-first_response]")).to_contain_text("Running")
     agent.get_by_label("Audience").select_option("partner_internal")
     agent.get_by_label("Body").fill("Looks like the vendor's media service.")
     agent.get_by_role("button", name="Send").click()
@@ -160,18 +163,18 @@ def test_the_whole_case_journey(browser, live_server, desk, matrices):
     form.get_by_label("Business impact").fill("No calls answered.")
     form.get_by_label("Users affected").fill("120")
     form.get_by_label("Actions taken").fill("Restarted the SBC.")
-    for cause in ("tenant", "teams", "network"):
+    for cause in ("Microsoft 365 / Azure tenant", "Microsoft Teams", "Network"):
         form.get_by_label(cause, exact=True).check()
     form.get_by_label("Evidence").fill("trace.har")
     form.get_by_label("Component").select_option("sbc")
     engineer.get_by_role("button", name="Save details").click()
     expect(engineer.get_by_test_id("checklist")).not_to_contain_text("✘")
     engineer.get_by_role("button", name="Escalate to the vendor").click()
-    expect(engineer.get_by_test_id("case-status")).to_contain_text("vendor side: submitted")
+    expect(engineer.get_by_test_id("case-status")).to_contain_text("vendor side: Submitted")
 
     # The vendor accepts, asks for information; the partner answers.
     vendor = as_person(browser, live_server, "engineer@vendor.example")
-    vendor.get_by_role("link", name="Cases").click()
+    vendor.get_by_role("link", name="Cases", exact=True).click()
     vendor.get_by_test_id("queue").get_by_role("link").first.click()
     click_action(vendor, "Accept")
     vendor.get_by_label("Audience").select_option("partner_vendor")
@@ -180,7 +183,9 @@ def test_the_whole_case_journey(browser, live_server, desk, matrices):
     click_action(vendor, "Ask for information")
     engineer.goto(case_url)
     click_action(engineer, "Answer")
-    expect(engineer.get_by_test_id("case-status")).to_contain_text("vendor side: investigating")
+    expect(engineer.get_by_test_id("case-status")).to_contain_text(
+        "vendor side: Investigating (Level 2 Advanced)"
+    )
 
     # The vendor provides a solution; the partner confirms it and closes with the customer.
     vendor.reload()
@@ -192,7 +197,7 @@ def test_the_whole_case_journey(browser, live_server, desk, matrices):
     engineer.get_by_role("button", name="Send").click()
     click_action(engineer, "Resolve")
     click_action(engineer, "Close")
-    expect(engineer.get_by_test_id("case-status")).to_contain_text("customer side: closed")
+    expect(engineer.get_by_test_id("case-status")).to_contain_text("customer side: Closed")
 
     # The customer sees only the public messages.
     customer.reload()

@@ -26,14 +26,15 @@ def test_pages_need_a_sign_in(db, path):
     assert response.url.startswith("/login/")
 
 
-def test_sign_in_with_email_and_password_lands_on_the_own_organisation(world):
+def test_sign_in_with_email_and_password_lands_on_the_own_work(world):
     client = Client()
 
     response = client.post(
         "/login/", {"username": "Agent@A.example", "password": PASSWORD}, follow=True
     )
 
-    assert response.redirect_chain[-1][0] == f"/organisations/{world.partner_a.pk}/"
+    assert response.redirect_chain[-1][0] == "/"
+    assert b"<h1>My work</h1>" in response.content
     assert b"Partner A" in response.content
 
 

@@ -35,7 +35,7 @@ def test_the_page_lists_only_ones_own_tokens_with_scopes_and_expiry(
 
     text = page.content.decode()
     assert page.status_code == 200
-    assert "read, write" in text
+    assert "Read, Write" in text
     assert "token ci" in text  # who issued the child
     assert "Sun 13 Sep 2026" in text  # 90 days on
     assert "someone else" not in text

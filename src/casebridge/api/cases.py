@@ -274,6 +274,7 @@ class EventOut(Schema):
     audience: Audience
     before: dict[str, Any]
     after: dict[str, Any]
+    text: str = Field(description='The line in words: "Partner A escalated to the vendor".')
 
 
 class CheckItemOut(Schema):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from casebridge.cases import workflow
+from casebridge.cases import history, workflow
 from casebridge.cases.choices import Audience
 from casebridge.cases.models import GUIDELINE_FIELDS, Case, CaseEvent, Engagement
 from casebridge.cases.querysets import AUDIENCES_BY_PARTY, audiences_for
@@ -210,7 +210,15 @@ def event_read(event: CaseEvent, audiences: frozenset[str]) -> dict[str, Any]:
 def timeline_read(reader: Person, case: Case) -> list[dict[str, Any]]:
     """The case's history as ``reader`` may read it: lines of its audiences, details redacted."""
     audiences = readable_audiences(reader, case)
-    return [event_read(event, audiences) for event in case_timeline(actor=reader, case=case)]
+    events = list(case_timeline(actor=reader, case=case))
+    reads = [event_read(event, audiences) for event in events]
+    named = history.assignee_ids(reads)
+    names = (
+        dict(Person.objects.filter(pk__in=named).values_list("pk", "full_name")) if named else {}
+    )
+    for event, read in zip(events, reads, strict=True):
+        read["text"] = history.event_sentence(read, subject=history.who(event), names=names)
+    return reads
 
 
 def writable_audiences(writer: Person, case: Case) -> list[str]:

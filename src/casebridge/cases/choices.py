@@ -82,3 +82,15 @@ CAUSES = (
     "vpn",
     "antivirus",
 )
+#: How people name those causes.
+CAUSE_LABELS: dict[str, str] = {
+    "tenant": "Microsoft 365 / Azure tenant",
+    "teams": "Microsoft Teams",
+    "sharepoint": "SharePoint",
+    "azure": "Azure",
+    "network": "Network",
+    "sbc": "Session border controller (SBC)",
+    "firewall": "Firewall",
+    "vpn": "VPN",
+    "antivirus": "Antivirus",
+}

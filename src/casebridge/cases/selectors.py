@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import cast
@@ -28,13 +29,37 @@ from casebridge.sla.choices import ClockStatus
 from casebridge.sla.clock import counted_intervals
 from casebridge.sla.selectors import Policy, PolicyBook
 
+#: A case number as people type it: ``CB-2026-000123``, any case, surrounding spaces allowed.
+CASE_NUMBER = re.compile(r"^\s*([A-Za-z]{1,6}-\d{4}-\d{1,9})\s*$")
+
+
+def case_number_in(text: str) -> str | None:
+    """The case number ``text`` is, upper-cased, or None when it is something else."""
+    match = CASE_NUMBER.match(text or "")
+    return match.group(1).upper() if match else None
+
+
+def access_case_by_number(actor: Person, number: str) -> Case:
+    """The case numbered ``number`` if the actor may see it; missing and forbidden both 404."""
+    case_id = (
+        Case.objects.visible_to(actor).filter(number=number).values_list("pk", flat=True).first()
+    )
+    if case_id is None:
+        raise NotFound(f"No case {number} that you can see.")
+    return access_case(actor, case_id)
+
 
 def access_case(actor: Person, case_id: int) -> Case:
     """The case if the actor may see it; missing and forbidden both answer 404."""
     case = (
         Case.objects.visible_to(actor)
         .select_related(
-            "customer", "partner", "reporter", "component", "matrix_version", "assignee"
+            "customer",
+            "partner",
+            "reporter",
+            "component",
+            "matrix_version__operating_model",
+            "assignee",
         )
         .prefetch_related("engagements")
         .filter(pk=case_id)
@@ -67,6 +92,8 @@ class QueueFilters:
     customer_id: int | None = None
     component: str | None = None
     sort: str = "updated"
+    #: Leave closed cases out (the portal's default queue; a chosen status still shows them).
+    open_only: bool = False
 
 
 #: Queue orders: newest change first, newest case first, most urgent first, or the next due
@@ -99,6 +126,8 @@ def case_queue(*, actor: Person, filters: QueueFilters) -> QuerySet[Case]:
         raise ValidationFailed(
             "Unknown engagement.", fields={"engagement": f"One of: {', '.join(STATUS_COLUMN)}."}
         )
+    if filters.open_only and not filters.status:
+        cases = cases.filter(closed_at__isnull=True)
     if filters.status:
         cases = cases.filter(**{STATUS_COLUMN[filters.engagement]: filters.status})
     elif filters.engagement == EngagementKind.VENDOR:
@@ -210,7 +239,11 @@ def case_comments(*, actor: Person, case: Case) -> QuerySet[Comment]:
 
 def case_timeline(*, actor: Person, case: Case) -> QuerySet[CaseEvent]:
     audiences = audiences_for(actor, partner_in_between=case.partner_id is not None)
-    return CaseEvent.objects.filter(case=case, audience__in=audiences).order_by("occurred_at", "id")
+    return (
+        CaseEvent.objects.filter(case=case, audience__in=audiences)
+        .select_related("actor__organisation")
+        .order_by("occurred_at", "id")
+    )
 
 
 def allowed_actions(*, actor: Person, case: Case) -> list[str]:

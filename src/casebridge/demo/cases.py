@@ -25,6 +25,20 @@ DETAILS = {
     "evidence": "routing-service.log, presence export, HAR of the agent client",
 }
 
+P1_DETAILS = {
+    "expected_behaviour": "Inbound calls reach the contact centre's queues.",
+    "actual_behaviour": "Every inbound call fails with a busy tone.",
+    "error_messages": "SBC: SIP 503 Service Unavailable towards the product's back-end.",
+    "steps_to_reproduce": "Call the main service number from any phone.",
+    "reproducible": True,
+    "frequency": "constant",
+    "business_impact": "No customer reaches the contact centre.",
+    "users_affected": 85,
+    "actions_taken": "Restarted the SBC; the SIP trunk is registered.",
+    "causes_ruled_out": ["tenant", "teams", "network", "sbc", "firewall"],
+    "evidence": "sbc-trace.pcap, trunk registration status",
+}
+
 
 def _person(email: str) -> Person:
     return Person.objects.select_related("organisation").get(email=email)
@@ -90,8 +104,9 @@ def load_cases() -> None:
         actor=vendor, case=routing, action="request_information", expected_revision=None
     )
 
-    # Model 2: a Priority 1 straight at the vendor's desk.
-    services.case_open(
+    # Model 2: a Priority 1 the customer's own trained Level 1 desk started on and its
+    # authorised submitter escalated; it waits for a vendor engineer to accept it.
+    outage_p1, _ = services.case_open(
         actor=_person("admin@polder-energy.example"),
         customer=_customer("polder-energy"),
         title="No calls reach the contact centre",
@@ -100,6 +115,16 @@ def load_cases() -> None:
         impact="high",
         urgency="high",
         component="sbc",
+        guidelines={**P1_DETAILS, "occurred_at": clock.now() - dt.timedelta(minutes=40)},
+    )
+    outage_p1 = services.case_act(
+        actor=_person("helpdesk@polder-energy.example"),
+        case=outage_p1,
+        action="start",
+        expected_revision=None,
+    )
+    services.case_escalate(
+        actor=_person("admin@polder-energy.example"), case=outage_p1, expected_revision=None
     )
 
     # A resolved Priority 1 whose cause was the customer's network: Bluewater owns the RCA.

@@ -49,6 +49,7 @@ LOGINS = [
     ("Partner agent (partner NOT qualified)", "agent@harbor.example"),
     ("Customer contact (model 1)", "it@rijnland-care.example"),
     ("Customer administrator (model 2)", "admin@polder-energy.example"),
+    ("Customer Level 1 agent (model 2)", "helpdesk@polder-energy.example"),
 ]
 
 # name, kind, helpdesk e-mail, helpdesk phone

@@ -66,6 +66,12 @@ class MatrixVersion(TimeStampedModel):
         return f"{self.operating_model_id} v{self.number}"
 
     @property
+    def title(self) -> str:
+        """The version as people name it: "Model 1: partner provides implementation, version 2"
+        (``label`` is the code form, for logs and exports)."""
+        return f"{self.operating_model.name}, version {self.number}"
+
+    @property
     def is_draft(self) -> bool:
         return self.status == VersionStatus.DRAFT
 

@@ -28,6 +28,8 @@ class Policy:
     targets: Mapping[str, dt.timedelta | None]
     warn_share: float
     notes: tuple[str, ...] = field(default=())
+    #: The plan as people name it ("Premium Plus"; ``plan`` is its code).
+    plan_name: str = ""
 
     def target(self, metric: str) -> dt.timedelta | None:
         return self.targets.get(metric)
@@ -92,7 +94,7 @@ class PolicyBook:
         closed: dict[str, list[dt.date]] = {}
         for calendar_id, day in ClosedDay.objects.values_list("calendar_id", "day"):
             closed.setdefault(calendar_id, []).append(day)
-        targets = {(t.plan_id, t.priority): t for t in ServiceTarget.objects.all()}
+        targets = {(t.plan_id, t.priority): t for t in ServiceTarget.objects.select_related("plan")}
         return cls(targets, calendars, closed)
 
     def policy(self, plan: str, priority: str, *, time_zone: str, country: str) -> Policy | None:
@@ -121,6 +123,7 @@ class PolicyBook:
             },
             warn_share=target.warn_percent / 100,
             notes=notes,
+            plan_name=target.plan.name,
         )
 
 

@@ -1,4 +1,5 @@
-"""Navigation by the signed-in person's organisation and roles."""
+"""Navigation by the signed-in person's organisation and roles: the pages of a working day in
+the bar (``nav_items``), the rest under "More" (``nav_more``), so the bar fits one line."""
 
 from __future__ import annotations
 
@@ -13,36 +14,34 @@ from casebridge.parties.choices import OrganisationKind, Role
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
+        return {"nav_items": [], "nav_more": []}
     organisation = user.organisation
-    items = [
-        ("Cases", reverse("ui:cases")),
-        ("My organisation", reverse("ui:organisation", args=[organisation.pk])),
-    ]
-    if organisation.kind == OrganisationKind.VENDOR:
-        items = [
-            items[0],
-            ("Organisations", reverse("ui:organisations")),
-            ("Partners", reverse("ui:organisations") + "?kind=partner"),
-            ("Expiring certifications", reverse("ui:expiring")),
-            *items[1:],
-        ]
-    elif organisation.kind == OrganisationKind.PARTNER:
+    kind = organisation.kind
+    items = [("Cases", reverse("ui:cases"))]
+    if kind != OrganisationKind.CUSTOMER:
+        items.insert(0, ("My work", reverse("ui:home")))
+    more = []
+    if kind == OrganisationKind.VENDOR:
+        items.append(("Organisations", reverse("ui:organisations")))
+        items.append(("Partners", reverse("ui:organisations") + "?kind=partner"))
+    elif kind == OrganisationKind.PARTNER:
         items.append(("Customers", reverse("ui:organisations") + "?kind=customer"))
-        items.append(("Expiring certifications", reverse("ui:expiring")))
-    if organisation.kind != OrganisationKind.CUSTOMER:
+    items.append(("My organisation", reverse("ui:organisation", args=[organisation.pk])))
+    if kind != OrganisationKind.CUSTOMER:
         items.append(("End of life", reverse("ui:compliance")))
-    items.append(("Releases", reverse("ui:releases")))
-    items.append(("Service levels", reverse("ui:service-levels")))
     items.append(("RCAs", reverse("ui:rcas")))
-    if user.has_role(Role.ADMIN, Role.MANAGER):
-        items.append(("Integrations", reverse("ui:integrations")))
-        items.append(("Invitations", reverse("ui:invitations")))
-    if user.has_role(Role.ADMIN):
-        items.append(("Audit", reverse("ui:audit")))
     items.append(("RASCI", reverse("ui:rasci")))
-    items.append(("API", reverse("api:openapi-view")))
-    items.append(("API tokens", reverse("ui:tokens")))
+    if kind != OrganisationKind.CUSTOMER:
+        more.append(("Expiring certifications", reverse("ui:expiring")))
+    more.append(("Releases", reverse("ui:releases")))
+    more.append(("Service levels", reverse("ui:service-levels")))
+    if user.has_role(Role.ADMIN, Role.MANAGER):
+        more.append(("Integrations", reverse("ui:integrations")))
+        more.append(("Invitations", reverse("ui:invitations")))
+    if user.has_role(Role.ADMIN):
+        more.append(("Audit", reverse("ui:audit")))
+    more.append(("API", reverse("api:openapi-view")))
+    more.append(("API tokens", reverse("ui:tokens")))
     if user.is_staff:
-        items.append(("Back office", reverse("admin:index")))
-    return {"nav_items": items}
+        more.append(("Back office", reverse("admin:index")))
+    return {"nav_items": items, "nav_more": more}

@@ -4,6 +4,7 @@ from django.urls import path, re_path
 from casebridge.ui.views import (
     access,
     cases,
+    home,
     installed_base,
     integrations,
     invitations,
@@ -25,7 +26,9 @@ from casebridge.ui.views.sign_in import (
 app_name = "ui"
 
 urlpatterns = [
-    path("", parties.home, name="home"),
+    path("", home.home, name="home"),
+    path("work/counts/", home.home_counts, name="home-counts"),
+    path("work/<str:code>/", home.work_view, name="work"),
     path("login/", SignInView.as_view(), name="login"),
     path("accounts/login/", SignInView.as_view()),  # allauth's name for it: one sign-in page
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -96,6 +99,8 @@ urlpatterns = [
     path("certifications/expiring/", parties.expiring_view, name="expiring"),
     path("cases/", cases.queue_view, name="cases"),
     path("cases/new/", cases.new_case_view, name="case-new"),
+    path("cases/go/", cases.case_lookup_view, name="case-lookup"),
+    path("cases/<int:case_id>/assign-to-me/", cases.assign_to_me_view, name="case-assign-me"),
     path("cases/<int:case_id>/", cases.case_view, name="case"),
     path("cases/<int:case_id>/actions/<str:action>/", cases.case_action_view, name="case-action"),
     path("cases/<int:case_id>/comments/", cases.case_comment_view, name="case-comment"),

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from casebridge.cases import audiences, selectors, services, workflow
 from casebridge.cases.choices import (
+    CAUSE_LABELS,
     CAUSES,
     Audience,
     Category,
@@ -69,6 +70,7 @@ def queue_view(request: HttpRequest) -> HttpResponse:
         status=status if status in statuses.values else None,
         priority=priority if priority in Priority.values else None,
         sort=sort if sort in selectors.SORTS else "updated",
+        open_only=request.GET.get("closed") != "1",
     )
     # Keyset pages (a cursor after the last row) cost the same on the thousandth page as on
     # the first and never count the whole queue.
@@ -181,7 +183,7 @@ class DetailsForm(forms.Form):
     actions_taken = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     causes_ruled_out = forms.MultipleChoiceField(
         required=False,
-        choices=[(cause, cause) for cause in CAUSES],
+        choices=[(cause, CAUSE_LABELS[cause]) for cause in CAUSES],
         widget=forms.CheckboxSelectMultiple,
     )
     evidence = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -477,3 +479,44 @@ def attachment_download_view(request: HttpRequest, case_id: int, attachment_id: 
     except NotFound as error:
         raise Http404(error.detail) from error
     return attachment_response(attachment)
+
+
+@require_GET
+@login_required
+def case_lookup_view(request: HttpRequest) -> HttpResponse:
+    """The header's box: a case number goes straight to the case."""
+    actor: Person = request.user  # type: ignore[assignment]
+    text = request.GET.get("q", "").strip()
+    number = selectors.case_number_in(text)
+    if number is None:
+        messages.error(
+            request,
+            "Type a case number such as CB-2026-000123 (searching by words is not available).",
+        )
+        return redirect("ui:cases")
+    try:
+        case = selectors.access_case_by_number(actor, number)
+    except NotFound as error:
+        messages.error(request, error.detail)
+        return redirect("ui:cases")
+    return redirect("ui:case", case_id=case.pk)
+
+
+@require_POST
+@login_required
+def assign_to_me_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Take a case from a list: the side the actor's organisation works becomes the actor's."""
+    actor: Person = request.user  # type: ignore[assignment]
+    case = _case_or_404(actor, case_id)
+    engagement = (
+        EngagementKind.VENDOR
+        if actor.organisation.kind == OrganisationKind.VENDOR and case.vendor_status
+        else EngagementKind.CUSTOMER
+    )
+    try:
+        services.case_assign(actor=actor, case=case, engagement=engagement, assignee=actor)
+    except DomainError as error:
+        messages.error(request, f"{case.number} was not assigned to you: {error.detail}")
+    else:
+        messages.success(request, f"{case.number} is assigned to you.")
+    return redirect("ui:home" if request.POST.get("back") == "home" else "ui:cases")

@@ -184,7 +184,7 @@ def releases_view(request: HttpRequest) -> HttpResponse:
         {
             "releases": releases,
             "components": components,
-            "catalogue": selectors.component_list().prefetch_related("defaults"),
+            "catalogue": selectors.component_list().prefetch_related("defaults__operating_model"),
             "policy": terms,
             "policy_label": PolicyKind(terms.kind).label,
             "may_edit": may_edit,

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from casebridge.core import clock
@@ -44,15 +44,6 @@ class SubmitterForm(forms.Form):
     def __init__(self, *args: object, people: list[Person], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["person"].choices = [(p.pk, f"{p.full_name} <{p.email}>") for p in people]  # type: ignore[attr-defined]
-
-
-@require_GET
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    actor: Person = request.user  # type: ignore[assignment]
-    if actor.organisation.kind == OrganisationKind.VENDOR:
-        return redirect("ui:organisations")
-    return redirect("ui:organisation", organisation_id=actor.organisation_id)
 
 
 @require_GET

@@ -110,7 +110,7 @@ def version_publish_view(request: HttpRequest, version_id: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.detail)
         return redirect("ui:rasci-version", version_id=version.pk)
-    messages.success(request, f"{version.label} is published.")
+    messages.success(request, f"{version.title} is published.")
     return redirect("ui:rasci")
 
 

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -29,13 +30,29 @@ class Command(BaseCommand):
             "--workers", type=int, default=_default_workers(), help="gunicorn worker processes"
         )
         parser.add_argument(
+            "--log-file",
+            help="append the server's and the worker's log lines to this file instead of the "
+            "terminal (make run does, so the terminal stays readable)",
+        )
+        parser.add_argument(
+            "--banner",
+            help="a text file printed once the server runs, last (make run: the demo sign-ins)",
+        )
+        parser.add_argument(
             "--with-worker",
             action="store_true",
             help="Also start `casebridge worker`; Ctrl-C stops both.",
         )
 
     def handle(
-        self, *args: Any, bind: str, workers: int, with_worker: bool, **options: Any
+        self,
+        *args: Any,
+        bind: str,
+        workers: int,
+        with_worker: bool,
+        log_file: str | None = None,
+        banner: str | None = None,
+        **options: Any,
     ) -> None:
         if workers < 1:
             raise CommandError("--workers must be at least 1")
@@ -57,12 +74,31 @@ class Command(BaseCommand):
             "--graceful-timeout",
             "10",
         ]
+        log = None
+        if log_file:
+            path = Path(log_file)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            log = path.open("ab")
+        output: dict[str, Any] = {"stdout": log, "stderr": subprocess.STDOUT} if log else {}
         processes: list[subprocess.Popen[bytes]] = []
-        if with_worker:
-            processes.append(subprocess.Popen([sys.executable, "-m", "casebridge", "worker"]))
-        processes.append(subprocess.Popen(web))  # noqa: S603
-        self.stdout.write(f"casebridge is serving at http://{bind}/ (Ctrl-C stops)")
-        self._supervise(processes)
+        try:
+            if with_worker:
+                processes.append(
+                    subprocess.Popen([sys.executable, "-m", "casebridge", "worker"], **output)
+                )
+            processes.append(subprocess.Popen(web, **output))  # noqa: S603
+            self.stdout.write(f"casebridge is serving at http://{bind}/ (Ctrl-C stops)")
+            if log_file:
+                self.stdout.write(f"Log lines go to {log_file}.")
+            if settings.EMAIL_BACKEND.endswith("filebased.EmailBackend"):
+                where = settings.EMAIL_FILE_PATH
+                self.stdout.write(f"Outgoing e-mail is written to files in {where}/.")
+            if banner:
+                self.stdout.write(Path(banner).read_text(encoding="utf-8").rstrip())
+            self._supervise(processes)
+        finally:
+            if log is not None:
+                log.close()
 
     def _supervise(self, processes: list[subprocess.Popen[bytes]]) -> None:
         stopping = False
