@@ -261,6 +261,31 @@ def test_every_demo_case_can_be_worked_by_a_printed_sign_in_and_the_vendor_sees_
 
 
 @pytest.mark.django_db
+def test_the_tour_takes_a_24x7_call_on_the_demo_p1():
+    """README tour, step 4: as sam.okafor@lumen.example the 24x7 line finds Polder Energy's
+    administrator by ``010 555 0130``, authorised, with its open Priority 1, and logs the call."""
+    from django.test import Client
+
+    from casebridge.cases.models import Case, PhoneFollowUp
+
+    call_command("demo")
+    client = Client()
+    client.force_login(Person.objects.get(email="sam.okafor@lumen.example"))
+    p1 = Case.objects.get(customer__slug="polder-energy")
+
+    found = client.get("/line/", {"phone": "010 555 0130"})
+    logged = client.post(
+        "/line/", {"phone": "010 555 0130", "case": p1.pk, "summary": "Still down."}
+    )
+
+    assert found.context["match"].person.email == "admin@polder-energy.example"
+    assert found.context["match"].state == "authorised"
+    assert [case.pk for case in found.context["cases"]] == [p1.pk]
+    assert logged.status_code == 302
+    assert PhoneFollowUp.objects.get(case=p1).summary == "Still down."
+
+
+@pytest.mark.django_db
 def test_the_tour_mails_the_partner_desk_when_its_customer_opens_a_case(capsys):
     """README tour, step 4: as it@rijnland-care.example open a new case; Bluewater's desk (the
     people who may take it at Level 1) is mailed, the vendor is not (it cannot see the case)."""

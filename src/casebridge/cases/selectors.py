@@ -14,7 +14,7 @@ from typing import cast
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from casebridge.cases import workflow
-from casebridge.cases.choices import EngagementKind
+from casebridge.cases.choices import CustomerStatus, EngagementKind
 from casebridge.cases.clocks import EventFact, Reading, engagement_clocks, history_of
 from casebridge.cases.models import Attachment, Case, CaseClock, CaseEvent, Comment, Engagement
 from casebridge.cases.querysets import audiences_for
@@ -269,11 +269,12 @@ def allowed_actions(*, actor: Person, case: Case) -> list[str]:
 
 def open_p1_cases(*, caller: Person, actor: Person) -> QuerySet[Case]:
     """Open Priority 1 cases of the caller's organisation that the actor may see (for the 24x7
-    line's caller lookup)."""
+    line's caller lookup): neither closed nor resolved."""
     organisation = caller.organisation_id
     return (
         Case.objects.visible_to(actor)
         .filter(priority="P1", closed_at__isnull=True)
+        .exclude(customer_status=CustomerStatus.RESOLVED)
         .filter(Q(customer_id=organisation) | Q(partner_id=organisation))
         .order_by("-created_at")
     )

@@ -23,7 +23,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     more = []
     if kind == OrganisationKind.VENDOR:
         items.append(("Organisations", reverse("ui:organisations")))
-        items.append(("Partners", reverse("ui:organisations") + "?kind=partner"))
+        # The partners are a filter of Organisations; the on-call engineer's line is a page.
+        items.append(("24x7 line", reverse("ui:line")))
     elif kind == OrganisationKind.PARTNER:
         items.append(("Customers", reverse("ui:organisations") + "?kind=customer"))
     items.append(("My organisation", reverse("ui:organisation", args=[organisation.pk])))

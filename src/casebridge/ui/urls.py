@@ -8,6 +8,7 @@ from casebridge.ui.views import (
     installed_base,
     integrations,
     invitations,
+    line,
     parties,
     profile,
     rasci,
@@ -29,6 +30,7 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("work/counts/", home.home_counts, name="home-counts"),
     path("work/<str:code>/", home.work_view, name="work"),
+    path("line/", line.line_view, name="line"),
     path("login/", SignInView.as_view(), name="login"),
     path("accounts/login/", SignInView.as_view()),  # allauth's name for it: one sign-in page
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
