@@ -323,6 +323,10 @@ def test_the_tour_mails_the_partner_desk_when_its_customer_opens_a_case(capsys):
         "noor@bluewater.example",
     }
     assert all("It is your turn" in m.body for m in mail.outbox if m.to[0] in mailed)
+    from casebridge.notifications import selectors as told
+
+    agent = Person.objects.get(email="agent@bluewater.example")
+    assert told.inbox(agent).filter(case__title="Agents cannot hear callers", read_at=None).exists()
 
 
 @pytest.mark.django_db

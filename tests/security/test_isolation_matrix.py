@@ -23,7 +23,7 @@ from casebridge.core.models import OutboxEvent
 from casebridge.identity.services import invitation_create
 from casebridge.installed_base.defaults import ensure_default_catalogue
 from casebridge.installed_base.models import Component, Installation
-from casebridge.notifications.models import WebhookDelivery, WebhookSubscription
+from casebridge.notifications.models import Notification, WebhookDelivery, WebhookSubscription
 from casebridge.parties.tokens import api_token_create
 from casebridge.rca.models import Rca, RcaAction
 from tests.factories import SubmitterFactory
@@ -115,6 +115,14 @@ def foreign(desk, open_case):
     delivery = WebhookDelivery.objects.create(
         subscription=subscription, event=event, created_at=now
     )
+    notification = Notification.objects.create(
+        event=event,
+        kind="case.opened",
+        case=case,
+        recipient=desk.partner_b_agent,
+        purpose="alert",
+        created_at=now,
+    )
     invitation, _ = invitation_create(
         actor=desk.partner_b_manager,
         organisation=desk.partner_b,
@@ -135,6 +143,7 @@ def foreign(desk, open_case):
         "token_id": token.pk,
         "subscription_id": subscription.pk,
         "delivery_id": delivery.pk,
+        "notification_id": notification.pk,
         "reference": "B-1",
     }
 
@@ -240,6 +249,9 @@ def fingerprint() -> dict[str, Any]:
         label: apps.get_model(label)._default_manager.count() for label in WATCHED
     }
     counts["foreign case"] = list(Case.objects.order_by("pk").values_list("revision", flat=True))
+    counts["notifications read"] = list(
+        Notification.objects.order_by("pk").values_list("read_at", flat=True)
+    )
     counts["deliveries"] = list(
         WebhookDelivery.objects.order_by("pk").values_list("status", "attempts")
     )
@@ -271,6 +283,7 @@ FOREIGN_NAMES = {
     "token_id",
     "subscription_id",
     "delivery_id",
+    "notification_id",
     "reference",
 }
 

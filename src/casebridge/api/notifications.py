@@ -5,21 +5,19 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from casebridge.api.pagination import Pages
 from casebridge.api.schemas import ErrorOut, InSchema
 from casebridge.core.errors import NotFound, PermissionDenied
-from casebridge.notifications import services
+from casebridge.notifications import selectors, services
 from casebridge.notifications.choices import DeliveryStatus, InboundOutcome
 from casebridge.notifications.models import (
     InboundMessage,
-    NotificationPreference,
     WebhookDelivery,
     WebhookSubscription,
 )
-from casebridge.notifications.recipients import NOTIFIED_KINDS
 from casebridge.parties.choices import OrganisationKind, Role
 from casebridge.parties.models import Person
 
@@ -161,14 +159,78 @@ class PreferenceIn(InSchema):
 
 @router.get("/me/notifications", response=list[PreferenceOut], summary="Your e-mail choices")
 def list_preferences(request: HttpRequest) -> Any:
-    actor = _actor(request)
-    chosen = dict(NotificationPreference.objects.filter(person=actor).values_list("kind", "email"))
-    return [{"kind": kind, "email": chosen.get(kind, True)} for kind in NOTIFIED_KINDS]
+    return [
+        {"kind": kind, "email": email}
+        for kind, _, email in selectors.email_choices(_actor(request))
+    ]
 
 
 @router.put("/me/notifications/{kind}", response={200: PreferenceOut, **ERRORS})
 def set_preference(request: HttpRequest, kind: str, payload: PreferenceIn) -> Any:
     return services.preference_set(actor=_actor(request), kind=kind, email=payload.email)
+
+
+class InboxItemOut(Schema):
+    id: int
+    kind: str = Field(..., description="The event kind (docs/integration.md lists them).")
+    headline: str = Field(..., description="The event in one sentence, as its e-mail says it.")
+    purpose: str = Field(..., description="alert (you must act), consult, inform or escalate.")
+    case_id: int | None
+    case_number: str | None
+    case_title: str | None
+    respond_by: dt.datetime | None = Field(..., description="Consultations: answer by then.")
+    created_at: dt.datetime
+    read_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_headline(notification: Any) -> str:
+        return selectors.headline(notification)
+
+    @staticmethod
+    def resolve_case_number(notification: Any) -> str | None:
+        return notification.case.number if notification.case else None
+
+    @staticmethod
+    def resolve_case_title(notification: Any) -> str | None:
+        return notification.case.title if notification.case else None
+
+
+class InboxOut(Schema):
+    items: list[InboxItemOut]
+    unread: int = Field(..., description="How many of your notifications are unread.")
+    before: int | None = Field(..., description="Pass as ?before= for the next, older page.")
+
+
+class ReadAllOut(Schema):
+    read: int
+
+
+class InboxIn(Schema):
+    unread: bool = Field(False, description="Only the unread ones.")
+    before: int | None = Field(None, ge=1, le=2**62, description="The page's `before`.")
+
+
+@router.get("/me/inbox", response={200: InboxOut, **ERRORS}, summary="Your notifications")
+def list_inbox(request: HttpRequest, query: Query[InboxIn]) -> Any:
+    actor = _actor(request)
+    page = selectors.inbox_page(actor, before=query.before, unread=query.unread)
+    return {"items": page.items, "unread": selectors.unread_count(actor), "before": page.before}
+
+
+@router.post(
+    "/me/inbox/{notification_id}/read",
+    response={200: InboxItemOut, **ERRORS},
+    summary="Mark one of your notifications read",
+)
+def read_notification(request: HttpRequest, notification_id: int) -> Any:
+    actor = _actor(request)
+    notification = selectors.access_notification(actor, notification_id)
+    return services.notification_read(actor=actor, notification=notification)
+
+
+@router.post("/me/inbox/read-all", response={200: ReadAllOut, **ERRORS}, summary="Mark all read")
+def read_all_notifications(request: HttpRequest) -> Any:
+    return {"read": services.notifications_read_all(actor=_actor(request))}
 
 
 class HealthOut(Schema):

@@ -18,7 +18,8 @@ from casebridge.parties.models import Organisation
 
 
 class Notification(models.Model):
-    """One person told (or consulted) about one domain event, by e-mail."""
+    """One person told (or consulted) about one domain event: by e-mail (unless their
+    preference skips it) and in the portal's notifications until they read it there."""
 
     event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=100)
@@ -39,6 +40,9 @@ class Notification(models.Model):
     error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the recipient read it in the portal."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -49,6 +53,12 @@ class Notification(models.Model):
         ]
         indexes = [
             models.Index(fields=["recipient", "-created_at"], name="notification_recipient_idx"),
+            models.Index(fields=["recipient", "-id"], name="notification_inbox_idx"),
+            models.Index(
+                fields=["recipient"],
+                name="notification_unread_idx",
+                condition=Q(read_at__isnull=True),
+            ),
             models.Index(
                 fields=["created_at"],
                 name="notification_pending_idx",

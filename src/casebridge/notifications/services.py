@@ -156,6 +156,35 @@ def notify_event(event: OutboxEvent) -> int:
     return sent
 
 
+# --- Read in the portal ---
+
+
+def notification_read(*, actor: Person, notification: Notification) -> Notification:
+    """Mark one of the actor's notifications read (again is a no-op)."""
+    if notification.recipient_id != actor.pk:
+        raise NotFound("No such notification.")
+    if notification.read_at is None:
+        notification.read_at = clock.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=notification.read_at
+        )
+    return notification
+
+
+def notifications_read_all(*, actor: Person) -> int:
+    """Mark every unread notification of the actor read; returns how many were."""
+    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(
+        read_at=clock.now()
+    )
+
+
+@transaction.atomic
+def preferences_set(*, actor: Person, email: dict[str, bool]) -> list[NotificationPreference]:
+    """Several e-mail choices at once (the portal's form): all saved or, on an unknown kind,
+    none."""
+    return [preference_set(actor=actor, kind=kind, email=on) for kind, on in email.items()]
+
+
 @transaction.atomic
 def preference_set(*, actor: Person, kind: str, email: bool) -> NotificationPreference:
     if kind not in NOTIFIED_KINDS:

@@ -9,6 +9,7 @@ from casebridge.ui.views import (
     integrations,
     invitations,
     line,
+    notifications,
     parties,
     profile,
     rasci,
@@ -31,6 +32,19 @@ urlpatterns = [
     path("work/counts/", home.home_counts, name="home-counts"),
     path("work/<str:code>/", home.work_view, name="work"),
     path("line/", line.line_view, name="line"),
+    path("notifications/", notifications.inbox_view, name="inbox"),
+    path("notifications/bell/", notifications.bell_view, name="bell"),
+    path("notifications/read-all/", notifications.read_all_view, name="notifications-read-all"),
+    path(
+        "notifications/preferences/",
+        notifications.preferences_view,
+        name="notification-preferences",
+    ),
+    path(
+        "notifications/<int:notification_id>/",
+        notifications.notification_open_view,
+        name="notification-open",
+    ),
     path("login/", SignInView.as_view(), name="login"),
     path("accounts/login/", SignInView.as_view()),  # allauth's name for it: one sign-in page
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
