@@ -36,11 +36,6 @@ urlpatterns = [
     path("notifications/bell/", notifications.bell_view, name="bell"),
     path("notifications/read-all/", notifications.read_all_view, name="notifications-read-all"),
     path(
-        "notifications/preferences/",
-        notifications.preferences_view,
-        name="notification-preferences",
-    ),
-    path(
         "notifications/<int:notification_id>/",
         notifications.notification_open_view,
         name="notification-open",

@@ -1,5 +1,5 @@
 """In-app notifications: the bell in the bar (its unread count, polled), the list of what one
-was told with a link to each case, marking read, and one's e-mail choices."""
+was told with a link to each case, marking read. E-mail choices are on the profile page."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from casebridge.core.errors import DomainError, NotFound
+from casebridge.core.errors import NotFound
 from casebridge.notifications import selectors, services
 from casebridge.parties.models import Person
 
@@ -72,29 +72,3 @@ def read_all_view(request: HttpRequest) -> HttpResponse:
         else "Nothing was unread.",
     )
     return redirect("ui:inbox")
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def preferences_view(request: HttpRequest) -> HttpResponse:
-    """Which events come by e-mail too (every one stays in the portal's list)."""
-    actor: Person = request.user  # type: ignore[assignment]
-    choices = selectors.email_choices(actor)
-    error = ""
-    if request.method == "POST":
-        wanted = set(request.POST.getlist("email"))
-        try:
-            services.preferences_set(
-                actor=actor, email={kind: kind in wanted for kind, _, _ in choices}
-            )
-        except DomainError as refused:
-            error = refused.detail
-        else:
-            messages.success(request, "Your e-mail choices are saved.")
-            return redirect("ui:notification-preferences")
-    return render(
-        request,
-        "ui/notifications/preferences.html",
-        {"choices": choices, "error": error},
-        status=422 if error else 200,
-    )

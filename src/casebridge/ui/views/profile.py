@@ -22,7 +22,7 @@ from casebridge.identity.audit_hooks import FACTOR_NAMES
 from casebridge.identity.sessions import sessions_end
 from casebridge.notifications.models import NotificationPreference
 from casebridge.notifications.recipients import NOTIFIED_KINDS
-from casebridge.notifications.services import preference_set
+from casebridge.notifications.services import preferences_set
 from casebridge.parties.models import Person
 from casebridge.parties.phones import phone_display
 from casebridge.parties.second_factor import second_factor_reasons
@@ -142,8 +142,7 @@ def profile_save_view(request: HttpRequest) -> HttpResponse:
 def preferences_save_view(request: HttpRequest) -> HttpResponse:
     person: Person = request.user  # type: ignore[assignment]
     wanted = set(request.POST.getlist("email"))
-    for kind in NOTIFIED_KINDS:
-        preference_set(actor=person, kind=kind, email=kind in wanted)
+    preferences_set(actor=person, email={kind: kind in wanted for kind in NOTIFIED_KINDS})
     messages.success(request, "Your e-mail choices are saved.")
     return redirect("ui:profile")
 
