@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.test import Client
 
+from casebridge.cases import services
 from casebridge.core import clock
 from casebridge.core.models import OutboxEvent
 from casebridge.core.outbox import outbox_drain
@@ -173,3 +174,24 @@ def test_pages_are_keyset_by_id_and_walk_everything_once(desk, open_case, api_as
     assert second["before"] is None
     assert ids == sorted(ids, reverse=True)
     assert all(dt.datetime.fromisoformat(i["created_at"]) <= clock.now() for i in first["items"])
+
+
+def test_a_case_assigned_by_a_colleague_rings_the_assignees_bell(desk, told):
+    agent, manager = desk.partner_a_agent, desk.partner_a_manager
+    services.case_assign(actor=manager, case=told, engagement="customer", assignee=agent)
+    outbox_drain()
+
+    newest = selectors.inbox(agent).first()
+
+    assert (newest.kind, newest.purpose, newest.case) == ("case.assigned", Purpose.ALERT, told)
+    assert selectors.headline(newest) == "A case was assigned to you"
+    assert selectors.unread_count(agent) == 2  # the opening and the assignment
+    assert not selectors.inbox(manager).filter(kind="case.assigned").exists()
+
+
+def test_taking_a_case_oneself_tells_nobody(desk, told):
+    agent = desk.partner_a_agent
+    services.case_assign(actor=agent, case=told, engagement="customer", assignee=agent)
+    outbox_drain()
+
+    assert not Notification.objects.filter(kind="case.assigned").exists()

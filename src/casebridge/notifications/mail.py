@@ -29,6 +29,7 @@ from casebridge.parties.models import Person
 from casebridge.rasci import policy
 
 HEADLINES = {
+    "case.assigned": _("A case was assigned to you"),
     "case.opened": _("A case was opened"),
     "case.triage": _("The case was taken into triage"),
     "case.start": _("Work on the case started"),

@@ -10,7 +10,8 @@ For every case event (:data:`CASE_EVENTS`, one per step of the table, and the op
 * **consulted** — the C parties of the event's activity, asked for their view by a due time;
 * **informed** — the I parties of the event's activity.
 
-Service-level warnings alert the engagement's assignee and desk; a breach also goes to the
+A case assigned by someone else alerts the new assignee. Service-level warnings alert the
+engagement's assignee and desk; a breach also goes to the
 accountable party's managers. RCA events go to the owner's managers and the activity's C and I.
 The actor is never told of their own step, each person is told once (the strongest reason
 wins), and nobody hears of a case they cannot see (``Case.objects.visible_to``) or of an event
@@ -69,11 +70,20 @@ SLA_EVENTS = {"case.sla_warning", "case.sla_breached"}
 RCA_EVENTS = {"rca.opened", "rca.reassigned", "rca.overdue", "rca.signed"}
 #: The customer whose reply reached a closed case hears what became of it.
 REPLY_ON_CLOSED = "case.reply_on_closed"
+#: A colleague gave someone a side of a case: the new assignee must act.
+ASSIGNED = "case.assigned"
 #: Events about a customer's or a partner's standing rather than a case.
 END_OF_LIFE = "installed_base.end_of_life_notice"
 CERTIFICATION_EXPIRING = "certification.expiring"
 OTHER_EVENTS = (END_OF_LIFE, CERTIFICATION_EXPIRING)
-NOTIFIED_KINDS = (*CASE_EVENTS, *SLA_EVENTS, REPLY_ON_CLOSED, *RCA_EVENTS, *OTHER_EVENTS)
+NOTIFIED_KINDS = (
+    *CASE_EVENTS,
+    ASSIGNED,
+    *SLA_EVENTS,
+    REPLY_ON_CLOSED,
+    *RCA_EVENTS,
+    *OTHER_EVENTS,
+)
 ENGAGEMENT_ACTIVITY: dict[str, str] = {
     EngagementKind.CUSTOMER: "support.l1",
     EngagementKind.VENDOR: "support.l2_advanced_l3",
@@ -96,7 +106,7 @@ def event_audience(kind: str, payload: dict[str, Any]) -> str:
     events, public for the rest (RCAs have a public version)."""
     if kind in CASE_EVENTS:
         return CASE_EVENTS[kind].audience
-    if kind in SLA_EVENTS:
+    if kind in SLA_EVENTS or kind == ASSIGNED:
         return workflow.STEP_AUDIENCE.get(str(payload.get("engagement")), Audience.PARTNER_VENDOR)
     return Audience.PUBLIC
 
@@ -258,6 +268,16 @@ def recipients_for(
         if kind == "case.sla_breached":
             notify = payload.get("notify") or {}
             found += _managers(notify.get("organisation_id"), activity)
+    elif kind == ASSIGNED:
+        engagement = str(payload.get("engagement") or EngagementKind.CUSTOMER)
+        assignee = (
+            Person.objects.select_related("organisation")
+            .filter(pk=payload.get("assignee_id") or 0, is_active=True)
+            .first()
+        )
+        if assignee is not None:
+            activity = ENGAGEMENT_ACTIVITY.get(engagement, "support.l1")
+            found = [Recipient(assignee, Purpose.ALERT, activity, "R")]
     elif kind == REPLY_ON_CLOSED:
         person = (
             Person.objects.select_related("organisation")

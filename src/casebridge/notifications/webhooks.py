@@ -52,6 +52,7 @@ def _case_steps() -> dict[str, str]:
 WEBHOOK_KINDS: dict[str, str] = {
     "case.opened": "A case was opened",
     "case.escalated": "A case was escalated to the vendor",
+    "case.assigned": "A side of a case was assigned to someone (or unassigned)",
     "case.commented": "A message was added to a case",
     "case.priority_changed": "A case's priority changed",
     "case.attribution_changed": "A case's cause attribution changed",

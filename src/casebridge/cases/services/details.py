@@ -151,6 +151,17 @@ def case_assign(
         after={"assignee_id": assignee.pk if assignee else None},
     )
     _bump(case, assignee=assignee)
+    if (assignee.pk if assignee else None) != before:
+        outbox_record(
+            kind="case.assigned",
+            payload={
+                "case_id": case.pk,
+                "number": case.number,
+                "engagement": engagement,
+                "assignee_id": assignee.pk if assignee else None,
+                "actor_id": actor.pk,
+            },
+        )
     return case
 
 
