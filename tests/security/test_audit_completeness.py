@@ -19,6 +19,7 @@ TRACES = {"audit_record", "_event", "_case_event", "_move", "_move_customer", "C
 EXEMPT = {
     # The preference is the person's own setting; nothing of another party changes.
     "casebridge.notifications.services.preference_set",
+    "casebridge.notifications.services.preferences_set",
     # Deliveries of events already traced: the Notification rows are themselves the record of
     # what was sent (webhook deliveries live in notifications.deliveries, their log likewise).
     "casebridge.notifications.services.notify_event",

@@ -3,7 +3,7 @@ workflow actions (If-Match), escalation with its checklist, conversation, histor
 
 import datetime as dt
 import enum
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Header, Query, Router, Schema, Status
@@ -12,6 +12,7 @@ from pydantic import field_validator
 
 from casebridge.api.schemas import ErrorOut, InSchema
 from casebridge.cases import audiences, selectors, services, workflow
+from casebridge.cases import bulk as case_bulk
 from casebridge.cases.choices import (
     Audience,
     Category,
@@ -463,6 +464,75 @@ def case_queue(request: HttpRequest, query: Query[QueueIn]) -> Any:
         "items": [audiences.case_read(actor, case) for case in page],
         "next_cursor": selectors.encode_cursor(page[-1], query.sort) if more and page else None,
     }
+
+
+# Before /cases/{case_id}: its pattern would take the word "bulk" for an id.
+BulkOperation = enum.StrEnum(  # type: ignore[misc]
+    "BulkOperation", {name: name for name in case_bulk.OPERATIONS}
+)
+
+
+class BulkIn(InSchema):
+    case_ids: list[Annotated[int, Field(ge=1, le=2**62)]] = Field(
+        ...,
+        max_length=1000,
+        description="The cases, at most CASEBRIDGE_BULK_LIMIT (50 by default); more is a 422.",
+    )
+    operation: BulkOperation
+    assignee_id: int | None = Field(
+        None, ge=1, le=2**62, description="assign: a colleague; leave out to unassign."
+    )
+    priority: str = Field("", max_length=2, description="priority: P1 … P4.")
+    reason: str = Field("", max_length=300, description="priority: why.")
+    audience: str = Field("", max_length=30, description="comment: who reads it.")
+    body: str = Field("", max_length=50_000, description="comment: the message.")
+    action: str = Field("", max_length=40, description="transition: the workflow action.")
+
+
+class BulkRowOut(Schema):
+    case_id: int
+    number: str = Field(..., description="Empty when the case is not found.")
+    done: bool
+    detail: str
+    fields: dict[str, list[str]]
+
+
+class BulkOut(Schema):
+    done: int
+    refused: int
+    results: list[BulkRowOut]
+
+
+@router.post(
+    "/cases/bulk",
+    response={200: BulkOut, **ERRORS},
+    summary="One operation over several cases, each decided by the policy on its own",
+)
+def bulk(request: HttpRequest, payload: BulkIn) -> Any:
+    actor = _actor(request)
+    assignee = None
+    if payload.assignee_id is not None:
+        try:
+            assignee = party_selectors.access_person(actor, payload.assignee_id)
+        except NotFound as error:
+            raise ValidationFailed(
+                "Nothing was changed.", fields={"assignee_id": error.detail}
+            ) from error
+    results = case_bulk.bulk_apply(
+        actor=actor,
+        request=case_bulk.BulkRequest(
+            operation=payload.operation.value,
+            case_ids=payload.case_ids,
+            assignee=assignee,
+            priority=payload.priority,
+            reason=payload.reason,
+            audience=payload.audience,
+            body=payload.body,
+            action=payload.action,
+        ),
+    )
+    done = sum(1 for row in results if row.done)
+    return {"done": done, "refused": len(results) - done, "results": results}
 
 
 @router.get("/cases/{case_id}", response={200: CaseOut, **ERRORS})

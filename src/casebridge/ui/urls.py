@@ -3,6 +3,7 @@ from django.urls import path, re_path
 
 from casebridge.ui.views import (
     access,
+    bulk,
     cases,
     home,
     installed_base,
@@ -32,6 +33,7 @@ urlpatterns = [
     path("work/counts/", home.home_counts, name="home-counts"),
     path("work/<str:code>/", home.work_view, name="work"),
     path("line/", line.line_view, name="line"),
+    path("cases/bulk/", bulk.bulk_view, name="cases-bulk"),
     path("notifications/", notifications.inbox_view, name="inbox"),
     path("notifications/bell/", notifications.bell_view, name="bell"),
     path("notifications/read-all/", notifications.read_all_view, name="notifications-read-all"),

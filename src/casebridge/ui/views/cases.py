@@ -40,6 +40,7 @@ from casebridge.parties.choices import OrganisationKind
 from casebridge.parties.models import Person
 from casebridge.rca import selectors as rca_selectors
 from casebridge.ui.forms import apply_domain_error
+from casebridge.ui.views.bulk import bulk_choices
 from casebridge.ui.views.sla import clock_context
 
 PAGE_SIZE = 50
@@ -105,6 +106,9 @@ def queue_view(request: HttpRequest) -> HttpResponse:
             "priorities": Priority.choices,
             "filters": filters,
             "engagements": EngagementKind.choices,
+            "bulk": bulk_choices(actor)
+            if actor.organisation.kind != OrganisationKind.CUSTOMER
+            else None,
             "sorts": [
                 ("updated", "Last changed"),
                 ("created", "Newest"),
