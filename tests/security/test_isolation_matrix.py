@@ -18,7 +18,7 @@ from django.apps import apps
 from django.test import Client
 
 from casebridge.api.urls import api
-from casebridge.cases.models import Case
+from casebridge.cases.models import Case, SavedView
 from casebridge.core.models import OutboxEvent
 from casebridge.identity.services import invitation_create
 from casebridge.installed_base.defaults import ensure_default_catalogue
@@ -130,7 +130,16 @@ def foreign(desk, open_case):
         full_name="New at B",
         roles=["agent"],
     )
+    view = SavedView.objects.create(
+        name="B's desk",
+        owner=desk.partner_b_manager,
+        organisation=desk.partner_b,
+        shared=True,
+        filters={},
+        created_at=now,
+    )
     return {
+        "view_id": view.pk,
         "invitation_id": invitation.pk,
         "case_id": case.pk,
         "attachment_id": attachment.pk,
@@ -234,6 +243,7 @@ WATCHED = (
     "cases.Case",
     "cases.CaseEvent",
     "cases.Comment",
+    "cases.SavedView",
     "cases.Attachment",
     "cases.PhoneFollowUp",
     "rca.Rca",
@@ -284,6 +294,7 @@ FOREIGN_NAMES = {
     "subscription_id",
     "delivery_id",
     "notification_id",
+    "view_id",
     "reference",
 }
 

@@ -462,3 +462,29 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_id}:{self.key} → {self.case_id}"
+
+
+class SavedView(models.Model):
+    """A queue's filters saved under a name: its owner's own, or shared with the owner's
+    organisation (a desk-wide view, saved by a manager or an administrator)."""
+
+    name = models.CharField(max_length=80)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    shared = models.BooleanField(default=False, help_text="Shown to everyone of the desk.")
+    filters = models.JSONField(default=dict, help_text="The queue's query parameters.")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="saved_view_name_per_owner"),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "shared", "name"], name="saved_view_desk_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

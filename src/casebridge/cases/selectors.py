@@ -115,13 +115,9 @@ DUE_COLUMN: dict[str, str] = {
 }
 
 
-def case_queue(*, actor: Person, filters: QueueFilters) -> QuerySet[Case]:
-    """The cases the actor may see, filtered and ordered; every filter is a column of the case
-    row, so a partner's or the vendor's queue by status, priority and due time is one range of
-    an index."""
-    # Only what a queue row shows (the customer's name, the matrix label): every joined row
-    # is decoded for each of the page's cases.
-    cases = Case.objects.visible_to(actor).select_related("customer", "matrix_version")
+def queue_cases(*, actor: Person, filters: QueueFilters) -> QuerySet[Case]:
+    """The cases of a queue, filtered but neither annotated nor ordered (for counting)."""
+    cases = Case.objects.visible_to(actor)
     if filters.engagement not in STATUS_COLUMN:
         raise ValidationFailed(
             "Unknown engagement.", fields={"engagement": f"One of: {', '.join(STATUS_COLUMN)}."}
@@ -142,6 +138,20 @@ def case_queue(*, actor: Person, filters: QueueFilters) -> QuerySet[Case]:
         cases = cases.filter(customer_id=filters.customer_id)
     if filters.component:
         cases = cases.filter(component_id=filters.component)
+    return cases
+
+
+def queue_count(*, actor: Person, filters: QueueFilters) -> int:
+    return queue_cases(actor=actor, filters=filters).count()
+
+
+def case_queue(*, actor: Person, filters: QueueFilters) -> QuerySet[Case]:
+    """The cases the actor may see, filtered and ordered; every filter is a column of the case
+    row, so a partner's or the vendor's queue by status, priority and due time is one range of
+    an index."""
+    # Only what a queue row shows (the customer's name, the matrix label): every joined row
+    # is decoded for each of the page's cases.
+    cases = queue_cases(actor=actor, filters=filters).select_related("customer", "matrix_version")
     if filters.sort not in SORTS:
         raise ValidationFailed("Unknown order.", fields={"sort": f"One of: {', '.join(SORTS)}."})
     # A customer's view of a case is always the customer engagement.

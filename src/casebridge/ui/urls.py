@@ -15,6 +15,7 @@ from casebridge.ui.views import (
     profile,
     rasci,
     rca,
+    saved_views,
     sla,
     tokens,
 )
@@ -34,6 +35,10 @@ urlpatterns = [
     path("work/<str:code>/", home.work_view, name="work"),
     path("line/", line.line_view, name="line"),
     path("cases/bulk/", bulk.bulk_view, name="cases-bulk"),
+    path("views/", saved_views.saved_view_save_view, name="saved-view-save"),
+    path(
+        "views/<int:view_id>/delete/", saved_views.saved_view_delete_view, name="saved-view-delete"
+    ),
     path("notifications/", notifications.inbox_view, name="inbox"),
     path("notifications/bell/", notifications.bell_view, name="bell"),
     path("notifications/read-all/", notifications.read_all_view, name="notifications-read-all"),

@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from casebridge.cases import audiences, selectors, services, workflow
+from casebridge.cases import audiences, saved_views, selectors, services, workflow
 from casebridge.cases.choices import (
     CAUSE_LABELS,
     CAUSES,
@@ -59,20 +59,10 @@ def queue_view(request: HttpRequest) -> HttpResponse:
     actor: Person = request.user  # type: ignore[assignment]
     # Everyone starts with every case they may see (the vendor: escalations and its model-2
     # desk); choosing the vendor engagement narrows to escalations.
-    engagement = request.GET.get("engagement") or EngagementKind.CUSTOMER
-    if engagement not in EngagementKind.values:
-        engagement = EngagementKind.CUSTOMER
+    params = saved_views.queue_params(request.GET)
+    engagement = params.engagement
     statuses = VendorStatus if engagement == EngagementKind.VENDOR else CustomerStatus
-    status = request.GET.get("status") or None
-    priority = request.GET.get("priority") or None
-    sort = request.GET.get("sort") or "updated"
-    filters = selectors.QueueFilters(
-        engagement=engagement,
-        status=status if status in statuses.values else None,
-        priority=priority if priority in Priority.values else None,
-        sort=sort if sort in selectors.SORTS else "updated",
-        open_only=request.GET.get("closed") != "1",
-    )
+    filters = params.filters(actor)
     # Keyset pages (a cursor after the last row) cost the same on the thousandth page as on
     # the first and never count the whole queue.
     queue = selectors.case_queue(actor=actor, filters=filters)
@@ -109,6 +99,8 @@ def queue_view(request: HttpRequest) -> HttpResponse:
             "bulk": bulk_choices(actor)
             if actor.organisation.kind != OrganisationKind.CUSTOMER
             else None,
+            "params": params,
+            "may_share": actor.has_role("manager", "admin"),
             "sorts": [
                 ("updated", "Last changed"),
                 ("created", "Newest"),

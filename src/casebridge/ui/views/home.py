@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from casebridge.cases import workspace
+from casebridge.cases import saved_views, workspace
 from casebridge.core import clock
 from casebridge.parties.choices import OrganisationKind
 from casebridge.parties.models import Person
@@ -40,6 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "sections": sections,
             "views": workspace.views_for(actor),
             "counts": workspace.view_counts(actor),
+            "saved": saved_views.saved_view_counts(actor),
         },
     )
 
