@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casebridge.cases import audiences, saved_views, selectors, services, workflow
+from casebridge.cases.bulk import side_worked_by
 from casebridge.cases.choices import (
     CAUSE_LABELS,
     CAUSES,
@@ -504,13 +505,10 @@ def assign_to_me_view(request: HttpRequest, case_id: int) -> HttpResponse:
     """Take a case from a list: the side the actor's organisation works becomes the actor's."""
     actor: Person = request.user  # type: ignore[assignment]
     case = _case_or_404(actor, case_id)
-    engagement = (
-        EngagementKind.VENDOR
-        if actor.organisation.kind == OrganisationKind.VENDOR and case.vendor_status
-        else EngagementKind.CUSTOMER
-    )
     try:
-        services.case_assign(actor=actor, case=case, engagement=engagement, assignee=actor)
+        services.case_assign(
+            actor=actor, case=case, engagement=side_worked_by(actor, case), assignee=actor
+        )
     except DomainError as error:
         messages.error(request, f"{case.number} was not assigned to you: {error.detail}")
     else:
