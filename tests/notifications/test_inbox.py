@@ -195,3 +195,30 @@ def test_taking_a_case_oneself_tells_nobody(desk, told):
     outbox_drain()
 
     assert not Notification.objects.filter(kind="case.assigned").exists()
+
+
+def test_telling_a_desk_costs_one_write_per_person_not_a_round_of_reads(desk, open_case):
+    """The fan-out's reads are made once per event (the case, its engagements and matrix) and
+    once per organisation (who may see it); only each message's own record is per person."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from casebridge.notifications.services import notify_event
+    from casebridge.parties.choices import Role
+    from tests.factories import PersonFactory
+
+    for number in range(10):
+        PersonFactory(
+            organisation=desk.partner_a,
+            email=f"desk{number}@a.example",
+            roles=[Role.AGENT],
+            support_level="l1_basic",
+        )
+    open_case()
+    event = OutboxEvent.objects.filter(kind="case.opened").latest("id")
+
+    with CaptureQueriesContext(connection) as queries:
+        sent = notify_event(event)
+
+    assert sent >= 12
+    assert len(queries.captured_queries) <= sent + 20

@@ -49,8 +49,11 @@ def _case_of(event: OutboxEvent) -> Case | None:
     case_id = event.payload.get("case_id")
     if case_id is None:
         return None
+    # Read once for every recipient's message (each message reads the case, its engagements
+    # and its matrix as the recipient may).
     return (
         Case.objects.select_related("customer", "partner", "matrix_version")
+        .prefetch_related("engagements")
         .filter(pk=case_id)
         .first()
     )
@@ -110,16 +113,27 @@ def notify_event(event: OutboxEvent) -> int:
         )
     pending = Notification.objects.filter(
         event=event, status=NotificationStatus.PENDING
-    ).select_related("recipient__organisation", "case__customer")
+    ).select_related("recipient__organisation")
     sent, failures = 0, []
     audience = event_audience(event.kind, event.payload)
     connection = mail.open_connection()
     # The outbox claimed this event for the length of its lease: stop well before it ends, or
     # another drain would take the event over and send the same messages again.
     budget = time.monotonic() + claim_lease().total_seconds() / 2
+    verdicts: dict[int, str] = {}
     for notification in pending:
         # Told once, sent later (a retry): whoever can no longer see the case is not told.
-        reason = unheard_reason(notification.recipient, case, audience) if case else ""
+        # Seeing a case is a matter of one's organisation: decided once per organisation.
+        reason = ""
+        if case is not None:
+            notification.case = case
+            recipient = notification.recipient
+            if not recipient.is_active:
+                reason = unheard_reason(recipient, case, audience)  # no query
+            else:
+                if recipient.organisation_id not in verdicts:
+                    verdicts[recipient.organisation_id] = unheard_reason(recipient, case, audience)
+                reason = verdicts[recipient.organisation_id]
         if reason:
             Notification.objects.filter(pk=notification.pk).update(
                 status=NotificationStatus.DROPPED, error=reason[:500]
