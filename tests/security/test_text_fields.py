@@ -15,6 +15,7 @@ from django.apps import apps
 from django.db import models
 
 from casebridge.cases import services as case_services
+from casebridge.cases.saved_views import queue_params, saved_view_save
 from casebridge.cases.services import GUIDELINE_TEXTS
 from casebridge.core.errors import ValidationFailed
 from casebridge.core.outbox import outbox_drain
@@ -206,6 +207,10 @@ SINGLE_LINE: dict[str, tuple[str, Writer]] = {
         ),
     ),
     "parties.OperatingModel.name": ("name", lambda d, v: _operating_model_form(d, name=v)),
+    "cases.SavedView.name": (
+        "name",
+        lambda d, v: saved_view_save(actor=d.partner_a_agent, name=v, params=queue_params({})),
+    ),
     "parties.CustomerRelationship.time_zone": (
         "time_zone",
         lambda d, v: party_services.relationship_set(

@@ -92,3 +92,77 @@ def test_everyone_reads_the_service_levels(desk):
     assert "Premium Plus" in body
     assert "30 min" in body
     assert "Mon 09:00-17:00" in body
+
+
+def test_the_back_office_edits_a_target_with_durations_as_people_write_them(desk):
+    from casebridge.sla.models import ServiceTarget
+
+    client = signed_in(desk.vendor_admin)
+    page = client.get("/service-levels/").content.decode()
+    assert 'data-testid="target-standard-P3"' in page
+    target = ServiceTarget.objects.select_related("plan").filter(priority="P3").first()
+
+    response = client.post(
+        f"/service-levels/plans/{target.plan.code}/targets/P3/",
+        {
+            "first_response": "2 h 30 min",
+            "update_interval": "1d",
+            "resolution": "",
+            "calendar": target.calendar_id,
+            "warn_percent": "80",
+        },
+        follow=True,
+    )
+
+    target.refresh_from_db()
+    assert (target.first_response, target.update_interval, target.resolution) == (
+        dt.timedelta(hours=2, minutes=30),
+        dt.timedelta(days=1),
+        None,
+    )
+    assert target.warn_percent == 80
+    assert "Saved the Priority 3 targets" in response.content.decode()
+
+
+def test_a_duration_that_is_not_one_changes_nothing_and_says_why(desk):
+    from casebridge.sla.models import ServiceTarget
+
+    target = ServiceTarget.objects.select_related("plan").filter(priority="P3").first()
+    before = (target.first_response, target.resolution)
+
+    response = signed_in(desk.vendor_admin).post(
+        f"/service-levels/plans/{target.plan.code}/targets/P3/",
+        {"first_response": "soon", "resolution": "1 d", "calendar": target.calendar_id},
+        follow=True,
+    )
+
+    target.refresh_from_db()
+    assert (target.first_response, target.resolution) == before
+    assert "Write a length of time such as 4 h" in response.content.decode()
+
+
+def test_closed_days_are_added_and_removed_by_the_back_office_only(desk):
+    from casebridge.sla.models import BusinessCalendar, ClosedDay
+
+    calendar = BusinessCalendar.objects.filter(always_open=False).first()
+    url = f"/service-levels/calendars/{calendar.code}/closed-days/"
+
+    refused = signed_in(desk.partner_a_manager).post(url, {"day": "2026-12-28", "name": "x"})
+    assert refused.status_code == 302
+    assert not ClosedDay.objects.filter(calendar=calendar, day="2026-12-28").exists()
+
+    admin = signed_in(desk.vendor_admin)
+    admin.post(url, {"day": "2026-12-28", "name": "Company day"})
+    assert ClosedDay.objects.filter(calendar=calendar, day="2026-12-28").exists()
+    bad = admin.post(url, {"day": "not a day", "name": "x"}, follow=True)
+    assert "Choose a date." in bad.content.decode()
+    admin.post(f"{url}2026-12-28/delete/")
+    assert not ClosedDay.objects.filter(calendar=calendar, day="2026-12-28").exists()
+    assert admin.post(f"{url}not-a-day/delete/").status_code == 404
+
+
+def test_others_read_the_targets_without_forms(desk):
+    page = signed_in(desk.partner_a_manager).get("/service-levels/").content.decode()
+
+    assert 'data-testid="target-' not in page
+    assert "sla-target" not in page

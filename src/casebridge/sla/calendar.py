@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -345,3 +346,25 @@ def duration_text(value: dt.timedelta, *, parts: int | None = None) -> str:
     if minutes or not words:
         words.append(f"{minutes} min")
     return " ".join(words[:parts])
+
+
+_DURATION_PART = re.compile(r"(\d+)\s*(days?|d|hours?|h|minutes?|mins?|m)?", re.IGNORECASE)
+_UNIT_MINUTES = {"d": 24 * 60, "h": 60, "m": 1}
+
+
+def duration_parse(text: str) -> dt.timedelta | None:
+    """What :func:`duration_text` writes, read back: ``2 h 30 min``, ``4h``, ``1d 2h``, ``90``
+    (minutes); empty is no duration. Raises ValueError saying what is wrong."""
+    cleaned = (text or "").strip().lower()
+    if not cleaned:
+        return None
+    minutes, position = 0, 0
+    for match in _DURATION_PART.finditer(cleaned):
+        if cleaned[position : match.start()].strip():
+            break
+        unit = (match.group(2) or "m")[0]
+        minutes += int(match.group(1)[:9]) * _UNIT_MINUTES[unit]
+        position = match.end()
+    if position == 0 or cleaned[position:].strip():
+        raise ValueError("Write a length of time such as 4 h, 1 d 2 h or 90 min.")
+    return dt.timedelta(minutes=minutes)

@@ -141,6 +141,21 @@ urlpatterns = [
         name="case-clock",
     ),
     path("service-levels/", sla.service_levels_view, name="service-levels"),
+    path(
+        "service-levels/plans/<str:code>/targets/<str:priority>/",
+        sla.target_save_view,
+        name="sla-target-save",
+    ),
+    path(
+        "service-levels/calendars/<str:code>/closed-days/",
+        sla.closed_day_add_view,
+        name="sla-closed-day-add",
+    ),
+    path(
+        "service-levels/calendars/<str:code>/closed-days/<str:day>/delete/",
+        sla.closed_day_remove_view,
+        name="sla-closed-day-remove",
+    ),
     path("api-tokens/", tokens.tokens_view, name="tokens"),
     path("api-tokens/new/", tokens.token_create_view, name="token-create"),
     path("api-tokens/<int:token_id>/revoke/", tokens.token_revoke_view, name="token-revoke"),

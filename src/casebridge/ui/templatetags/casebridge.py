@@ -35,6 +35,13 @@ def _span(seconds: int) -> str:
 
 
 @register.filter
+def duration_exact(value: dt.timedelta | None) -> str:
+    """Every unit of a length of time (``3 d 4 h 5 min``), as a form field shows it to be
+    saved back unchanged; empty for none."""
+    return duration_text(value) if isinstance(value, dt.timedelta) else ""
+
+
+@register.filter
 def duration(value: dt.timedelta | None) -> str:
     """A length of time as people say it: ``2 h 30 min``, ``3 d 4 h``; empty → —."""
     if value is None:
