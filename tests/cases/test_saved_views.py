@@ -1,11 +1,18 @@
 """Saved views: a queue's filters under a name, one's own or the desk's, counted on My work."""
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 
 from casebridge.cases import saved_views
+from casebridge.cases import services as case_services
 from casebridge.cases.models import Case, SavedView
+from casebridge.cases.selectors import QueueFilters, queue_cases
+from casebridge.core import clock
 from casebridge.core.errors import PermissionDenied, ValidationFailed
+from casebridge.installed_base.models import Component
+from tests.factories import CustomerFactory, RelationshipFactory
 
 
 def signed_in(person) -> Client:
@@ -115,3 +122,88 @@ def test_another_desks_view_cannot_be_removed(desk):
 
     assert signed_in(desk.partner_b_manager).post(f"/views/{view.pk}/delete/").status_code == 404
     assert SavedView.objects.filter(pk=view.pk).exists()
+
+
+def _numbers(actor, params: dict) -> set[str]:
+    filters = saved_views.queue_params(params).filters(actor)
+    return set(queue_cases(actor=actor, filters=filters).values_list("number", flat=True))
+
+
+def test_the_queue_filters_by_assignee_customer_component_level_and_due_time(desk, queue):
+    agent, manager = desk.partner_a_agent, desk.partner_a_manager
+    other_customer = CustomerFactory(name="Second customer of A")
+    RelationshipFactory(customer=other_customer, partner=desk.partner_a)
+    theirs = case_services.case_open(
+        actor=agent,
+        customer=other_customer,
+        title="Recordings are missing",
+        description="No recording since the update.",
+        category="incident",
+        impact="low",
+        urgency="low",
+        guidelines={},
+    )[0]
+    component = Component.objects.order_by("code").first()
+    Case.objects.filter(pk=queue["p1"].pk).update(
+        assignee=manager, component=component, tier="l2_intermediate"
+    )
+    now = clock.now()
+    Case.objects.update(customer_due_at=now + dt.timedelta(days=2))
+    Case.objects.filter(pk=queue["mine"].pk).update(customer_due_at=now - dt.timedelta(minutes=5))
+    Case.objects.filter(pk=theirs.pk).update(customer_due_at=now + dt.timedelta(hours=3))
+    every = {queue["p1"].number, queue["mine"].number, theirs.number}
+    unassigned = set(Case.objects.filter(assignee__isnull=True).values_list("number", flat=True))
+
+    assert _numbers(agent, {"assignee": str(manager.pk)}) == {queue["p1"].number}
+    assert _numbers(agent, {"assignee": "none"}) == unassigned
+    assert queue["p1"].number not in unassigned
+    assert theirs.number in unassigned
+    assert _numbers(agent, {"customer": str(other_customer.pk)}) == {theirs.number}
+    assert _numbers(agent, {"component": component.code}) == {queue["p1"].number}
+    assert _numbers(agent, {"tier": "l2_intermediate"}) == {queue["p1"].number}
+    assert _numbers(agent, {"due": "overdue"}) == {queue["mine"].number}
+    assert _numbers(agent, {"due": "soon"}) == {queue["mine"].number, theirs.number}
+    # Another desk's customer or person filters to nothing, never to their cases.
+    assert _numbers(desk.partner_b_agent, {"customer": str(desk.customer_a.pk)}) == set()
+    assert _numbers(desk.partner_b_agent, {"assignee": str(agent.pk)}) == set()
+    assert every <= _numbers(agent, {})
+
+
+def test_filter_values_that_mean_nothing_fall_back_to_any(desk):
+    params = saved_views.queue_params(
+        {
+            "assignee": "somebody",
+            "customer": "-3",
+            "component": "x' OR 1=1",
+            "tier": "l9",
+            "due": "yesterday",
+        }
+    )
+
+    assert params == saved_views.QueueParams()
+    assert saved_views.queue_params({"customer": str(2**63)}).customer == ""
+    with pytest.raises(ValidationFailed) as refused:
+        queue_cases(actor=desk.partner_a_agent, filters=QueueFilters(due="later"))
+    assert "due" in refused.value.fields
+
+
+def test_a_view_keeps_the_new_filters(desk, queue):
+    params = saved_views.queue_params({"assignee": "none", "due": "soon", "tier": "l1_basic"})
+    view = saved_views.saved_view_save(actor=desk.partner_a_agent, name="Fires", params=params)
+
+    assert view.filters == {"assignee": "none", "due": "soon", "tier": "l1_basic"}
+    assert saved_views.queue_params(view.filters) == params
+
+
+def test_the_portal_queue_offers_the_desk_filters_and_customers_none(desk, queue):
+    page = signed_in(desk.partner_a_agent).get("/cases/?assignee=none&due=soon").content.decode()
+
+    for name in ("assignee", "customer", "component", "tier", "due"):
+        assert f'name="{name}"' in page
+    assert '<option value="none" selected>Nobody</option>' in page
+    assert desk.partner_a_manager.full_name in page
+    assert desk.partner_b_agent.full_name not in page
+    assert desk.customer_b.name not in page
+    customer_page = signed_in(desk.customer_a_contact).get("/cases/").content.decode()
+    assert 'name="customer"' not in customer_page
+    assert 'name="tier"' not in customer_page

@@ -3,7 +3,7 @@ workflow actions (If-Match), escalation with its checklist, conversation, histor
 
 import datetime as dt
 import enum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Header, Query, Router, Schema, Status
@@ -322,6 +322,12 @@ class QueueIn(Schema):
     assignee_id: int | None = None
     customer_id: int | None = None
     component: str | None = None
+    unassigned: bool = Field(False, description="Only the cases nobody is assigned.")
+    due: Literal["soon", "overdue"] | None = Field(
+        None,
+        description="soon: the next due time on the engagement's side is within 4 hours or "
+        "past; overdue: it is past.",
+    )
     sort: str = Field(
         "updated",
         description="updated (default), created, priority, or due: the next service-level"
@@ -452,6 +458,8 @@ def case_queue(request: HttpRequest, query: Query[QueueIn]) -> Any:
         assignee_id=query.assignee_id,
         customer_id=query.customer_id,
         component=query.component,
+        unassigned=query.unassigned,
+        due=query.due,
         sort=query.sort,
     )
     cases = selectors.after_cursor(

@@ -94,6 +94,17 @@ class QueueFilters:
     sort: str = "updated"
     #: Leave closed cases out (the portal's default queue; a chosen status still shows them).
     open_only: bool = False
+    #: Only the cases nobody is assigned.
+    unassigned: bool = False
+    #: "overdue": the queue side's next due time has passed; "soon": it falls within
+    #: :data:`DUE_SOON` (overdue ones included).
+    due: str | None = None
+
+
+#: How far ahead a due time counts as "due soon" (the home page's view and the queue's filter).
+DUE_SOON = dt.timedelta(hours=4)
+#: The values of the queue's due filter.
+DUE_FILTERS = {"soon": "Due within 4 hours or overdue", "overdue": "Overdue"}
 
 
 #: Queue orders: newest change first, newest case first, most urgent first, or the next due
@@ -134,11 +145,29 @@ def queue_cases(*, actor: Person, filters: QueueFilters) -> QuerySet[Case]:
         cases = cases.filter(tier=filters.tier)
     if filters.assignee_id is not None:
         cases = cases.filter(assignee_id=filters.assignee_id)
+    elif filters.unassigned:
+        cases = cases.filter(assignee__isnull=True)
+    if filters.due:
+        if filters.due not in DUE_FILTERS:
+            raise ValidationFailed(
+                "Unknown due filter.", fields={"due": f"One of: {', '.join(DUE_FILTERS)}."}
+            )
+        now = clock.now()
+        limit = now if filters.due == "overdue" else now + DUE_SOON
+        cases = cases.filter(**{f"{DUE_COLUMN[_side(actor, filters)]}__lte": limit})
     if filters.customer_id is not None:
         cases = cases.filter(customer_id=filters.customer_id)
     if filters.component:
         cases = cases.filter(component_id=filters.component)
     return cases
+
+
+def _side(actor: Person, filters: QueueFilters) -> str:
+    """The engagement whose due times a queue shows: a customer's view of a case is always
+    the customer engagement."""
+    if actor.organisation.kind == OrganisationKind.CUSTOMER:
+        return EngagementKind.CUSTOMER
+    return filters.engagement
 
 
 def queue_count(*, actor: Person, filters: QueueFilters) -> int:
@@ -154,12 +183,7 @@ def case_queue(*, actor: Person, filters: QueueFilters) -> QuerySet[Case]:
     cases = queue_cases(actor=actor, filters=filters).select_related("customer", "matrix_version")
     if filters.sort not in SORTS:
         raise ValidationFailed("Unknown order.", fields={"sort": f"One of: {', '.join(SORTS)}."})
-    # A customer's view of a case is always the customer engagement.
-    side = (
-        EngagementKind.CUSTOMER
-        if actor.organisation.kind == OrganisationKind.CUSTOMER
-        else filters.engagement
-    )
+    side = _side(actor, filters)
     # Which clock is due next, read per row of the page through the clock's unique index.
     due = CaseClock.objects.filter(
         case=OuterRef("pk"),

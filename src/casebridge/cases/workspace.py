@@ -11,12 +11,11 @@ from django.db.models import F, Q, QuerySet
 
 from casebridge.cases.choices import VendorStatus
 from casebridge.cases.models import Case
+from casebridge.cases.selectors import DUE_SOON
 from casebridge.core import clock
 from casebridge.parties.choices import OrganisationKind
 from casebridge.parties.models import Person
 
-#: How far ahead a due time counts as "due soon" on the home page.
-DUE_SOON = dt.timedelta(hours=4)
 #: Rows per view on the home page (each view links to its full queue).
 PAGE_SIZE = 10
 

@@ -101,6 +101,7 @@ def queue_view(request: HttpRequest) -> HttpResponse:
             if actor.organisation.kind != OrganisationKind.CUSTOMER
             else None,
             "params": params,
+            "choices": saved_views.filter_choices(actor),
             "may_share": actor.has_role("manager", "admin"),
             "sorts": [
                 ("updated", "Last changed"),
