@@ -6,6 +6,7 @@ from ninja import Field, Schema
 from pydantic import ConfigDict, field_validator
 
 from casebridge.parties.choices import (
+    AutoAssignment,
     OrganisationKind,
     Role,
     Scenario,
@@ -74,6 +75,7 @@ class OrganisationOut(Schema):
     helpdesk_email: str
     helpdesk_phone: str
     is_active: bool
+    auto_assignment: AutoAssignment
     relationship: RelationshipOut | None = None
 
     @staticmethod
@@ -95,6 +97,11 @@ class OrganisationPatch(InSchema):
     helpdesk_email: str | None = None
     helpdesk_phone: str | None = None
     is_active: bool | None = None
+    auto_assignment: AutoAssignment | None = Field(
+        None,
+        description="A desk's new cases: off, round_robin (in turn) or least_loaded (to whoever "
+        "has the fewest open cases); its managers and administrators set it.",
+    )
 
 
 class LevelCountOut(Schema):

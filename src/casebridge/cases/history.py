@@ -92,7 +92,15 @@ def _assigned(read: Mapping[str, Any], names: Mapping[int, str]) -> str:
     assignee = read["after"].get("assignee_id")
     if assignee is None:
         return f"unassigned the {side} side"
-    return f"assigned the {side} side to {names.get(assignee, 'someone')}"
+    rule = AUTOMATIC_RULES.get(read["after"].get("rule", ""), "")
+    return f"assigned the {side} side to {names.get(assignee, 'someone')}{rule}"
+
+
+#: How an automatic assignment chose its person, as its history line ends.
+AUTOMATIC_RULES = {
+    "round_robin": " automatically, in turn",
+    "least_loaded": " automatically, to the person with the fewest open cases",
+}
 
 
 def _priority(read: Mapping[str, Any], names: Mapping[int, str]) -> str:

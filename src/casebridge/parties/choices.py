@@ -63,3 +63,11 @@ class TokenScope(models.TextChoices):
     READ = "read", "Read"
     WRITE = "write", "Write"
     EXCHANGE = "exchange", "Exchange cases"
+
+
+class AutoAssignment(models.TextChoices):
+    """How a desk's new cases find someone (an organisation that works cases)."""
+
+    OFF = "off", "Off: people take cases themselves"
+    ROUND_ROBIN = "round_robin", "In turn (round-robin)"
+    LEAST_LOADED = "least_loaded", "To whoever has the fewest open cases"

@@ -13,6 +13,7 @@ from django.db.models.functions import Lower
 
 from casebridge.core.models import TimeStampedModel
 from casebridge.parties.choices import (
+    AutoAssignment,
     OrganisationKind,
     Role,
     Scenario,
@@ -78,6 +79,17 @@ class Organisation(TimeStampedModel):
         related_name="+",
         help_text="Partners only: the plan the vendor's engagement runs towards this partner "
         "(the underpinning contract). Empty: the vendor works to each customer's own plan.",
+    )
+    auto_assignment = models.CharField(
+        max_length=12,
+        choices=AutoAssignment.choices,
+        default=AutoAssignment.OFF,
+        db_default=AutoAssignment.OFF,
+        help_text="Partners and the vendor: whether a case arriving at the desk is given to "
+        "one of its people, in turn or to the least loaded.",
+    )
+    auto_assigned_last_id = models.BigIntegerField(
+        null=True, blank=True, help_text="Round-robin: the person the desk's last case went to."
     )
 
     objects = OrganisationQuerySet.as_manager()

@@ -61,3 +61,12 @@ def can_verify_submitters(actor: Person) -> bool:
         and _is_vendor(actor)
         and actor.has_role(Role.ADMIN, Role.MANAGER, Role.AGENT)
     )
+
+
+def can_set_auto_assignment(actor: Person, organisation: Organisation) -> bool:
+    """How a desk's new cases are given out: its own managers and administrators decide (and
+    the vendor's managers, who edit every organisation); only desks that work cases have it."""
+    if organisation.kind not in (OrganisationKind.PARTNER, OrganisationKind.VENDOR):
+        return False
+    own = actor.organisation_id == organisation.pk
+    return can_manage_organisations(actor) or (own and actor.has_role(Role.MANAGER, Role.ADMIN))

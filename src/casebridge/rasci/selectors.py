@@ -154,6 +154,14 @@ version_rows_cache = VersionedCache("rasci.version-activities")
 version_rows_cache.watch(Activity, Assignment, MatrixVersion)
 
 
+def vendor_organisation() -> Organisation | None:
+    """The vendor (cached per process like the relationships: any organisation's change
+    reloads it)."""
+    return relationships.get(
+        ("vendor",), lambda: Organisation.objects.filter(kind=OrganisationKind.VENDOR).first()
+    )
+
+
 def customer_relationship(customer_id: int) -> CustomerRelationship | None:
     """The customer's relationship with its partner and operating model (cached per process)."""
     return relationships.get(

@@ -38,6 +38,7 @@ from casebridge.notifications.choices import (
     Purpose,
 )
 from casebridge.parties.choices import (
+    AutoAssignment,
     OrganisationKind,
     Role,
     Scenario,
@@ -77,6 +78,7 @@ _CHOICES: dict[str, type[models.TextChoices]] = {
     "scenario": Scenario,
     "submitter_state": SubmitterState,
     "support_level": SupportLevel,
+    "auto_assignment": AutoAssignment,
     "token_scope": TokenScope,
     "matrix_status": VersionStatus,
     "rca_action_kind": ActionKind,

@@ -103,6 +103,11 @@ urlpatterns = [
         "profile/sign-out-everywhere/", profile.sign_out_everywhere_view, name="sign-out-everywhere"
     ),
     path("organisations/", parties.organisation_list_view, name="organisations"),
+    path(
+        "organisations/<int:organisation_id>/auto-assignment/",
+        parties.auto_assignment_view,
+        name="organisation-auto-assignment",
+    ),
     path("organisations/<int:organisation_id>/", parties.organisation_view, name="organisation"),
     path(
         "organisations/<int:organisation_id>/submitters/",

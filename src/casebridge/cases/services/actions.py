@@ -31,6 +31,7 @@ from casebridge.cases.services._common import (
     _lock,
     _move_customer,
 )
+from casebridge.cases.services.assignment import auto_assign
 from casebridge.cases.services.clocks import clocks_refresh
 from casebridge.core import clock
 from casebridge.core.errors import (
@@ -43,6 +44,7 @@ from casebridge.parties.choices import SubmitterState
 from casebridge.parties.models import Person
 from casebridge.parties.selectors import submitter_state
 from casebridge.rasci import policy
+from casebridge.rasci.selectors import vendor_organisation
 
 #: A reason is one line, stored with the case (``version_override_reason`` holds 500).
 REASON_LENGTH = 500
@@ -288,7 +290,7 @@ def case_escalate(
         )
     moment = clock.now()
     _move(case, customer_side, transition, actor, "", gate=readiness.gate_outcome)
-    Engagement.objects.create(
+    vendor_side = Engagement.objects.create(
         case=case,
         kind=EngagementKind.VENDOR,
         status=workflow.OPENS_AT[EngagementKind.VENDOR],
@@ -311,6 +313,7 @@ def case_escalate(
         tier="l2_advanced",
         version_override_request=request if readiness.gate_outcome == "override_requested" else "",
     )
+    auto_assign(case, vendor_side, vendor_organisation())
     clocks_refresh(case)
     outbox_record(
         kind="case.escalated",

@@ -27,6 +27,7 @@ from casebridge.cases.services._common import (
     _clean_guidelines,
     _event,
 )
+from casebridge.cases.services.assignment import auto_assign
 from casebridge.cases.services.clocks import clocks_refresh
 from casebridge.core import clock
 from casebridge.core.caching import VersionedCache
@@ -40,7 +41,7 @@ from casebridge.core.validation import Errors, clean_choice, clean_multiline, cl
 from casebridge.installed_base.models import Component, Installation
 from casebridge.parties.models import Organisation, Person
 from casebridge.rasci import policy
-from casebridge.rasci.selectors import CustomerMatrix, matrix_for
+from casebridge.rasci.selectors import CustomerMatrix, matrix_for, vendor_organisation
 
 #: The severity matrix of this process, reloaded when a rule changes.
 severity_rules = VersionedCache("cases.severity-rules")
@@ -269,6 +270,10 @@ def case_open(
                 "A request with this Idempotency-Key is being processed; retry.",
                 fields={"idempotency_key": "In use."},
             ) from error
+    # A case the desk's own person files stays theirs to give; one from outside arrives.
+    desk = matrix.relationship.partner or vendor_organisation()
+    if desk is not None and actor.organisation_id != desk.pk:
+        auto_assign(case, customer_side, desk)
     clocks_refresh(case, engagements=[customer_side])
     outbox_record(
         kind="case.opened",  # the case is new in this transaction: no key can repeat it

@@ -15,6 +15,7 @@ from casebridge.core.outbox import outbox_record
 from casebridge.core.validation import Errors, clean_choice, clean_single_line
 from casebridge.parties import permissions
 from casebridge.parties.choices import (
+    AutoAssignment,
     OrganisationKind,
     Role,
     Scenario,
@@ -30,7 +31,15 @@ from casebridge.parties.phones import is_known_region
 from casebridge.parties.services._validation import clean_email, clean_phone, require, time_zones
 from casebridge.parties.tokens import api_tokens_revoke_all
 
-ORGANISATION_FIELDS = ["name", "slug", "kind", "helpdesk_email", "helpdesk_phone", "is_active"]
+ORGANISATION_FIELDS = [
+    "name",
+    "slug",
+    "kind",
+    "helpdesk_email",
+    "helpdesk_phone",
+    "is_active",
+    "auto_assignment",
+]
 
 
 def _casebridge_address(address: str) -> bool:
@@ -132,11 +141,16 @@ def organisation_update(
     helpdesk_email: str | None = None,
     helpdesk_phone: str | None = None,
     is_active: bool | None = None,
+    auto_assignment: str | None = None,
 ) -> Organisation:
     """Change an organisation's details; its kind never changes."""
+    own = actor.organisation_id == organisation.pk
+    # How the desk's cases are given out is also its managers' to decide.
+    only_assignment = (name, helpdesk_email, helpdesk_phone, is_active) == (None,) * 4
     require(
         permissions.can_manage_organisations(actor)
-        or (actor.organisation_id == organisation.pk and actor.has_role(Role.ADMIN)),
+        or (own and actor.has_role(Role.ADMIN))
+        or (own and only_assignment and actor.has_role(Role.MANAGER)),
         "Only the vendor's managers or the organisation's own administrators edit it.",
     )
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
@@ -162,6 +176,16 @@ def organisation_update(
         if organisation.is_vendor and not is_active:
             errors.add("is_active", "The vendor cannot be deactivated.")
         organisation.is_active = is_active
+    if auto_assignment is not None:
+        if auto_assignment not in AutoAssignment.values:
+            errors.add("auto_assignment", f"One of: {', '.join(AutoAssignment.values)}.")
+        elif auto_assignment != AutoAssignment.OFF and organisation.kind not in (
+            OrganisationKind.PARTNER,
+            OrganisationKind.VENDOR,
+        ):
+            errors.add("auto_assignment", "Only a desk that works cases assigns them.")
+        else:
+            organisation.auto_assignment = auto_assignment
     errors.raise_if_any("The organisation was not changed.")
     after = snapshot(organisation, ORGANISATION_FIELDS)
     difference = changed(before, after)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from casebridge.core import clock
@@ -16,7 +17,7 @@ from casebridge.identity.permissions import may_configure_sign_in
 from casebridge.installed_base import selectors as installed_base
 from casebridge.installed_base.services import can_manage_installations_of
 from casebridge.parties import permissions, selectors, services
-from casebridge.parties.choices import OrganisationKind
+from casebridge.parties.choices import AutoAssignment, OrganisationKind
 from casebridge.parties.models import Organisation, Person
 from casebridge.ui.forms import InstallationForm, apply_domain_error
 
@@ -101,6 +102,8 @@ def _organisation_context(
         "may_verify": permissions.can_verify_submitters(actor),
         "may_manage_people": permissions.can_manage_people_of(actor, organisation),
         "may_configure_sign_in": may_configure_sign_in(actor, organisation),
+        "may_set_auto_assignment": permissions.can_set_auto_assignment(actor, organisation),
+        "auto_assignments": AutoAssignment.choices,
         "today": today,
     }
 
@@ -218,3 +221,27 @@ def expiring_view(request: HttpRequest) -> HttpResponse:
     return render(
         request, "ui/parties/expiring.html", {"page": page, "days": days, "today": clock.today()}
     )
+
+
+@require_POST
+@login_required
+def auto_assignment_view(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    """Set how the desk's new cases are given out; a refusal is said on the page."""
+    actor: Person = request.user  # type: ignore[assignment]
+    organisation = _organisation_or_404(actor, organisation_id)
+    try:
+        services.organisation_update(
+            actor=actor,
+            organisation=organisation,
+            auto_assignment=request.POST.get("auto_assignment", ""),
+        )
+    except DomainError as error:
+        problems = [message for messages_ in error.fields.values() for message in messages_]
+        messages.error(request, " ".join([error.detail, *problems]))
+    else:
+        organisation.refresh_from_db()
+        messages.success(
+            request,
+            f"New cases: {AutoAssignment(organisation.auto_assignment).label}.",
+        )
+    return redirect("ui:organisation", organisation.pk)
