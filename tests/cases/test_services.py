@@ -1,9 +1,16 @@
 import pytest
 from django.db import connection
+from django.test import Client
 
 from casebridge.cases import services
 from casebridge.cases.models import Case, CaseEvent, Comment, Engagement, IdempotencyRecord
-from casebridge.cases.selectors import QueueFilters, access_case, case_comments, case_queue
+from casebridge.cases.selectors import (
+    QueueFilters,
+    access_case,
+    allowed_actions,
+    case_comments,
+    case_queue,
+)
 from casebridge.core.errors import NotFound, PermissionDenied, ValidationFailed
 from tests.cases.helpers import COMPLETE, act
 
@@ -423,3 +430,15 @@ def test_an_unsupported_version_goes_through_only_with_an_override(desk, open_ca
     assert case.version_override_by == desk.vendor_engineer
     assert case.version_override_reason == "Known defect in 2024.10; we take it."
     assert CaseEvent.objects.filter(case=case, kind="version_override_granted").exists()
+
+
+def test_escalation_is_offered_to_authorised_submitters_only(desk, open_case):
+    case = open_case(**COMPLETE)
+    act(case, desk.partner_a_agent, "start")
+    case.refresh_from_db()
+
+    assert "escalate" not in allowed_actions(actor=desk.partner_a_agent, case=case)
+    assert "escalate" in allowed_actions(actor=desk.partner_a_manager, case=case)
+    page = Client()
+    page.force_login(desk.partner_a_agent)
+    assert "actions/escalate/" not in page.get(f"/cases/{case.pk}/").content.decode()

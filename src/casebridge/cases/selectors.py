@@ -20,8 +20,9 @@ from casebridge.cases.models import Attachment, Case, CaseClock, CaseEvent, Comm
 from casebridge.cases.querysets import audiences_for
 from casebridge.core import clock
 from casebridge.core.errors import NotFound, ValidationFailed
-from casebridge.parties.choices import OrganisationKind
+from casebridge.parties.choices import OrganisationKind, SubmitterState
 from casebridge.parties.models import Person
+from casebridge.parties.selectors import submitter_state
 from casebridge.rasci import policy
 from casebridge.rasci.selectors import customer_relationship
 from casebridge.sla.calendar import closed_working_days
@@ -298,7 +299,14 @@ def allowed_actions(*, actor: Person, case: Case) -> list[str]:
         case.customer,
         version=case.matrix_version,
     )
-    return [t.action for t in candidates if decisions[t.activity].allowed]
+    allowed = [t for t in candidates if decisions[t.activity].allowed]
+    if any(t.authorised_submitter for t in allowed) and (
+        submitter_state(actor) != SubmitterState.AUTHORISED
+    ):
+        # Escalating and submitting again are for verified authorised submitters only: the
+        # others are not offered the step (the gate would refuse it).
+        allowed = [t for t in allowed if not t.authorised_submitter]
+    return [t.action for t in allowed]
 
 
 def open_p1_cases(*, caller: Person, actor: Person) -> QuerySet[Case]:
