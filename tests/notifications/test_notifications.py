@@ -323,3 +323,45 @@ def test_a_title_with_a_line_break_stored_before_the_check_still_mails_as_one_li
         assert message["Subject"].endswith(": Broken Bcc: attacker@evil.example")
         assert message["Bcc"] is None
     assert all(m["To"] != "attacker@evil.example" for m in smtp_server.messages)
+
+
+def _rca_opened(desk, resolved_p1, attribution):
+    case = resolved_p1(attribution)
+    outbox_drain()
+    outbox_drain()
+    told = list(Notification.objects.filter(kind="rca.opened").select_related("recipient"))
+    return Rca.objects.get(case=case), told
+
+
+def test_a_model_1_partner_caused_rca_escalates_to_the_partner_and_no_one_else(desk, resolved_p1):
+    rca, told = _rca_opened(desk, resolved_p1, "partner_infrastructure")
+
+    assert rca.owner == desk.partner_a
+    assert {n.recipient.organisation_id for n in told if n.purpose == "escalate"} == {
+        desk.partner_a.pk
+    }
+    assert {n.recipient.organisation_id for n in told} <= {desk.partner_a.pk, desk.customer_a.pk}
+
+
+UNESCALATED_VENDOR = (
+    "Known gap: in model 1 the vendor cannot see a case that was never escalated, so the "
+    "vendor's people are dropped from its RCA's events although the matrix makes the vendor "
+    "A/R (vendor cause) or C (partner cause)."
+)
+
+
+@pytest.mark.xfail(strict=True, reason=UNESCALATED_VENDOR)
+def test_a_model_1_vendor_caused_rca_escalates_to_the_vendor(desk, resolved_p1):
+    rca, told = _rca_opened(desk, resolved_p1, "vendor_component")
+
+    assert rca.owner == desk.vendor
+    assert {n.recipient.organisation_id for n in told if n.purpose == "escalate"} == {
+        desk.vendor.pk
+    }
+
+
+@pytest.mark.xfail(strict=True, reason=UNESCALATED_VENDOR)
+def test_a_model_1_partner_caused_rca_consults_the_vendor(desk, resolved_p1):
+    _rca_opened(desk, resolved_p1, "partner_infrastructure")
+
+    assert consulted("rca.opened") == {desk.vendor.pk}
