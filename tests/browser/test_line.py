@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from casebridge.cases.models import PhoneFollowUp
+from casebridge.parties.models import Person
 from tests.browser.test_accessibility import violations
 from tests.browser.test_journeys import SCREENSHOTS, sign_in
 from tests.ui.test_line import caller_number, p1s, spaced  # noqa: F401 (fixtures)
@@ -54,4 +55,20 @@ def test_the_on_call_engineer_finds_the_caller_and_logs_the_call(
         f"The call is logged on {p1s['escalated'].number}."
     )
     assert PhoneFollowUp.objects.get().summary == "Calls fail again since 09:10; logs uploaded."
+    context.close()
+
+
+def test_a_long_name_in_the_bar_is_cut_not_pushed_off_the_window(browser, live_server, desk):
+    # In a full run the factories' names grow (Person 1249 …): the vendor's bar once ran 3 px
+    # past 1366 px.
+    Person.objects.filter(pk=desk.vendor_engineer.pk).update(
+        full_name="Person 123456789 with a long family name"
+    )
+    context = browser.new_context(base_url=live_server.url, viewport=LAPTOP)
+    page = context.new_page()
+    sign_in(page, desk.vendor_engineer.email)
+
+    page.goto("/line/")
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= LAPTOP["width"]
     context.close()
