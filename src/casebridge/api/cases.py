@@ -462,15 +462,22 @@ def case_queue(request: HttpRequest, query: Query[QueueIn]) -> Any:
         due=query.due,
         sort=query.sort,
     )
+    return queue_page(actor, filters, cursor=query.cursor, limit=query.limit)
+
+
+def queue_page(
+    actor: Person, filters: selectors.QueueFilters, *, cursor: str | None, limit: int
+) -> dict[str, Any]:
+    """One cursor page of a queue as the actor reads it (the case list and a saved view's)."""
     cases = selectors.after_cursor(
-        selectors.case_queue(actor=actor, filters=filters), query.cursor, query.sort
+        selectors.case_queue(actor=actor, filters=filters), cursor, filters.sort
     )
-    page = list(cases[: query.limit + 1])
-    more = len(page) > query.limit
-    page = page[: query.limit]
+    page = list(cases[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
     return {
         "items": [audiences.case_read(actor, case) for case in page],
-        "next_cursor": selectors.encode_cursor(page[-1], query.sort) if more and page else None,
+        "next_cursor": selectors.encode_cursor(page[-1], filters.sort) if more and page else None,
     }
 
 

@@ -7,10 +7,10 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from casebridge.api.cases import CasePageOut
+from casebridge.api.cases import CasePageOut, queue_page
 from casebridge.api.pagination import Pages
 from casebridge.api.schemas import ErrorOut, InSchema
-from casebridge.cases import audiences, saved_views, selectors
+from casebridge.cases import saved_views, selectors
 from casebridge.cases.models import SavedView
 from casebridge.parties.models import Person
 
@@ -101,17 +101,7 @@ def view_cases(request: HttpRequest, view_id: int, query: Query[ViewCasesIn]) ->
     """The view's queue, a page at a time (``next_cursor`` reads on)."""
     actor = _actor(request)
     params = saved_views.queue_params(saved_views.access_saved_view(actor, view_id).filters)
-    filters = params.filters(actor)
-    cases = selectors.after_cursor(
-        selectors.case_queue(actor=actor, filters=filters), query.cursor, filters.sort
-    )
-    page = list(cases[: query.limit + 1])
-    more = len(page) > query.limit
-    page = page[: query.limit]
-    return {
-        "items": [audiences.case_read(actor, case) for case in page],
-        "next_cursor": selectors.encode_cursor(page[-1], filters.sort) if more and page else None,
-    }
+    return queue_page(actor, params.filters(actor), cursor=query.cursor, limit=query.limit)
 
 
 @router.delete("/me/views/{view_id}", response={204: None, **ERRORS})

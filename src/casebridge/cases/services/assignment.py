@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
-from casebridge.cases.choices import Audience
 from casebridge.cases.models import Case, Engagement
-from casebridge.cases.services._common import _bump, _event
-from casebridge.core.outbox import outbox_record
+from casebridge.cases.services.details import _give
 from casebridge.parties.choices import (
     LEVELS_BY_ORGANISATION_KIND,
     AutoAssignment,
@@ -80,26 +78,5 @@ def auto_assign(case: Case, engagement: Engagement, desk: Organisation | None) -
     if person is None:
         return None
     Organisation.objects.filter(pk=desk.pk).update(auto_assigned_last_id=person.pk)
-    engagement.assignee = person
-    engagement.save(update_fields=["assignee", "updated_at"])
-    _event(
-        case,
-        None,
-        "assigned",
-        engagement=engagement.kind,
-        audience=Audience.PARTNER_VENDOR,
-        before={"assignee_id": None},
-        after={"assignee_id": person.pk, "rule": desk.auto_assignment},
-    )
-    _bump(case, assignee=person)
-    outbox_record(
-        kind="case.assigned",
-        payload={
-            "case_id": case.pk,
-            "number": case.number,
-            "engagement": engagement.kind,
-            "assignee_id": person.pk,
-            "actor_id": None,
-        },
-    )
+    _give(case, engagement, person, None, rule=desk.auto_assignment)
     return person

@@ -13,9 +13,7 @@ from casebridge.cases.choices import (
     EngagementKind,
     Priority,
 )
-from casebridge.cases.models import (
-    Case,
-)
+from casebridge.cases.models import Case, Engagement
 from casebridge.cases.services._common import (
     GUIDELINE_FIELDS,
     CaseClosed,
@@ -138,31 +136,43 @@ def case_assign(
             "The case was not assigned.",
             fields={"assignee_id": "Assign to an active colleague of your organisation."},
         )
+    _give(case, side, assignee, actor)
+    return case
+
+
+def _give(
+    case: Case, side: Engagement, assignee: Person | None, actor: Person | None, rule: str = ""
+) -> None:
+    """Record that ``side`` of the (locked) case now has ``assignee``: the engagement, the
+    history line (with the automatic ``rule`` that chose, if any), the case row, and — when the
+    assignee changed — the ``case.assigned`` event that alerts them."""
     before = side.assignee_id
     side.assignee = assignee
     side.save(update_fields=["assignee", "updated_at"])
+    after: dict[str, Any] = {"assignee_id": assignee.pk if assignee else None}
+    if rule:
+        after["rule"] = rule
     _event(
         case,
         actor,
         "assigned",
-        engagement=engagement,
+        engagement=side.kind,
         audience=Audience.PARTNER_VENDOR,
         before={"assignee_id": before},
-        after={"assignee_id": assignee.pk if assignee else None},
+        after=after,
     )
     _bump(case, assignee=assignee)
-    if (assignee.pk if assignee else None) != before:
+    if after["assignee_id"] != before:
         outbox_record(
             kind="case.assigned",
             payload={
                 "case_id": case.pk,
                 "number": case.number,
-                "engagement": engagement,
-                "assignee_id": assignee.pk if assignee else None,
-                "actor_id": actor.pk,
+                "engagement": side.kind,
+                "assignee_id": after["assignee_id"],
+                "actor_id": actor.pk if actor else None,
             },
         )
-    return case
 
 
 def can_change_priority(actor: Person, case: Case) -> bool:
