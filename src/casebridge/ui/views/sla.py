@@ -117,6 +117,14 @@ def _refused(request: HttpRequest, error: DomainError) -> None:
     messages.error(request, f"{error.detail} {problems}".strip())
 
 
+#: The target fields as the page labels them (a refusal names the one it is about).
+TARGET_LABELS = {
+    "first_response": "first response",
+    "update_interval": "update every",
+    "resolution": "resolve",
+}
+
+
 @require_POST
 @login_required
 def target_save_view(request: HttpRequest, code: str, priority: str) -> HttpResponse:
@@ -124,14 +132,15 @@ def target_save_view(request: HttpRequest, code: str, priority: str) -> HttpResp
     actor: Person = request.user  # type: ignore[assignment]
     durations: dict[str, dt.timedelta | None] = {}
     problems: dict[str, str] = {}
-    for name in ("first_response", "update_interval", "resolution"):
+    row = Priority(priority).label if priority in Priority.values else priority
+    for name, label in TARGET_LABELS.items():
         try:
             durations[name] = duration_parse(request.POST.get(name, ""))
         except ValueError as error:
-            problems[name] = str(error)
+            problems[name] = f"{row}, {label}: {error}"
     raw_warn = request.POST.get("warn_percent", "75").strip()
     if not raw_warn.isdigit() or len(raw_warn) > 3:
-        problems["warn_percent"] = "A whole percentage, such as 75."
+        problems["warn_percent"] = f"{row}, warn at: a whole percentage, such as 75."
     try:
         if problems:
             raise ValidationFailed("The targets were not saved.", fields=problems)
