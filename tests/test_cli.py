@@ -16,7 +16,18 @@ def test_help_lists_the_everyday_commands(capsys):
     main(["--help"])
 
     out = capsys.readouterr().out
-    everyday = ("serve", "worker", "demo", "setup", "check", "rasci", "sla", "jobs", "outbox")
+    everyday = (
+        "serve",
+        "worker",
+        "demo",
+        "setup",
+        "check",
+        "rasci",
+        "sla",
+        "search",
+        "jobs",
+        "outbox",
+    )
     for command in (*everyday, "bench"):
         assert f"  {command}" in out
 

@@ -38,6 +38,8 @@ Everyday commands:
         | sweep | repair [--customer SLUG] | plans | calendars
                       service-level clocks: why a case is due when it is, raise due warnings
                       and breaches, recompute after a policy change, list plans and calendars
+  search rebuild      write the full-text search index again from the cases, messages and
+                      file names (after a bulk load or a restore)
   jobs list | jobs run NAME
                       the periodic jobs, or run one now
   outbox status | drain | retry [ID ...]

@@ -15,10 +15,17 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from casebridge.bench.budgets import full_scans, run_budgets
-from casebridge.bench.generator import CaseBuilder, Customer, NotEmpty, World, generate
+from casebridge.bench.generator import (
+    CaseBuilder,
+    Customer,
+    NotEmpty,
+    World,
+    generate,
+    host_words,
+)
 from casebridge.bench.load import LoadError, run_load
-from casebridge.cases import services
-from casebridge.cases.models import Case, CaseEvent, CaseSequence, Engagement
+from casebridge.cases import search, services
+from casebridge.cases.models import Case, CaseEvent, CaseSequence, Engagement, SearchEntry
 from casebridge.cases.selectors import QueueFilters, case_queue, case_readings
 from casebridge.parties.models import Organisation, Person
 
@@ -112,6 +119,16 @@ def test_the_services_carry_on_after_a_generated_set(generated):
     assert list(case_queue(actor=agent, filters=QueueFilters(sort="due"))[:50])
 
 
+def test_the_generated_cases_are_searchable_by_their_host_names(generated):
+    case = Case.objects.exclude(partner=None).order_by("id").first()
+    agent = Person.objects.filter(organisation_id=case.partner_id).first()
+
+    found = search.search_cases(agent, " ".join(host_words(case.pk)))
+
+    assert case.pk in [hit.case.pk for hit in found.hits]
+    assert SearchEntry.objects.count() >= Case.objects.count()
+
+
 def test_generate_refuses_a_database_that_holds_data(db):
     Organisation.objects.create(name="Real Vendor", slug="real", kind="vendor")
 
@@ -126,7 +143,8 @@ def test_generate_refuses_a_database_that_holds_data(db):
 def test_budgets_run_and_name_full_scans(generated):
     budgets = run_budgets(repeat=1)
 
-    assert len(budgets) == 9
+    assert len(budgets) == 12
+    assert sum(budget.name.startswith("search:") for budget in budgets) == 3
     assert all(budget.queries >= 1 and budget.median_ms > 0 for budget in budgets)
     assert full_scans(["Seq Scan on cases_case  (cost=0.00..1.00)"]) or full_scans(
         ["SCAN cases_case"]

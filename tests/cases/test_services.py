@@ -13,6 +13,7 @@ from casebridge.cases.selectors import (
 )
 from casebridge.core.errors import NotFound, PermissionDenied, ValidationFailed
 from tests.cases.helpers import COMPLETE, act
+from tests.factories import PersonFactory
 
 
 def status(case, kind="customer"):
@@ -442,3 +443,29 @@ def test_escalation_is_offered_to_authorised_submitters_only(desk, open_case):
     page = Client()
     page.force_login(desk.partner_a_agent)
     assert "actions/escalate/" not in page.get(f"/cases/{case.pk}/").content.decode()
+
+
+def test_a_side_goes_only_to_someone_at_its_level_or_above(desk, open_case):
+    case = open_case()
+    Engagement.objects.filter(case=case, kind="customer").update(tier="l2_intermediate")
+    junior = PersonFactory(organisation=desk.partner_a, roles=["agent"], support_level="l1_basic")
+    case.refresh_from_db()
+
+    with pytest.raises(ValidationFailed) as refused:
+        services.case_assign(
+            actor=desk.partner_a_manager, case=case, engagement="customer", assignee=junior
+        )
+
+    assert refused.value.fields["assignee_id"] == [
+        f"{junior.full_name} works at Level 1 Basic; this case is worked at "
+        "Level 2 Intermediate or above."
+    ]
+    services.case_assign(
+        actor=desk.partner_a_manager,
+        case=case,
+        engagement="customer",
+        assignee=desk.partner_a_manager,
+    )
+    assert services.assignable_side(desk.partner_a_manager, case) == "customer"
+    assert services.assignable_side(desk.partner_b_agent, case) is None
+    assert services.assignable_side(desk.customer_a_contact, case) is None

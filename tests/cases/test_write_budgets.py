@@ -21,7 +21,8 @@ def test_a_create_stays_within_its_budget(desk, open_case, django_assert_max_num
 def test_a_reply_stays_within_its_budget(desk, open_case, django_assert_max_num_queries):
     case = open_case()
     services.case_comment(actor=desk.partner_a_agent, case=case, audience="public", body="Look.")
-    with django_assert_max_num_queries(12):  # 10 and the savepoint pair of the test
+    # 10, the search index's entry (issue 19 allows the index 2) and the test's savepoint pair.
+    with django_assert_max_num_queries(13):
         services.case_comment(
             actor=desk.partner_a_agent, case=case, audience="public", body="Second look."
         )

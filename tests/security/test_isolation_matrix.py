@@ -243,6 +243,7 @@ WATCHED = (
     "cases.Case",
     "cases.CaseEvent",
     "cases.Comment",
+    "cases.SearchEntry",
     "cases.SavedView",
     "cases.Attachment",
     "cases.PhoneFollowUp",

@@ -493,6 +493,8 @@ MACHINE: dict[str, str] = {
     "cases.CaseEvent.actor_label": "the actor's e-mail address, or 'system'",
     "cases.CaseEvent.kind": "a constant of the service",
     "cases.Comment.body_html": "rendered and sanitised from the body",
+    "cases.SearchEntry.title": "copied from the case's title (checked by its service)",
+    "cases.SearchEntry.body": "copied from a checked description, guideline, message or file name",
     "cases.Attachment.original_name": "made one line by case_attach (test below)",
     "cases.Attachment.content_type": "sniffed from the content",
     "cases.Attachment.sha256": "computed",

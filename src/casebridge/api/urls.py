@@ -20,6 +20,7 @@ from casebridge.api.parties import router as parties_router
 from casebridge.api.rasci import router as rasci_router
 from casebridge.api.rca import router as rca_router
 from casebridge.api.saved_views import router as saved_views_router
+from casebridge.api.search import router as search_router
 from casebridge.api.sla import router as sla_router
 
 
@@ -58,4 +59,5 @@ api.add_router("/v1/", sla_router)
 api.add_router("/v1/", rca_router)
 api.add_router("/v1/", notifications_router)
 api.add_router("/v1/", saved_views_router)
+api.add_router("/v1/", search_router)
 api.add_router("/v1/", identity_router)

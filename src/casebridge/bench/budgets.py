@@ -20,6 +20,8 @@ from django.db import connection
 from django.db.models import Count, QuerySet
 from django.test.utils import CaptureQueriesContext
 
+from casebridge.bench.generator import host_words
+from casebridge.cases import search
 from casebridge.cases import selectors as case_selectors
 from casebridge.cases.models import Case, CaseClock
 from casebridge.core import clock
@@ -196,6 +198,12 @@ def run_budgets(*, repeat: int = 30) -> list[Budget]:
             .values_list("case_id", flat=True)[:600]
         )
 
+    # Search: a case's two host names (selective, like an error code) as its partner's agent,
+    # and two words of a title one case in eight shares (the worst case: thousands of texts
+    # to rank) as the agent and as the vendor.
+    rare = " ".join(host_words(case.pk))
+    common = "reports empty"  # from TITLES[4]
+
     partner_due = _queue(agent, status="in_progress", priority="P3", sort="due")
     partner_recent = _queue(agent)
     vendor_due = _queue(vendor, engagement="vendor", status="investigating", sort="due")
@@ -238,6 +246,21 @@ def run_budgets(*, repeat: int = 30) -> list[Budget]:
             lambda: list(due_clocks()),
             repeat,
             due_clocks,
+        ),
+        measure(
+            "search: a case's two host names, partner agent",
+            lambda: search.search_cases(agent, rare),
+            repeat,
+        ),
+        measure(
+            "search: two title words of one case in eight, partner agent",
+            lambda: search.search_cases(agent, common),
+            max(3, repeat // 3),
+        ),
+        measure(
+            "search: two title words of one case in eight, vendor",
+            lambda: search.search_cases(vendor, common),
+            max(3, repeat // 3),
         ),
         measure(
             "compliance report of one partner",

@@ -23,6 +23,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
 from casebridge.bench.bulk import BulkWriter, duration_format, reset_sequences, timestamp_format
+from casebridge.cases import search
 from casebridge.cases.data.severity_and_guidelines import SEVERITY
 from casebridge.cases.models import Case, CaseClock, CaseEvent, CaseSequence, Comment, Engagement
 from casebridge.core import clock
@@ -63,6 +64,21 @@ TITLES = (
     "Voicemail is not delivered by e-mail",
     "Queue music stops after the first loop",
 )
+#: Syllables of the made-up host names in descriptions: 10,000 names, each in about one case in
+#: 5,000, so a search for a case's two host names is as selective as a real error code.
+_SYLLABLES = ("ka", "ro", "mi", "te", "lu", "sa", "no", "vi", "de", "pa")
+
+
+def host_word(n: int) -> str:
+    """The made-up host name numbered ``n`` (0 … 9,999), four syllables."""
+    return "".join(_SYLLABLES[(n // 10**place) % 10] for place in range(4))
+
+
+def host_words(case_id: int) -> tuple[str, str]:
+    """The two host names a case's description mentions."""
+    return host_word(case_id * 7919 % 10_000), host_word(case_id * 104_729 % 9_973)
+
+
 COMPONENTS = ("sbc", "server_core", "wallboard", "tenant", "sip_trunk", "product_backend")
 GUIDELINES = {
     "expected_behaviour": "Calls reach an agent.",
@@ -107,6 +123,7 @@ class Totals:
     events: int = 0
     comments: int = 0
     clocks: int = 0
+    search_entries: int = 0
 
 
 class NotEmpty(Exception):
@@ -589,7 +606,9 @@ class CaseBuilder:
                 customer.partner,
                 who["contact"][0],
                 TITLES[case_id % len(TITLES)],
-                "Reported by the customer's contact; details in the conversation.",
+                "Reported by the customer's contact; details in the conversation. Hosts: "
+                + " and ".join(host_words(case_id))
+                + ".",
                 "incident" if case_id % 5 else "question",
                 *LEVELS[priority],
                 priority,
@@ -772,6 +791,8 @@ def generate(
             CaseSequence(year=year, last=last) for year, last in builder.numbers.items()
         )
         reset_sequences(Case, Comment)
+    with transaction.atomic():
+        totals.search_entries = search.index_rebuild()
     with connection.cursor() as cursor:  # fresh statistics, as autovacuum would leave them
         cursor.execute("ANALYZE")
     return totals

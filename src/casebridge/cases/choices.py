@@ -49,6 +49,14 @@ class Audience(models.TextChoices):
     VENDOR_INTERNAL = "vendor_internal", "Vendor only"
 
 
+class SearchSource(models.TextChoices):
+    """Where a text the search finds comes from."""
+
+    DETAILS = "details", "In the case details"
+    COMMENT = "comment", "In a message"
+    ATTACHMENT = "attachment", "In a file name"
+
+
 class Frequency(models.TextChoices):
     CONSTANT = "constant", "Constant"
     INTERMITTENT = "intermittent", "Intermittent"

@@ -6,6 +6,7 @@ import uuid
 from typing import Any, NoReturn
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 
@@ -17,6 +18,7 @@ from casebridge.cases.choices import (
     Frequency,
     Level,
     Priority,
+    SearchSource,
 )
 from casebridge.cases.querysets import CaseQuerySet, CommentQuerySet
 from casebridge.core.models import TimeStampedModel
@@ -488,3 +490,32 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SearchEntry(models.Model):
+    """One searchable text of a case, readable by one audience: the case's details (title,
+    description and the guideline fields, public), a message (its audience) or a file's name
+    (the file's audience). Written in the same transaction as the text it copies
+    (:mod:`casebridge.cases.search`).
+
+    On PostgreSQL ``document`` holds the text's ``tsvector`` under a GIN index; on SQLite the
+    migration adds an FTS5 table over ``title`` and ``body`` that triggers on this table keep
+    in step (a migration that rebuilds this table must create those triggers again)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=12, choices=SearchSource.choices)
+    #: The comment's or the attachment's id; the case's own for its details.
+    source_id = models.PositiveBigIntegerField()
+    audience = models.CharField(max_length=20, choices=Audience.choices)
+    title = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+    document = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "source_id"], name="search_entry_source"),
+        ]
+        indexes = [models.Index(fields=["case", "audience"], name="search_entry_case_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.source_id} of {self.case_id}"

@@ -35,18 +35,35 @@ def audiences_for(actor: Any, *, partner_in_between: bool) -> frozenset[str]:
     return AUDIENCES_BY_PARTY[kind]
 
 
+def case_visibility(actor: Any, prefix: str = "") -> Q | None:
+    """The condition on a case row (reached through ``prefix``, e.g. ``"case__"``) that the
+    actor may see it, or None when the actor sees no case at all."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return None
+    kind = actor.organisation.kind
+    if kind == OrganisationKind.VENDOR:
+        # A case is with the vendor once it has a vendor engagement, whose status the case
+        # row carries (a column test, not a subquery per row).
+        return Q(**{f"{prefix}partner__isnull": True}) | ~Q(**{f"{prefix}vendor_status": ""})
+    if kind == OrganisationKind.PARTNER:
+        return Q(**{f"{prefix}partner_id": actor.organisation_id})
+    return Q(**{f"{prefix}customer_id": actor.organisation_id})
+
+
+def audience_visibility(actor: Any, prefix: str = "") -> Q:
+    """The condition on a text's ``audience`` (its case reached through ``prefix``) that the
+    actor may read it, the case being one the actor sees: :func:`audiences_for` per row."""
+    if actor.organisation.kind == OrganisationKind.CUSTOMER:
+        return Q(audience=Audience.PUBLIC) | Q(
+            audience=Audience.PARTNER_VENDOR, **{f"{prefix}partner__isnull": True}
+        )
+    return Q(audience__in=AUDIENCES_BY_PARTY[actor.organisation.kind])
+
+
 class CaseQuerySet(models.QuerySet):
     def visible_to(self, actor: Any) -> CaseQuerySet:
-        if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
-            return self.none()
-        kind = actor.organisation.kind
-        if kind == OrganisationKind.VENDOR:
-            # A case is with the vendor once it has a vendor engagement, whose status the case
-            # row carries (a column test, not a subquery per row).
-            return self.filter(Q(partner__isnull=True) | ~Q(vendor_status=""))
-        if kind == OrganisationKind.PARTNER:
-            return self.filter(partner_id=actor.organisation_id)
-        return self.filter(customer_id=actor.organisation_id)
+        condition = case_visibility(actor)
+        return self.none() if condition is None else self.filter(condition)
 
 
 class CommentQuerySet(models.QuerySet):

@@ -19,6 +19,7 @@ from casebridge.cases.choices import (
     Frequency,
     Level,
     ReturnReason,
+    SearchSource,
     VendorStatus,
 )
 from casebridge.core.choices import DeliveryStatus as OutboxDeliveryStatus
@@ -60,6 +61,7 @@ _CHOICES: dict[str, type[models.TextChoices]] = {
     "frequency": Frequency,
     "level": Level,
     "return_reason": ReturnReason,
+    "search_source": SearchSource,
     "invitation_state": InvitationState,
     "sso_protocol": SsoProtocol,
     "component_kind": ComponentKind,

@@ -16,6 +16,7 @@ from casebridge.ui.views import (
     rasci,
     rca,
     saved_views,
+    search,
     sla,
     tokens,
 )
@@ -123,7 +124,9 @@ urlpatterns = [
     path("cases/", cases.queue_view, name="cases"),
     path("cases/new/", cases.new_case_view, name="case-new"),
     path("cases/go/", cases.case_lookup_view, name="case-lookup"),
+    path("search/", search.search_view, name="search"),
     path("cases/<int:case_id>/assign-to-me/", cases.assign_to_me_view, name="case-assign-me"),
+    path("cases/<int:case_id>/assign/", cases.case_assign_view, name="case-assign"),
     path("cases/<int:case_id>/", cases.case_view, name="case"),
     path("cases/<int:case_id>/actions/<str:action>/", cases.case_action_view, name="case-action"),
     path("cases/<int:case_id>/comments/", cases.case_comment_view, name="case-comment"),

@@ -10,6 +10,7 @@ from casebridge.cases.services._common import (
     UnsupportedUpload,
     UploadTooLarge,
 )
+from casebridge.cases.services._levels import assignable_people
 from casebridge.cases.services.actions import case_act, case_escalate
 from casebridge.cases.services.conversation import (
     case_attach,
@@ -18,6 +19,7 @@ from casebridge.cases.services.conversation import (
 )
 from casebridge.cases.services.details import (
     DETAIL_FIELDS,
+    assignable_side,
     can_change_priority,
     can_edit_details,
     case_assign,
@@ -38,6 +40,8 @@ __all__ = [
     "StaleRevision",
     "UnsupportedUpload",
     "UploadTooLarge",
+    "assignable_people",
+    "assignable_side",
     "can_change_priority",
     "can_edit_details",
     "case_act",

@@ -8,21 +8,18 @@ case is never seen unassigned; a desk that does not assign automatically costs n
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from casebridge.cases.models import Case, Engagement
+from casebridge.cases.services._levels import level_condition
 from casebridge.cases.services.details import _give
 from casebridge.parties.choices import (
-    LEVELS_BY_ORGANISATION_KIND,
     AutoAssignment,
     OrganisationKind,
     Role,
-    SupportLevel,
 )
 from casebridge.parties.models import Organisation, Person
 
-#: Support levels from the first line up.
-LEVEL_ORDER = list(SupportLevel.values)
 #: The role that works cases at each kind of desk.
 WORKING_ROLE = {OrganisationKind.PARTNER: Role.AGENT, OrganisationKind.VENDOR: Role.ENGINEER}
 
@@ -33,15 +30,9 @@ def assignment_candidates(desk: Organisation, tier: str) -> QuerySet[Person]:
     role = WORKING_ROLE.get(desk.kind)  # type: ignore[call-overload]
     if role is None:
         return Person.objects.none()
-    own_levels = [level for level in LEVEL_ORDER if level in LEVELS_BY_ORGANISATION_KIND[desk.kind]]
-    floor = LEVEL_ORDER.index(tier) if tier in LEVEL_ORDER else 0
-    eligible = [level for level in own_levels if LEVEL_ORDER.index(level) >= floor]
-    levels = Q(support_level__in=eligible)
-    if own_levels and own_levels[0] in eligible:
-        levels |= Q(support_level="")
     return (
         Person.objects.filter(organisation=desk, is_active=True, roles__role=role)
-        .filter(levels)
+        .filter(level_condition(desk, tier))
         .distinct()
         .order_by("pk")
     )

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from casebridge.cases import workflow
+from casebridge.cases import search, workflow
 from casebridge.cases.audiences import writable_audiences
 from casebridge.cases.choices import (
     Audience,
@@ -103,6 +103,7 @@ def _add_comment(case: Case, actor: Person, audience: str, body: str) -> Comment
         body_html=render_markdown(body),
         created_at=clock.now(),
     )
+    search.index_comment(comment)
     _event(case, actor, "commented", audience=audience, after={"comment_id": comment.pk})
     outbox_record(
         kind="case.commented",
@@ -281,6 +282,7 @@ def case_attach(*, actor: Person, case: Case, upload: UploadedFile, audience: st
     except Exception:
         attachment.file.delete(save=False)  # never keep a file without its row
         raise
+    search.index_attachment(attachment)
     _event(
         case,
         actor,

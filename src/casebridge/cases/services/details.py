@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
+from casebridge.cases import search
 from casebridge.cases.choices import (
     Audience,
     CauseAttribution,
@@ -25,6 +26,7 @@ from casebridge.cases.services._common import (
     _jsonable,
     _lock,
 )
+from casebridge.cases.services._levels import may_take
 from casebridge.cases.services.clocks import clocks_refresh
 from casebridge.core.errors import (
     PermissionDenied,
@@ -33,6 +35,7 @@ from casebridge.core.errors import (
 from casebridge.core.outbox import outbox_record
 from casebridge.core.validation import Errors, clean_choice, clean_multiline, clean_single_line
 from casebridge.installed_base.models import Component
+from casebridge.parties.choices import OrganisationKind, SupportLevel
 from casebridge.parties.models import Person
 from casebridge.rasci import policy
 
@@ -50,6 +53,8 @@ def can_edit_details(actor: Person, case: Case) -> bool:
     )
 
 
+#: The details whose change rewrites the case's search entry.
+SEARCHED_DETAILS = frozenset({"title", "description", *search.TEXT_GUIDELINES})
 DETAIL_FIELDS = ("title", "description", "component", "version", *GUIDELINE_FIELDS)
 
 
@@ -106,6 +111,8 @@ def case_update_details(
         after={name: after[name] for name in changed_names},
     )
     _bump(case, **{name: values[name] for name in changed_names})
+    if set(changed_names) & SEARCHED_DETAILS:
+        search.index_case(case)
     return case
 
 
@@ -136,8 +143,40 @@ def case_assign(
             "The case was not assigned.",
             fields={"assignee_id": "Assign to an active colleague of your organisation."},
         )
+    if assignee is not None and not may_take(assignee, side.tier):
+        raise ValidationFailed(
+            "The case was not assigned.",
+            fields={
+                "assignee_id": f"{assignee.full_name} works at "
+                f"{_level_label(assignee.support_level)}; this case is worked at "
+                f"{_level_label(side.tier)} or above."
+            },
+        )
     _give(case, side, assignee, actor)
     return case
+
+
+def _level_label(level: str) -> str:
+    return str(dict(SupportLevel.choices).get(level, level or "no level"))
+
+
+def assignable_side(actor: Person, case: Case) -> str | None:
+    """The engagement the actor may give to someone of its organisation (itself included):
+    the side its organisation works, when the policy lets it work that side; else None."""
+    kind = actor.organisation.kind
+    if case.closed_at is not None:
+        return None
+    if kind == OrganisationKind.VENDOR and case.vendor_status:
+        side = EngagementKind.VENDOR
+    elif (kind == OrganisationKind.PARTNER and case.partner_id == actor.organisation_id) or (
+        kind == OrganisationKind.VENDOR and case.partner_id is None
+    ):
+        side = EngagementKind.CUSTOMER
+    else:
+        return None
+    activity = "support.l1" if side == EngagementKind.CUSTOMER else "support.l2_advanced_l3"
+    decision = policy.decide(actor, activity, case.customer, version=case.matrix_version)
+    return side if decision.allowed else None
 
 
 def _give(

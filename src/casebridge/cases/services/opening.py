@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from casebridge.cases import workflow
+from casebridge.cases import search, workflow
 from casebridge.cases.choices import (
     Category,
     EngagementKind,
@@ -235,6 +235,7 @@ def case_open(
         follow_up_of=follow_up_of,
         **extra,
     )
+    search.index_new_case(case)
     customer_side = Engagement.objects.create(
         case=case,
         kind=EngagementKind.CUSTOMER,

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casebridge.cases import audiences, saved_views, selectors, services, workflow
@@ -277,6 +279,7 @@ def case_page(
         request,
         "ui/cases/detail.html",
         {
+            **_assignment_context(actor, case),
             **_workflow_context(actor, case),
             **clock_context(actor, case),
             "view": view,
@@ -482,21 +485,74 @@ def attachment_download_view(request: HttpRequest, case_id: int, attachment_id: 
 @require_GET
 @login_required
 def case_lookup_view(request: HttpRequest) -> HttpResponse:
-    """The header's box: a case number goes straight to the case."""
+    """The header box's first address: it is the search now (a case number still opens the
+    case), kept so that links and bookmarks to it work."""
+    return redirect(f"{reverse('ui:search')}?{urlencode({'q': request.GET.get('q', '')})}")
+
+
+def _assignment_context(actor: Person, case: Case) -> dict[str, Any]:
+    """Who has each side the actor reads, and — when the actor may give its side to someone —
+    the people of its desk who may take it at the level the side is worked at."""
+    sides = {e.kind: e for e in case.engagements.all()}
+    # Assignments are partner + vendor (their history lines are): a customer sees none here.
+    shown = (
+        []
+        if actor.organisation.kind == OrganisationKind.CUSTOMER
+        else [EngagementKind.CUSTOMER, EngagementKind.VENDOR]
+    )
+    assigned = [(kind, sides[kind].assignee) for kind in shown if kind in sides]
+    side = services.assignable_side(actor, case)
+    people = (
+        list(services.assignable_people(actor.organisation, sides[side].tier))
+        if side is not None and side in sides
+        else []
+    )
+    return {
+        "assigned": assigned,
+        "assign_side": side if people else None,
+        "assign_current": sides[side].assignee_id if side in sides else None,
+        "assign_people": people,
+    }
+
+
+@require_POST
+@login_required
+def case_assign_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Give the side the actor's desk works to a colleague (or to nobody) from the case page."""
     actor: Person = request.user  # type: ignore[assignment]
-    text = request.GET.get("q", "").strip()
-    number = selectors.case_number_in(text)
-    if number is None:
-        messages.error(
-            request,
-            "Type a case number such as CB-2026-000123 (searching by words is not available).",
+    case = _case_or_404(actor, case_id)
+    choice = request.POST.get("assignee", "")
+    side = services.assignable_side(actor, case)
+    if side is None:
+        messages.error(request, f"You may not assign {case.number}.")
+        return redirect("ui:case", case_id=case.pk)
+    assignee: Person | None = None
+    if choice:
+        person_id = parse_digits(choice)
+        assignee = (
+            Person.objects.select_related("organisation")
+            .filter(pk=person_id, organisation_id=actor.organisation_id)
+            .first()
+            if person_id is not None
+            else None
         )
-        return redirect("ui:cases")
+        if assignee is None:
+            messages.error(request, f"{case.number} was not assigned: choose a colleague.")
+            return redirect("ui:case", case_id=case.pk)
     try:
-        case = selectors.access_case_by_number(actor, number)
-    except NotFound as error:
-        messages.error(request, error.detail)
-        return redirect("ui:cases")
+        services.case_assign(
+            actor=actor,
+            case=case,
+            engagement=side,
+            assignee=assignee,
+            expected_revision=parse_digits(request.POST.get("revision", "")),
+        )
+    except DomainError as error:
+        problems = "; ".join(p for ps in error.fields.values() for p in ps) or error.detail
+        messages.error(request, f"{case.number} was not assigned: {problems}")
+    else:
+        who = "you" if assignee == actor else (assignee.full_name if assignee else "nobody")
+        messages.success(request, f"{case.number} is assigned to {who}.")
     return redirect("ui:case", case_id=case.pk)
 
 

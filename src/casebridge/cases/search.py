@@ -1,0 +1,490 @@
+"""Full-text search over the cases a person may see: titles, descriptions, guideline fields,
+messages and file names, each text found only by the audience that reads it.
+
+The index is :class:`~casebridge.cases.models.SearchEntry`, one row per text, written in the
+transaction of the write that adds or changes the text (one query per write). PostgreSQL
+searches a ``tsvector`` column under a GIN index with ``websearch_to_tsquery``; SQLite (the
+embedded default) an FTS5 table that triggers keep in step. Both read the same query syntax,
+parsed here so that a query either means the same on both or is refused with its reason:
+
+- words: every one must occur (``printer offline``), in any form (``crash`` finds "crashed");
+- ``"a quoted phrase"``: the words in that order;
+- ``or`` between two terms: either will do (``timeout or deadlock``);
+- ``-word`` or ``-"a phrase"``: cases with it are left out.
+
+A case number (``CB-2026-000123``) is not searched: it goes straight to the case.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+)
+from django.db import connection, models
+from django.db.models import F, Prefetch, Value
+from django.db.models.expressions import CombinedExpression
+
+from casebridge.cases.choices import Audience, SearchSource
+from casebridge.cases.models import (
+    GUIDELINE_FIELDS,
+    Attachment,
+    Case,
+    Comment,
+    Engagement,
+    SearchEntry,
+)
+from casebridge.cases.querysets import audience_visibility, case_visibility
+from casebridge.cases.selectors import case_number_in
+from casebridge.core.errors import ValidationFailed
+from casebridge.parties.models import Person
+
+#: PostgreSQL's text-search configuration; SQLite's FTS5 table uses the Porter stemmer to match.
+CONFIG = "english"
+#: The longest query accepted, in characters.
+MAX_QUERY = 200
+#: The most terms a query may have.
+MAX_TERMS = 12
+#: The best-matching texts a search ranks; the cases they belong to are the results.
+RESULT_CAP = 1000
+PAGE_SIZE = 25
+#: The guideline fields that hold free text (the others are a flag, a time, a count, a code).
+TEXT_GUIDELINES = tuple(
+    name
+    for name in GUIDELINE_FIELDS
+    if isinstance(model_field := Case._meta.get_field(name), models.TextField | models.CharField)
+    and not model_field.choices
+)
+#: Around a matched word in a highlight; control characters no stored text contains.
+START, STOP = "\x02", "\x03"
+FTS_TABLE = "cases_searchentry_fts"
+_TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
+_WORD = re.compile(r"\w", re.UNICODE)
+
+
+# -- the query ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Term:
+    """A word or a phrase (several words in order)."""
+
+    words: tuple[str, ...]
+
+    @property
+    def phrase(self) -> bool:
+        return len(self.words) > 1
+
+
+@dataclass(frozen=True)
+class Query:
+    """Every group must match (any of its terms will do); no excluded term may."""
+
+    groups: tuple[tuple[Term, ...], ...]
+    excluded: tuple[Term, ...] = ()
+
+    def websearch(self) -> str:
+        """The query in PostgreSQL's ``websearch_to_tsquery`` syntax."""
+        parts = [" or ".join(_websearch_term(term) for term in group) for group in self.groups]
+        parts += [f"-{_websearch_term(term)}" for term in self.excluded]
+        return " ".join(parts)
+
+    def fts5(self) -> str:
+        """The query as an FTS5 ``MATCH`` expression (every term a quoted string, so nothing
+        the searcher types is read as FTS5 syntax)."""
+        wanted = " AND ".join(
+            "(" + " OR ".join(_fts5_term(term) for term in group) + ")" for group in self.groups
+        )
+        if not self.excluded:
+            return wanted
+        unwanted = " OR ".join(_fts5_term(term) for term in self.excluded)
+        return f"({wanted}) NOT ({unwanted})"
+
+
+def _websearch_term(term: Term) -> str:
+    text = " ".join(term.words)
+    return f'"{text}"' if term.phrase else text
+
+
+def _fts5_term(term: Term) -> str:
+    return '"' + " ".join(term.words).replace('"', '""') + '"'
+
+
+def _words(text: str) -> tuple[str, ...]:
+    """The searchable words of ``text``: what has a letter or a digit, split where both
+    engines split (``ORA-00600`` is the phrase "ORA 00600"), lower-cased."""
+    return tuple(piece.lower() for piece in re.findall(r"\w+", text, re.UNICODE))
+
+
+def query_parse(text: str) -> Query:
+    """The query ``text`` says; a :class:`ValidationFailed` on ``q`` says why it cannot be run."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed("Type something to search for.", fields={"q": "Required."})
+    if len(text) > MAX_QUERY:
+        raise ValidationFailed(
+            "The search is too long.",
+            fields={"q": f"At most {MAX_QUERY} characters (this one has {len(text)})."},
+        )
+    if text.count('"') % 2:
+        raise ValidationFailed(
+            "The search has a quote that is not closed.",
+            fields={"q": 'Close the phrase with a second " or remove the quote.'},
+        )
+    groups: list[list[Term]] = []
+    excluded: list[Term] = []
+    pending_or = False
+    for match in _TOKEN.finditer(text):
+        negated, quoted, bare = match.group(1), match.group(2), match.group(3)
+        if bare is not None and bare.lower() == "or":
+            if not groups or pending_or:
+                raise ValidationFailed(
+                    "The search has an 'or' with nothing before it.",
+                    fields={"q": "Put a word or a phrase on each side of 'or'."},
+                )
+            pending_or = True
+            continue
+        if bare is not None and bare.startswith("-") and len(bare) > 1:
+            negated, bare = "-", bare[1:]
+        words = _words(quoted if quoted is not None else bare)
+        if not words:
+            continue  # punctuation on its own: neither engine would search it
+        term = Term(words)
+        if negated:
+            if pending_or:
+                raise ValidationFailed(
+                    "The search has 'or' before a left-out term.",
+                    fields={"q": "'or' joins two terms to find; leave 'or' out before -term."},
+                )
+            excluded.append(term)
+        elif pending_or:
+            groups[-1].append(term)
+            pending_or = False
+        else:
+            groups.append([term])
+    if pending_or:
+        raise ValidationFailed(
+            "The search ends with 'or'.",
+            fields={"q": "Put a word or a phrase on each side of 'or'."},
+        )
+    if not groups:
+        raise ValidationFailed(
+            "The search has no word to look for.",
+            fields={
+                "q": "Type at least one word or number to find"
+                + (" (terms with - only leave cases out)." if excluded else ".")
+            },
+        )
+    if sum(len(group) for group in groups) + len(excluded) > MAX_TERMS:
+        raise ValidationFailed(
+            "The search has too many terms.",
+            fields={"q": f"At most {MAX_TERMS} words or phrases."},
+        )
+    return Query(tuple(tuple(group) for group in groups), tuple(excluded))
+
+
+# -- the index ---------------------------------------------------------------------------------
+
+
+def _document(title: str, body: str) -> CombinedExpression | None:
+    """The ``tsvector`` to store with a text (PostgreSQL); SQLite's triggers index it."""
+    if connection.vendor != "postgresql":
+        return None
+    return SearchVector(Value(title), weight="A", config=CONFIG) + SearchVector(
+        Value(body), weight="B", config=CONFIG
+    )
+
+
+def details_text(case: Case) -> tuple[str, str]:
+    """The title and the body of the case's details entry."""
+    texts = [case.description, *(getattr(case, name) for name in TEXT_GUIDELINES)]
+    return case.title, "\n".join(text for text in texts if text)
+
+
+def index_case(case: Case) -> None:
+    """Index the case's details (one query): the entry is written, or rewritten after a change."""
+    title, body = details_text(case)
+    updated = SearchEntry.objects.filter(source=SearchSource.DETAILS, source_id=case.pk).update(
+        title=title, body=body, document=_document(title, body)
+    )
+    if not updated:
+        SearchEntry.objects.create(
+            case=case,
+            source=SearchSource.DETAILS,
+            source_id=case.pk,
+            audience=Audience.PUBLIC,
+            title=title,
+            body=body,
+            document=_document(title, body),
+        )
+
+
+def index_new_case(case: Case) -> None:
+    """Index a case just opened (one query)."""
+    title, body = details_text(case)
+    SearchEntry.objects.create(
+        case=case,
+        source=SearchSource.DETAILS,
+        source_id=case.pk,
+        audience=Audience.PUBLIC,
+        title=title,
+        body=body,
+        document=_document(title, body),
+    )
+
+
+def index_comment(comment: Comment) -> None:
+    """Index a new message for its audience (one query)."""
+    SearchEntry.objects.create(
+        case_id=comment.case_id,
+        source=SearchSource.COMMENT,
+        source_id=comment.pk,
+        audience=comment.audience,
+        body=comment.body,
+        document=_document("", comment.body),
+    )
+
+
+def index_attachment(attachment: Attachment) -> None:
+    """Index a new file's name for its audience (one query)."""
+    SearchEntry.objects.create(
+        case_id=attachment.case_id,
+        source=SearchSource.ATTACHMENT,
+        source_id=attachment.pk,
+        audience=attachment.audience,
+        body=attachment.original_name,
+        document=_document("", attachment.original_name),
+    )
+
+
+def index_rebuild(*, batch_size: int = 1000) -> int:
+    """Write every case's entries again from the cases, messages and files (after a bulk load
+    or to repair the index); returns how many entries there are. One transaction."""
+    SearchEntry.objects.all().delete()
+    batch: list[SearchEntry] = []
+    total = 0
+
+    def flush() -> None:
+        nonlocal total
+        SearchEntry.objects.bulk_create(batch, batch_size=batch_size)
+        total += len(batch)
+        batch.clear()
+
+    fields = ("id", "title", "description", *TEXT_GUIDELINES)
+    for case in Case.objects.only(*fields).iterator(chunk_size=batch_size):
+        title, body = details_text(case)
+        batch.append(
+            SearchEntry(
+                case_id=case.pk,
+                source=SearchSource.DETAILS,
+                source_id=case.pk,
+                audience=Audience.PUBLIC,
+                title=title,
+                body=body,
+            )
+        )
+        if len(batch) >= batch_size:
+            flush()
+    comments = Comment.objects.values_list("id", "case_id", "audience", "body")
+    for pk, case_id, audience, body in comments.iterator(chunk_size=batch_size):
+        batch.append(
+            SearchEntry(
+                case_id=case_id,
+                source=SearchSource.COMMENT,
+                source_id=pk,
+                audience=audience,
+                body=body,
+            )
+        )
+        if len(batch) >= batch_size:
+            flush()
+    files = Attachment.objects.values_list("id", "case_id", "audience", "original_name")
+    for pk, case_id, audience, name in files.iterator(chunk_size=batch_size):
+        batch.append(
+            SearchEntry(
+                case_id=case_id,
+                source=SearchSource.ATTACHMENT,
+                source_id=pk,
+                audience=audience,
+                body=name,
+            )
+        )
+        if len(batch) >= batch_size:
+            flush()
+    flush()
+    if connection.vendor == "postgresql":
+        SearchEntry.objects.update(
+            document=SearchVector("title", weight="A", config=CONFIG)
+            + SearchVector("body", weight="B", config=CONFIG)
+        )
+    return total
+
+
+# -- searching ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A case the search found, with the best-matching text: ``title`` and ``snippet`` are
+    pieces of text, each with whether it is a matched word."""
+
+    case: Case
+    source: str
+    title: tuple[tuple[str, bool], ...]
+    snippet: tuple[tuple[str, bool], ...]
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    text: str
+    hits: list[Hit]
+    page: int
+    pages: int
+    #: The cases found (at most those of the best :data:`RESULT_CAP` texts).
+    total: int
+    #: More texts matched than were ranked: ``total`` is a lower bound.
+    capped: bool
+    #: The text was the number of a case the searcher sees: open it.
+    exact: Case | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def pieces(text: str) -> tuple[tuple[str, bool], ...]:
+    """``text`` with its highlight marks, as (piece, matched) pairs."""
+    found: list[tuple[str, bool]] = []
+    for index, part in enumerate(re.split(f"[{START}{STOP}]", text or "")):
+        if part:
+            found.append((part, index % 2 == 1))
+    return tuple(found)
+
+
+def _ranked(actor: Person, query: Query) -> list[tuple[int, int]]:
+    """(entry id, case id) of the best :data:`RESULT_CAP` texts the actor may read, best first."""
+    visible = case_visibility(actor, "case__")
+    if visible is None:
+        return []
+    entries = SearchEntry.objects.filter(visible).filter(audience_visibility(actor, "case__"))
+    if connection.vendor == "postgresql":
+        tsquery = SearchQuery(query.websearch(), search_type="websearch", config=CONFIG)
+        ranked = (
+            entries.filter(document=tsquery)
+            .annotate(rank=SearchRank(F("document"), tsquery))
+            .order_by("-rank", "-id")
+        )
+        return list(ranked.values_list("id", "case_id")[:RESULT_CAP])
+    # SQLite: the FTS5 table joined by rowid; bm25 ranks (lower is better), title counts more.
+    ranked = entries.extra(  # noqa: S610 - FTS5 has no ORM expression; the query is a parameter
+        tables=[FTS_TABLE],
+        where=[f"{FTS_TABLE}.rowid = cases_searchentry.id", f"{FTS_TABLE} MATCH %s"],
+        params=[query.fts5()],
+        select={"rank": f"bm25({FTS_TABLE}, 4.0, 1.0)"},
+        order_by=["rank", "-id"],
+    )
+    return list(ranked.values_list("id", "case_id")[:RESULT_CAP])
+
+
+def _highlights(entry_ids: Sequence[int], query: Query) -> dict[int, tuple[str, str, str]]:
+    """entry id → (source, highlighted title, highlighted snippet) for a page's entries."""
+    if not entry_ids:
+        return {}
+    entries = SearchEntry.objects.filter(pk__in=entry_ids)
+    if connection.vendor == "postgresql":
+        tsquery = SearchQuery(query.websearch(), search_type="websearch", config=CONFIG)
+        rows = entries.annotate(
+            title_marked=SearchHeadline(
+                "title",
+                tsquery,
+                config=CONFIG,
+                start_sel=START,
+                stop_sel=STOP,
+                highlight_all=True,
+            ),
+            body_marked=SearchHeadline(
+                "body",
+                tsquery,
+                config=CONFIG,
+                start_sel=START,
+                stop_sel=STOP,
+                max_words=30,
+                min_words=12,
+                max_fragments=2,
+                fragment_delimiter=" … ",
+            ),
+        ).values_list("id", "source", "title_marked", "body_marked")
+    else:
+        rows = entries.extra(  # noqa: S610 - FTS5's highlight functions; values are parameters
+            tables=[FTS_TABLE],
+            where=[f"{FTS_TABLE}.rowid = cases_searchentry.id", f"{FTS_TABLE} MATCH %s"],
+            params=[query.fts5()],
+            select={
+                "title_marked": f"highlight({FTS_TABLE}, 0, %s, %s)",
+                "body_marked": f"snippet({FTS_TABLE}, 1, %s, %s, ' … ', 24)",
+            },
+            select_params=[START, STOP, START, STOP],
+        ).values_list("id", "source", "title_marked", "body_marked")
+    return {pk: (source, title, body) for pk, source, title, body in rows}
+
+
+def search_cases(actor: Person, text: str, *, page: int = 1) -> SearchPage:
+    """The cases the actor may see whose texts (those the actor may read) match ``text``, best
+    first, a page at a time. A case number the actor sees comes back as ``exact``. Refuses an
+    empty or malformed query with a :class:`ValidationFailed` on ``q``."""
+    number = case_number_in(text)
+    if number is not None:
+        condition = case_visibility(actor)
+        case = (
+            None
+            if condition is None
+            else Case.objects.filter(condition, number=number)
+            .select_related("customer", "partner", "assignee", "matrix_version")
+            .prefetch_related("engagements")
+            .first()
+        )
+        if case is not None:
+            hit = Hit(case=case, source="number", title=((case.title, False),), snippet=())
+            return SearchPage(text, [hit], 1, 1, 1, False, exact=case)
+    query = query_parse(text)
+    if page < 1:
+        raise ValidationFailed("No such page.", fields={"page": "Pages start at 1."})
+    best: dict[int, int] = {}
+    ranked = _ranked(actor, query)
+    for entry_id, case_id in ranked:
+        best.setdefault(case_id, entry_id)
+    case_ids = list(best)
+    pages = max(1, -(-len(case_ids) // PAGE_SIZE))
+    if page > pages:
+        page = pages
+    shown = case_ids[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    cases = (
+        Case.objects.select_related("customer", "partner", "assignee", "matrix_version")
+        .prefetch_related(Prefetch("engagements", queryset=Engagement.objects.order_by("kind")))
+        .in_bulk(shown)
+    )
+    marked = _highlights([best[case_id] for case_id in shown], query)
+    hits = []
+    for case_id in shown:
+        source, title, body = marked.get(best[case_id], (SearchSource.DETAILS, "", ""))
+        case = cases[case_id]
+        title_pieces = pieces(title) if source == SearchSource.DETAILS and title else ()
+        hits.append(
+            Hit(
+                case=case,
+                source=source,
+                title=title_pieces or ((case.title, False),),
+                snippet=pieces(body),
+            )
+        )
+    return SearchPage(
+        text,
+        hits,
+        page,
+        pages,
+        total=len(case_ids),
+        capped=len(ranked) >= RESULT_CAP,
+    )
