@@ -310,3 +310,41 @@ def test_sqlite_index_is_kept_by_triggers_when_entries_go(desk, open_case):
             f"SELECT count(*) FROM {search.FTS_TABLE} WHERE {search.FTS_TABLE} MATCH 'zebra'"  # noqa: S608
         )
         assert cursor.fetchone() == (0,)
+
+
+# -- similar cases -----------------------------------------------------------------------------
+
+
+def resolve(case, desk):
+    act(case, desk.partner_a_agent, "start")
+    act(case, desk.partner_a_agent, "propose_solution")
+    act(case, desk.partner_a_agent, "resolve", attribution="customer_infrastructure")
+
+
+def test_similar_cases_are_resolved_ones_sharing_the_telling_words(desk, open_case):
+    solved = open_case()
+    comment(solved, desk.partner_a_agent, "Wallboard freezes when the queue exceeds 99 callers")
+    resolve(solved, desk)
+    still_open = open_case()
+    comment(still_open, desk.partner_a_agent, "Wallboard freezes with many callers")
+    unrelated = open_case()
+    comment(unrelated, desk.partner_a_agent, "Printer driver update")
+    resolve(unrelated, desk)
+
+    found = search.similar_cases(desk.partner_a_agent, "The wallboard freezes again")
+
+    assert [hit.case.pk for hit in found] == [solved.pk]
+    assert search.similar_cases(desk.partner_a_agent, "the and of it") == []
+    assert search.similar_cases(desk.partner_a_agent, "wallboard", exclude=solved.pk) == []
+
+
+def test_similar_cases_keep_to_what_the_writer_may_see(desk, open_case):
+    solved = open_case()
+    comment(solved, desk.partner_a_agent, "Gateway quokka firmware bug", "partner_internal")
+    resolve(solved, desk)
+
+    assert [hit.case.pk for hit in search.similar_cases(desk.partner_a_agent, "quokka")] == [
+        solved.pk
+    ]
+    assert search.similar_cases(desk.customer_a_contact, "quokka") == []
+    assert search.similar_cases(desk.partner_b_agent, "quokka") == []

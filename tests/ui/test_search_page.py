@@ -3,6 +3,7 @@
 from django.test import Client
 
 from casebridge.cases import services
+from tests.cases.helpers import act
 
 
 def signed_in(person) -> Client:
@@ -77,3 +78,30 @@ def test_the_results_page_runs_few_queries(desk, open_case, django_assert_max_nu
     with django_assert_max_num_queries(12):
         response = client.get("/search/", {"q": "lantern"})
     assert response.content.decode().count('data-testid="hit"') == 8
+
+
+def test_the_new_case_form_suggests_resolved_cases_as_one_types(desk, open_case):
+    solved = open_case()
+    services.case_comment(
+        actor=desk.partner_a_agent, case=solved, audience="public", body="Headset crackles"
+    )
+    for action in ("start", "propose_solution"):
+        act(solved, desk.partner_a_agent, action)
+    act(solved, desk.partner_a_agent, "resolve", attribution="customer_infrastructure")
+    client = signed_in(desk.partner_a_agent)
+
+    form = client.get("/cases/new/").content.decode()
+    assert 'hx-get="/cases/similar/"' in form
+    typed = client.get("/cases/similar/", {"title": "Headset crackles", "description": ""})
+    assert solved.number in typed.content.decode()
+    nothing = client.get("/cases/similar/", {"title": "zzz qqq"}).content.decode()
+    assert 'data-testid="similar-none"' in nothing
+
+    other = open_case()
+    services.case_comment(
+        actor=desk.partner_a_agent, case=other, audience="public", body="Headset crackles too"
+    )
+    on_page = client.get(f"/cases/{other.pk}/similar/").content.decode()
+    assert solved.number in on_page
+    assert client.get(f"/cases/{solved.pk}/similar/").content.decode().strip() == ""
+    assert signed_in(desk.partner_b_agent).get(f"/cases/{other.pk}/similar/").status_code == 404

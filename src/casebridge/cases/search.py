@@ -28,10 +28,10 @@ from django.contrib.postgres.search import (
     SearchVector,
 )
 from django.db import connection, models
-from django.db.models import F, Prefetch, Value
+from django.db.models import F, Prefetch, Q, Value
 from django.db.models.expressions import CombinedExpression
 
-from casebridge.cases.choices import Audience, SearchSource
+from casebridge.cases.choices import Audience, CustomerStatus, SearchSource
 from casebridge.cases.models import (
     GUIDELINE_FIELDS,
     Attachment,
@@ -364,12 +364,17 @@ def pieces(text: str) -> tuple[tuple[str, bool], ...]:
     return tuple(found)
 
 
-def _ranked(actor: Person, query: Query) -> list[tuple[int, int]]:
-    """(entry id, case id) of the best :data:`RESULT_CAP` texts the actor may read, best first."""
+def _ranked(
+    actor: Person, query: Query, *, cases: Q | None = None, cap: int = RESULT_CAP
+) -> list[tuple[int, int]]:
+    """(entry id, case id) of the best ``cap`` texts the actor may read, best first; ``cases``
+    narrows the cases (a condition on the entry's ``case__`` columns)."""
     visible = case_visibility(actor, "case__")
     if visible is None:
         return []
     entries = SearchEntry.objects.filter(visible).filter(audience_visibility(actor, "case__"))
+    if cases is not None:
+        entries = entries.filter(cases)
     if connection.vendor == "postgresql":
         tsquery = SearchQuery(query.websearch(), search_type="websearch", config=CONFIG)
         ranked = (
@@ -377,7 +382,7 @@ def _ranked(actor: Person, query: Query) -> list[tuple[int, int]]:
             .annotate(rank=SearchRank(F("document"), tsquery))
             .order_by("-rank", "-id")
         )
-        return list(ranked.values_list("id", "case_id")[:RESULT_CAP])
+        return list(ranked.values_list("id", "case_id")[:cap])
     # SQLite: the FTS5 table joined by rowid; bm25 ranks (lower is better), title counts more.
     ranked = entries.extra(  # noqa: S610 - FTS5 has no ORM expression; the query is a parameter
         tables=[FTS_TABLE],
@@ -386,7 +391,7 @@ def _ranked(actor: Person, query: Query) -> list[tuple[int, int]]:
         select={"rank": f"bm25({FTS_TABLE}, 4.0, 1.0)"},
         order_by=["rank", "-id"],
     )
-    return list(ranked.values_list("id", "case_id")[:RESULT_CAP])
+    return list(ranked.values_list("id", "case_id")[:cap])
 
 
 def _highlights(entry_ids: Sequence[int], query: Query) -> dict[int, tuple[str, str, str]]:
@@ -431,6 +436,67 @@ def _highlights(entry_ids: Sequence[int], query: Query) -> dict[int, tuple[str, 
     return {pk: (source, title, body) for pk, source, title, body in rows}
 
 
+def _hits(shown: list[int], best: dict[int, int], query: Query) -> list[Hit]:
+    """The cases ``shown`` (ids, in order) as hits, each with its best entry highlighted."""
+    cases = (
+        Case.objects.select_related("customer", "partner", "assignee", "matrix_version")
+        .prefetch_related(Prefetch("engagements", queryset=Engagement.objects.order_by("kind")))
+        .in_bulk(shown)
+    )
+    marked = _highlights([best[case_id] for case_id in shown], query)
+    hits = []
+    for case_id in shown:
+        source, title, body = marked.get(best[case_id], (SearchSource.DETAILS, "", ""))
+        case = cases[case_id]
+        title_pieces = pieces(title) if source == SearchSource.DETAILS and title else ()
+        hits.append(
+            Hit(
+                case=case,
+                source=source,
+                title=title_pieces or ((case.title, False),),
+                snippet=pieces(body),
+            )
+        )
+    return hits
+
+
+#: Words too common to tell one problem from another (a suggestion's query leaves them out).
+STOP_WORDS = frozenset(
+    """a about after again all also am an and any are as at be because been before being but
+    by can cannot could did do does doing done for from had has have having he her here his how
+    i if in into is it its just me more most my no nor not now of on once only or other our out
+    over own same she should since so some still such than that the their them then there these
+    they this those through to too under until up very was we were what when where which while
+    who why will with would you your""".split()  # noqa: SIM905 - a list to read
+)
+#: The most words of a text a suggestion searches for.
+SIMILAR_WORDS = 10
+
+
+def similar_cases(
+    actor: Person, text: str, *, exclude: int | None = None, limit: int = 5
+) -> list[Hit]:
+    """Resolved and closed cases the actor may see whose texts share the most telling words of
+    ``text`` (a new case's title and description, or a case's own), best first; nothing for a
+    text without such words. ``exclude`` leaves one case out (the case itself)."""
+    words: list[str] = []
+    for word in _words(text):
+        if len(word) > 2 and word not in STOP_WORDS and word not in words:
+            words.append(word)
+    if not words:
+        return []
+    query = Query((tuple(Term((word,)) for word in words[:SIMILAR_WORDS]),))
+    done = Q(case__customer_status__in=(CustomerStatus.RESOLVED, CustomerStatus.CLOSED))
+    if exclude is not None:
+        done &= ~Q(case_id=exclude)
+    best: dict[int, int] = {}
+    for entry_id, case_id in _ranked(actor, query, cases=done, cap=limit * 20):
+        best.setdefault(case_id, entry_id)
+        if len(best) == limit:
+            break
+    return _hits(list(best), best, query)
+
+
 def search_cases(actor: Person, text: str, *, page: int = 1) -> SearchPage:
     """The cases the actor may see whose texts (those the actor may read) match ``text``, best
     first, a page at a time. A case number the actor sees comes back as ``exact``. Refuses an
@@ -461,25 +527,7 @@ def search_cases(actor: Person, text: str, *, page: int = 1) -> SearchPage:
     if page > pages:
         page = pages
     shown = case_ids[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    cases = (
-        Case.objects.select_related("customer", "partner", "assignee", "matrix_version")
-        .prefetch_related(Prefetch("engagements", queryset=Engagement.objects.order_by("kind")))
-        .in_bulk(shown)
-    )
-    marked = _highlights([best[case_id] for case_id in shown], query)
-    hits = []
-    for case_id in shown:
-        source, title, body = marked.get(best[case_id], (SearchSource.DETAILS, "", ""))
-        case = cases[case_id]
-        title_pieces = pieces(title) if source == SearchSource.DETAILS and title else ()
-        hits.append(
-            Hit(
-                case=case,
-                source=source,
-                title=title_pieces or ((case.title, False),),
-                snippet=pieces(body),
-            )
-        )
+    hits = _hits(shown, best, query)
     return SearchPage(
         text,
         hits,

@@ -4,13 +4,13 @@ may see (:mod:`casebridge.cases.search`), the results a page at a time."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from casebridge.cases import audiences, search
-from casebridge.cases.selectors import case_number_in
-from casebridge.core.errors import ValidationFailed
+from casebridge.cases.selectors import access_case, case_number_in
+from casebridge.core.errors import NotFound, ValidationFailed
 from casebridge.core.validation import parse_digits
 from casebridge.parties.models import Person
 
@@ -45,3 +45,28 @@ def search_view(request: HttpRequest) -> HttpResponse:
         }
     )
     return render(request, "ui/search/results.html", context)
+
+
+@require_GET
+@login_required
+def similar_while_typing_view(request: HttpRequest) -> HttpResponse:
+    """The new-case form's suggestions (HTMX, as the writer types the title and description):
+    resolved cases like the one being written."""
+    actor: Person = request.user  # type: ignore[assignment]
+    text = f"{request.GET.get('title', '')[:200]} {request.GET.get('description', '')[:2000]}"
+    hits = search.similar_cases(actor, text)
+    return render(request, "ui/search/similar.html", {"hits": hits, "typing": True})
+
+
+@require_GET
+@login_required
+def similar_to_case_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    """A case page's *Similar resolved cases* (loaded after the page)."""
+    actor: Person = request.user  # type: ignore[assignment]
+    try:
+        case = access_case(actor, case_id)
+    except NotFound as error:
+        raise Http404(error.detail) from error
+    title, body = search.details_text(case)
+    hits = search.similar_cases(actor, f"{title} {body[:2000]}", exclude=case.pk)
+    return render(request, "ui/search/similar.html", {"hits": hits, "typing": False})
