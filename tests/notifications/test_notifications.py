@@ -333,24 +333,21 @@ def _rca_opened(desk, resolved_p1, attribution):
     return Rca.objects.get(case=case), told
 
 
-def test_a_model_1_partner_caused_rca_escalates_to_the_partner_and_no_one_else(desk, resolved_p1):
+def test_a_model_1_partner_caused_rca_escalates_to_the_partner_only(desk, resolved_p1):
     rca, told = _rca_opened(desk, resolved_p1, "partner_infrastructure")
 
     assert rca.owner == desk.partner_a
     assert {n.recipient.organisation_id for n in told if n.purpose == "escalate"} == {
         desk.partner_a.pk
     }
-    assert {n.recipient.organisation_id for n in told} <= {desk.partner_a.pk, desk.customer_a.pk}
+    assert {n.recipient.organisation_id for n in told} <= {
+        desk.partner_a.pk,
+        desk.customer_a.pk,
+        desk.vendor.pk,  # consulted (C), below
+    }
+    assert desk.partner_b.pk not in {n.recipient.organisation_id for n in told}
 
 
-UNESCALATED_VENDOR = (
-    "Known gap: in model 1 the vendor cannot see a case that was never escalated, so the "
-    "vendor's people are dropped from its RCA's events although the matrix makes the vendor "
-    "A/R (vendor cause) or C (partner cause)."
-)
-
-
-@pytest.mark.xfail(strict=True, reason=UNESCALATED_VENDOR)
 def test_a_model_1_vendor_caused_rca_escalates_to_the_vendor(desk, resolved_p1):
     rca, told = _rca_opened(desk, resolved_p1, "vendor_component")
 
@@ -360,8 +357,58 @@ def test_a_model_1_vendor_caused_rca_escalates_to_the_vendor(desk, resolved_p1):
     }
 
 
-@pytest.mark.xfail(strict=True, reason=UNESCALATED_VENDOR)
 def test_a_model_1_partner_caused_rca_consults_the_vendor(desk, resolved_p1):
     _rca_opened(desk, resolved_p1, "partner_infrastructure")
 
     assert consulted("rca.opened") == {desk.vendor.pk}
+
+
+@pytest.mark.parametrize(
+    ("attribution", "purpose"),
+    [("vendor_component", "escalate"), ("partner_infrastructure", "consult")],
+)
+def test_the_vendor_told_of_an_rca_on_a_case_it_cannot_see_reads_nothing_of_the_case(
+    desk, resolved_p1, attribution, purpose
+):
+    from casebridge.cases.models import Case
+
+    case = resolved_p1(attribution, drain=False)
+    secret = "Partner only: the customer's firewall was left open by our night shift."
+    case_services.case_comment(
+        actor=desk.partner_a_agent, case=case, audience="partner_internal", body=secret
+    )
+    outbox_drain()  # opens the RCA
+    outbox_drain()  # tells about it
+
+    rca = Rca.objects.get(case=case)
+    assert not Case.objects.visible_to(desk.vendor_engineer).filter(pk=case.pk).exists()
+    told = list(Notification.objects.filter(kind="rca.opened", recipient__organisation=desk.vendor))
+    assert told
+    assert {(n.purpose, n.status) for n in told} == {(purpose, "sent")}
+    addresses = {n.recipient.email for n in told}
+    to_vendor = [m for m in mail.outbox if m.to[0] in addresses and "root-cause" in m.subject]
+    assert len(to_vendor) == len(told)
+    case_text = (secret, case.title, case.description, desk.customer_a.name, f"/cases/{case.pk}/")
+    for message in to_vendor:
+        text = "\n".join(
+            [
+                message.subject,
+                message.body,
+                str(message.alternatives[0][0]),
+                str(message.extra_headers),
+            ]
+        )
+        assert [value for value in case_text if value in text] == []
+        assert f"/rcas/{rca.pk}/" in text  # what they may open
+        assert message.subject.startswith(f"[{case.number}] ")
+        assert message.reply_to == []  # an answer would land on a case they cannot see
+        assert "Reply to this message" not in text
+
+    to_partner = [
+        m
+        for m in mail.outbox
+        if m.to == [desk.partner_a_manager.email] and "root-cause" in m.subject
+    ]
+    assert to_partner
+    assert to_partner[0].subject.endswith(case.title)  # who sees the case still reads of it
+    assert to_partner[0].reply_to

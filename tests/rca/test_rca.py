@@ -177,8 +177,12 @@ def test_drafts_are_the_owners_the_signed_rca_is_everyones(desk, resolved_p1):
         return list(selectors.rca_list(actor=person, filters=RcaFilters()))
 
     assert visible(desk.partner_a_agent) == [rca]
-    for outsider in (desk.customer_a_contact, desk.vendor_engineer, desk.partner_b_manager):
+    for outsider in (desk.customer_a_contact, desk.partner_b_manager):
         assert visible(outsider) == []
+    # The matrix names the vendor C: it reaches the RCA, as a party, not its draft.
+    assert visible(desk.vendor_engineer) == [rca]
+    assert selectors.view_of(desk.vendor_engineer, rca) == selectors.FULL
+    assert selectors.published_content(desk.vendor_engineer, rca) is None
 
     fill(rca, owner)
     services.rca_action_add(
@@ -291,3 +295,40 @@ def test_the_pdf_export_holds_the_signed_text(desk, resolved_p1):
         assert "Monitor certificate expiry — 30 days ahead." in text
         if hidden:
             assert hidden not in text
+
+
+def test_the_vendor_named_by_the_matrix_reaches_the_rca_not_the_case_nor_another_partner(
+    desk, resolved_p1
+):
+    from casebridge.cases.models import Case
+    from casebridge.core.errors import NotFound
+
+    case = resolved_p1("partner_infrastructure")  # model 1, never escalated: the vendor is C
+    rca = Rca.objects.get(case=case)
+
+    assert set(rca.named.values_list("pk", flat=True)) == {desk.vendor.pk}
+    assert selectors.access_rca(desk.vendor_engineer, rca.pk) == rca
+    assert not Case.objects.visible_to(desk.vendor_engineer).filter(pk=case.pk).exists()
+    for outsider in (desk.partner_b_manager, desk.customer_b_contact):
+        with pytest.raises(NotFound):
+            selectors.access_rca(outsider, rca.pk)
+        assert list(selectors.rca_list(actor=outsider, filters=RcaFilters())) == []
+
+
+def test_reassigning_the_rca_renames_the_parties_it_is_shown_to(desk, resolved_p1):
+    case = resolved_p1("vendor_component")  # the vendor owns it; partner C, customer I
+    rca = Rca.objects.get(case=case)
+    assert set(rca.named.values_list("pk", flat=True)) == {desk.partner_a.pk, desk.customer_a.pk}
+
+    case_services.case_set_attribution(
+        actor=desk.partner_a_agent,
+        case=case,
+        attribution="partner_infrastructure",
+        reason="The partner's firewall dropped the calls.",
+    )
+    outbox_drain()
+
+    rca.refresh_from_db()
+    assert rca.owner == desk.partner_a
+    assert set(rca.named.values_list("pk", flat=True)) == {desk.vendor.pk}
+    assert selectors.access_rca(desk.vendor_engineer, rca.pk) == rca

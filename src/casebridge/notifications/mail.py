@@ -137,25 +137,38 @@ def _render(kind: str, extension: str, context: dict[str, Any]) -> str:
     raise TemplateDoesNotExist(names[-1])
 
 
-def compose(notification: Notification, payload: dict[str, Any]) -> EmailMultiAlternatives:
+def compose(
+    notification: Notification, payload: dict[str, Any], *, sees_case: bool | None = None
+) -> EmailMultiAlternatives:
+    """The message telling ``notification``'s recipient. ``sees_case`` says whether they may
+    see its case (asked of ``Case.objects.visible_to`` when not given): one who may not (told
+    of an RCA only) reads its number and the RCA's link, nothing of the case, no reply address."""
     case = notification.case
     recipient = notification.recipient
+    if case is not None and sees_case is None:
+        sees_case = Case.objects.visible_to(recipient).filter(pk=case.pk).exists()
+    shown = case if sees_case else None
     # The case as the recipient may read it: the same read as the API's and the portal's.
-    view = {**case_read(recipient, case), "customer_name": case.customer.name} if case else None
+    view = {**case_read(recipient, shown), "customer_name": shown.customer.name} if shown else None
     with translation.override(getattr(recipient, "language", "") or settings.LANGUAGE_CODE):
         headline = str(HEADLINES.get(notification.kind, notification.kind))
         context = {
             "notification": notification,
             "recipient": recipient,
             "case": view,
+            "case_number": case.number if case else "",
+            "replyable": case is None or shown is not None,
             "headline": headline,
             "payload": payload,
-            "case_url": f"{settings.CASEBRIDGE_BASE_URL}/cases/{case.pk}/" if case else "",
+            "case_url": f"{settings.CASEBRIDGE_BASE_URL}/cases/{shown.pk}/" if shown else "",
             "rca_url": f"{settings.CASEBRIDGE_BASE_URL}/rcas/{payload['rca_id']}/"
             if "rca_id" in payload
             else "",
         }
-        subject = f"[{case.number}] {headline}: {case.title}" if case else headline
+        if shown is not None:
+            subject = f"[{shown.number}] {headline}: {shown.title}"
+        else:
+            subject = f"[{case.number}] {headline}" if case else headline
         text = _render(notification.kind, "txt", context)
         html = _render(notification.kind, "html", context)
     domain = settings.CASEBRIDGE_MAIL_DOMAIN
@@ -175,10 +188,10 @@ def compose(notification: Notification, payload: dict[str, Any]) -> EmailMultiAl
         to=[recipient.email],
         reply_to=[
             reply_address(
-                case, recipient, reply_audience(notification.kind, payload, case, recipient)
+                shown, recipient, reply_audience(notification.kind, payload, shown, recipient)
             )
         ]
-        if case
+        if shown
         else None,
         headers=headers,
     )

@@ -15,7 +15,10 @@ engagement's assignee and desk; a breach also goes to the
 accountable party's managers. RCA events go to the owner's managers and the activity's C and I.
 The actor is never told of their own step, each person is told once (the strongest reason
 wins), and nobody hears of a case they cannot see (``Case.objects.visible_to``) or of an event
-whose audience they do not read: such recipients are dropped with a logged reason."""
+whose audience they do not read: such recipients are dropped with a logged reason. An RCA event
+is the exception: whoever may open the RCA (``rca.selectors.rca_visible``) hears of it, though
+they may not see its case (in operating model 1 the vendor the matrix makes R/A or C for an
+RCA of a case never escalated to it), and their message then tells nothing of the case."""
 
 from __future__ import annotations
 
@@ -35,6 +38,7 @@ from casebridge.parties.choices import OrganisationKind, Role
 from casebridge.parties.models import Organisation, Person
 from casebridge.rasci import policy
 from casebridge.rasci.models import MatrixVersion
+from casebridge.rca.selectors import rca_visible
 
 logger = logging.getLogger(__name__)
 
@@ -111,18 +115,45 @@ def event_audience(kind: str, payload: dict[str, Any]) -> str:
     return Audience.PUBLIC
 
 
-def unheard_reason(person: Person, case: Case, audience: str) -> str:
-    """Why ``person`` may not hear of an event of ``audience`` on ``case``, or "" if they may."""
+@dataclass(frozen=True)
+class Hearing:
+    """Whether a person hears of an event: ``reason`` says why not ("" if they do), and
+    ``sees_case`` whether what they are told may show the case (else only the RCA)."""
+
+    reason: str
+    sees_case: bool
+
+
+def hearing(person: Person, case: Case, audience: str, *, rca_id: int | None = None) -> Hearing:
+    """Whether ``person`` hears of an event of ``audience`` on ``case``; with ``rca_id`` (an
+    RCA event) one who cannot see the case still hears of it if they may open the RCA."""
     if not person.is_active:
-        return f"{person.email} is inactive"
-    if not Case.objects.visible_to(person).filter(pk=case.pk).exists():
-        return f"{person.organisation.name} cannot see {case.number}"
+        return Hearing(f"{person.email} is inactive", sees_case=False)
+    sees_case = Case.objects.visible_to(person).filter(pk=case.pk).exists()
+    if not sees_case and (
+        rca_id is None or not rca_visible(person).filter(pk=rca_id, case=case).exists()
+    ):
+        return Hearing(f"{person.organisation.name} cannot see {case.number}", sees_case=False)
     if audience not in readable_audiences(person, case):
-        return f"{person.organisation.name} does not read {audience} events of {case.number}"
-    return ""
+        reason = f"{person.organisation.name} does not read {audience} events of {case.number}"
+        return Hearing(reason, sees_case)
+    return Hearing("", sees_case)
 
 
-def _who_may_hear(kind: str, case: Case, audience: str, found: list[Recipient]) -> list[Recipient]:
+def unheard_reason(person: Person, case: Case, audience: str, *, rca_id: int | None = None) -> str:
+    """Why ``person`` may not hear of an event of ``audience`` on ``case``, or "" if they may."""
+    return hearing(person, case, audience, rca_id=rca_id).reason
+
+
+def rca_of(kind: str, payload: dict[str, Any]) -> int | None:
+    """The RCA an event is about (whose readers hear of it), if it is an RCA event."""
+    rca_id = payload.get("rca_id") if kind in RCA_EVENTS else None
+    return int(rca_id) if rca_id is not None else None
+
+
+def _who_may_hear(
+    kind: str, case: Case, audience: str, found: list[Recipient], rca_id: int | None
+) -> list[Recipient]:
     """``found`` without those who may not hear of the event (one check per organisation)."""
     verdicts: dict[tuple[int, bool], str] = {}
     kept = []
@@ -130,7 +161,7 @@ def _who_may_hear(kind: str, case: Case, audience: str, found: list[Recipient]) 
         person = recipient.person
         key = (person.organisation_id, person.is_active)
         if key not in verdicts:
-            verdicts[key] = unheard_reason(person, case, audience)
+            verdicts[key] = unheard_reason(person, case, audience, rca_id=rca_id)
         if verdicts[key]:
             logger.debug(
                 "notification.not_visible",
@@ -291,7 +322,8 @@ def recipients_for(
         found = _managers(payload.get("owner_organisation_id"), activity)
         found += _told(case.customer, case.matrix_version, activity, now)
     chosen = _once(found, actor_id)
-    return _who_may_hear(kind, case, event_audience(kind, payload), chosen)
+    audience = event_audience(kind, payload)
+    return _who_may_hear(kind, case, audience, chosen, rca_of(kind, payload))
 
 
 def standing_recipients(kind: str, payload: dict[str, Any], now: dt.datetime) -> list[Recipient]:

@@ -29,11 +29,13 @@ from casebridge.notifications.models import (
 from casebridge.notifications.recipients import (
     NOTIFIED_KINDS,
     OTHER_EVENTS,
+    Hearing,
     Recipient,
     event_audience,
+    hearing,
+    rca_of,
     recipients_for,
     standing_recipients,
-    unheard_reason,
 )
 from casebridge.parties.choices import Role
 from casebridge.parties.models import Organisation, Person
@@ -120,20 +122,25 @@ def notify_event(event: OutboxEvent) -> int:
     # The outbox claimed this event for the length of its lease: stop well before it ends, or
     # another drain would take the event over and send the same messages again.
     budget = time.monotonic() + claim_lease().total_seconds() / 2
-    verdicts: dict[int, str] = {}
+    rca_id = rca_of(event.kind, event.payload)
+    verdicts: dict[int, Hearing] = {}
     for notification in pending:
-        # Told once, sent later (a retry): whoever can no longer see the case is not told.
-        # Seeing a case is a matter of one's organisation: decided once per organisation.
-        reason = ""
+        # Told once, sent later (a retry): whoever can no longer see the case (or, for an RCA
+        # event, the RCA) is not told. Seeing them is a matter of one's organisation: decided
+        # once per organisation.
+        reason, sees_case = "", True
         if case is not None:
             notification.case = case
             recipient = notification.recipient
             if not recipient.is_active:
-                reason = unheard_reason(recipient, case, audience)  # no query
+                verdict = hearing(recipient, case, audience)  # no query
             else:
                 if recipient.organisation_id not in verdicts:
-                    verdicts[recipient.organisation_id] = unheard_reason(recipient, case, audience)
-                reason = verdicts[recipient.organisation_id]
+                    verdicts[recipient.organisation_id] = hearing(
+                        recipient, case, audience, rca_id=rca_id
+                    )
+                verdict = verdicts[recipient.organisation_id]
+            reason, sees_case = verdict.reason, verdict.sees_case
         if reason:
             Notification.objects.filter(pk=notification.pk).update(
                 status=NotificationStatus.DROPPED, error=reason[:500]
@@ -150,7 +157,7 @@ def notify_event(event: OutboxEvent) -> int:
         if time.monotonic() > budget:
             failures.append("paused before the outbox lease ends; the rest goes next time")
             break
-        message = mail.compose(notification, dict(event.payload))
+        message = mail.compose(notification, dict(event.payload), sees_case=sees_case)
         try:
             connection.send_messages([message])
         except Exception as error:  # the SMTP server's refusal, a timeout: retried by the outbox

@@ -33,6 +33,12 @@ class Rca(TimeStampedModel):
     parties = models.JSONField(
         default=list, blank=True, help_text="Consulted and informed parties from the matrix."
     )
+    named = models.ManyToManyField(
+        Organisation,
+        related_name="+",
+        blank=True,
+        help_text="The organisations of ``parties``, kept with it: whom the RCA is shown to.",
+    )
     status = models.CharField(max_length=10, choices=RcaStatus.choices, default=RcaStatus.DRAFT)
     revision = models.PositiveIntegerField(default=1)
     opened_at = models.DateTimeField()

@@ -1,7 +1,12 @@
 """Reading RCAs through the caller's scope.
 
 Drafts are the owner's and the accountable party's; once signed, the latest signed revision is
-published to every party of the case, the customer reading its public version."""
+published to every party of the case, the customer reading its public version.
+
+A vendor the matrix names for the RCA (C or I, kept in ``Rca.named``) reaches it from its
+opening, although in operating model 1 it may never have seen the case (the vendor sees a case
+once escalated): it reads what a party reads (:data:`FULL`), never the case itself, whose
+visibility (``Case.objects.visible_to``) this does not change."""
 
 from __future__ import annotations
 
@@ -26,7 +31,10 @@ def rca_visible(actor: Person) -> QuerySet[Rca]:
     published = Exists(RcaRevision.objects.filter(rca=OuterRef("pk")))
     scope = Q(owner_id=organisation.pk) | Q(accountable_id=organisation.pk)
     if organisation.kind == OrganisationKind.VENDOR:
-        scope |= Q(published)
+        named = Exists(
+            Rca.named.through.objects.filter(rca_id=OuterRef("pk"), organisation_id=organisation.pk)
+        )
+        scope |= Q(published) | Q(named)
     elif organisation.kind == OrganisationKind.PARTNER:
         scope |= Q(published, case__partner_id=organisation.pk)
     else:

@@ -152,6 +152,11 @@ def rca_sync_for_case(case_id: int) -> Rca | None:
     return rca
 
 
+def _name_parties(rca: Rca) -> None:
+    """Keep ``named`` (what the selectors read) with ``parties`` (what the RCA says)."""
+    rca.named.set(sorted({int(party["organisation_id"]) for party in rca.parties}))
+
+
 def _open(case: Case) -> Rca:
     ownership = ownership_for(case, case.cause_attribution)
     moment = clock.now()
@@ -167,6 +172,7 @@ def _open(case: Case) -> Rca:
         due_at=due_for(case, ownership.owner, moment),
         timeline=_timeline(case),
     )
+    _name_parties(rca)
     audit_record(
         actor=None,
         action="rca.opened",
@@ -195,6 +201,7 @@ def _reassign(rca: Rca, case: Case) -> None:
         rca.status, rca.revision = RcaStatus.DRAFT, rca.revision + 1
         rca.signed_at, rca.signed_by = None, None
     rca.save()
+    _name_parties(rca)
     after = {"attribution": rca.attribution, "owner": rca.owner.name}
     audit_record(
         actor=None,
