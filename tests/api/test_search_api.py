@@ -40,3 +40,19 @@ def test_a_case_number_is_exact_and_a_bad_query_is_a_422_on_q(desk, open_case, a
     ]
     assert client.get("/api/v1/search?q=" + "x" * 201).status_code == 422
     assert client.get("/api/v1/search?q=ok&page=0").status_code == 422
+
+
+def test_the_case_list_takes_words(desk, open_case, api_as):
+    wanted, other = open_case(), open_case()
+    services.case_comment(
+        actor=desk.partner_a_agent, case=wanted, audience="public", body="Nebula dashboard"
+    )
+    client = api_as(desk.partner_a_agent)
+
+    listed = client.get("/api/v1/cases?q=nebula").json()
+
+    assert [item["id"] for item in listed["items"]] == [wanted.pk]
+    assert other.pk not in [item["id"] for item in listed["items"]]
+    refused = client.get("/api/v1/cases?q=-nebula")
+    assert refused.status_code == 422
+    assert "q" in refused.json()["fields"]

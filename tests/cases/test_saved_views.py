@@ -207,3 +207,41 @@ def test_the_portal_queue_offers_the_desk_filters_and_customers_none(desk, queue
     customer_page = signed_in(desk.customer_a_contact).get("/cases/").content.decode()
     assert 'name="customer"' not in customer_page
     assert 'name="tier"' not in customer_page
+
+
+def test_words_filter_the_queue_and_a_saved_view_within_what_one_reads(desk, queue):
+    agent = desk.partner_a_agent
+    case_services.case_comment(
+        actor=agent, case=queue["mine"], audience="partner_internal", body="Kestrel firmware"
+    )
+    params = saved_views.queue_params({"q": "kestrel", "closed": "1"})
+
+    assert params.stored() == {"q": "kestrel", "closed": "1"}
+    assert [c.pk for c in queue_cases(actor=agent, filters=params.filters(agent))] == [
+        queue["mine"].pk
+    ]
+    contact = desk.customer_a_contact
+    assert list(queue_cases(actor=contact, filters=params.filters(contact))) == []
+    view = saved_views.saved_view_save(actor=agent, name="Kestrel", params=params)
+    assert saved_views.saved_view_counts(agent) == [(view, "q=kestrel&closed=1", 1)]
+    # A link with words that cannot be searched opens the queue without them.
+    assert saved_views.queue_params({"q": '"unclosed'}).q == ""
+    with pytest.raises(ValidationFailed) as refused:
+        saved_views.queue_params_exact({"q": '"unclosed'})
+    assert refused.value.fields == {
+        "filters.q": ['Close the phrase with a second " or remove the quote.']
+    }
+
+
+def test_the_portal_queue_takes_words_and_says_why_it_cannot(desk, queue):
+    client = signed_in(desk.partner_a_agent)
+    case_services.case_comment(
+        actor=desk.partner_a_agent, case=queue["p1"], audience="public", body="Quasar outage"
+    )
+
+    page = client.get("/cases/?q=quasar").content.decode()
+    assert queue["p1"].number in page
+    assert queue["mine"].number not in page
+    refused = client.get("/cases/?q=%22quasar").content.decode()
+    assert 'id="queue-q-error"' in refused
+    assert queue["mine"].number in refused  # the rest of the queue, without the words

@@ -11,7 +11,7 @@ from ninja.files import UploadedFile
 from pydantic import field_validator
 
 from casebridge.api.schemas import ErrorOut, InSchema
-from casebridge.cases import audiences, selectors, services, workflow
+from casebridge.cases import audiences, search, selectors, services, workflow
 from casebridge.cases import bulk as case_bulk
 from casebridge.cases.choices import (
     Audience,
@@ -328,6 +328,12 @@ class QueueIn(Schema):
         description="soon: the next due time on the engagement's side is within 4 hours or "
         "past; overdue: it is past.",
     )
+    q: str | None = Field(
+        None,
+        max_length=200,
+        description="Words the cases' texts (those the caller reads) must match, in the "
+        "syntax of GET /search; a query that cannot run is a 422 on q.",
+    )
     sort: str = Field(
         "updated",
         description="updated (default), created, priority, or due: the next service-level"
@@ -460,6 +466,7 @@ def case_queue(request: HttpRequest, query: Query[QueueIn]) -> Any:
         component=query.component,
         unassigned=query.unassigned,
         due=query.due,
+        matching=search.matching_cases(actor, query.q) if query.q else None,
         sort=query.sort,
     )
     return queue_page(actor, filters, cursor=query.cursor, limit=query.limit)

@@ -12,11 +12,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils.http import urlencode
 
+from casebridge.cases import search
 from casebridge.cases.choices import CustomerStatus, EngagementKind, VendorStatus
 from casebridge.cases.models import SavedView
 from casebridge.cases.selectors import DUE_FILTERS, SORTS, QueueFilters, queue_count
 from casebridge.core import clock
-from casebridge.core.errors import NotFound, PermissionDenied
+from casebridge.core.errors import NotFound, PermissionDenied, ValidationFailed
 from casebridge.core.validation import Errors, clean_single_line
 from casebridge.installed_base.selectors import component_list
 from casebridge.parties.choices import OrganisationKind, Role, SupportLevel
@@ -34,6 +35,7 @@ PARAMETERS = (
     "component",
     "tier",
     "due",
+    "q",
     "sort",
     "closed",
 )
@@ -59,6 +61,7 @@ class QueueParams:
     component: str = ""  # a component's code
     tier: str = ""  # a support level
     due: str = ""  # "", "soon" or "overdue"
+    q: str = ""  # words the cases' texts must match (the search's syntax)
     sort: str = "updated"
     closed: bool = False
 
@@ -79,6 +82,7 @@ class QueueParams:
             component=self.component or None,
             tier=self.tier or None,
             due=self.due or None,
+            matching=search.matching_cases(actor, self.q) if self.q else None,
             sort=self.sort,
             open_only=not self.closed,
         )
@@ -95,6 +99,7 @@ class QueueParams:
             "component": self.component,
             "tier": self.tier,
             "due": self.due,
+            "q": self.q,
             "sort": self.sort,
             "closed": "1" if self.closed else "",
         }
@@ -113,6 +118,22 @@ def _an_id(value: str | None) -> str:
     return value if value.isdigit() and 0 < int(value) < _MAX_ID else ""
 
 
+def text_problem(text: str) -> str:
+    """Why ``text`` cannot filter a queue ("" if it can, or if it is blank)."""
+    if not text.strip():
+        return ""
+    try:
+        search.query_parse(text)
+    except ValidationFailed as refused:
+        return "; ".join(refused.fields.get("q", [])) or refused.detail
+    return ""
+
+
+def _searchable(text: str) -> bool:
+    """Whether ``text`` is a search that can run (a queue's text filter)."""
+    return bool(text) and not text_problem(text)
+
+
 def queue_params(params: Mapping[str, str]) -> QueueParams:
     engagement = params.get("engagement") or EngagementKind.CUSTOMER
     if engagement not in EngagementKind.values:
@@ -125,6 +146,7 @@ def queue_params(params: Mapping[str, str]) -> QueueParams:
     tier = params.get("tier") or ""
     due = params.get("due") or ""
     sort = params.get("sort") or "updated"
+    text = " ".join((params.get("q") or "").split())
     return QueueParams(
         engagement=engagement,
         status=status if status in statuses.values else "",
@@ -134,6 +156,7 @@ def queue_params(params: Mapping[str, str]) -> QueueParams:
         component=component if COMPONENT_CODE.fullmatch(component) else "",
         tier=tier if tier in SupportLevel.values else "",
         due=due if due in DUE_FILTERS else "",
+        q=text if _searchable(text) else "",
         sort=sort if sort in SORTS else "updated",
         closed=params.get("closed") == "1",
     )
@@ -154,6 +177,14 @@ def queue_params_exact(filters: Mapping[str, str]) -> QueueParams:
         kept = read.get(name, "")
         if name == "closed":
             ok = value in ("0", "1")
+        elif name == "q":
+            ok = bool(kept)
+            if not ok:
+                try:
+                    search.query_parse(value)
+                except ValidationFailed as refused:
+                    errors.add("filters.q", "; ".join(refused.fields.get("q", [])))
+                continue
         elif name in ("engagement", "sort"):
             ok = value == getattr(params, name)
         else:

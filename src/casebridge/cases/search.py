@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.postgres.search import (
     SearchHeadline,
@@ -28,8 +29,8 @@ from django.contrib.postgres.search import (
     SearchVector,
 )
 from django.db import connection, models
-from django.db.models import F, Prefetch, Q, Value
-from django.db.models.expressions import CombinedExpression
+from django.db.models import F, Prefetch, Q, QuerySet, Value
+from django.db.models.expressions import CombinedExpression, RawSQL
 
 from casebridge.cases.choices import Audience, CustomerStatus, SearchSource
 from casebridge.cases.models import (
@@ -392,6 +393,27 @@ def _ranked(
         order_by=["rank", "-id"],
     )
     return list(ranked.values_list("id", "case_id")[:cap])
+
+
+def matching_cases(actor: Person, text: str) -> QuerySet[SearchEntry, Any]:
+    """The ids (``case_id``) of the cases the actor may see with a text the actor may read that
+    matches ``text``: a subquery for a queue's text filter. Refuses a query that cannot run
+    (:class:`ValidationFailed` on ``q``)."""
+    query = query_parse(text)
+    visible = case_visibility(actor, "case__")
+    if visible is None:
+        return SearchEntry.objects.none().values("case_id")
+    entries = SearchEntry.objects.filter(visible).filter(audience_visibility(actor, "case__"))
+    if connection.vendor == "postgresql":
+        tsquery = SearchQuery(query.websearch(), search_type="websearch", config=CONFIG)
+        return entries.filter(document=tsquery).values("case_id")
+    # In a subquery the entries table has an alias, so the FTS5 table gives its matching rowids
+    # (the entries' ids) as a subquery of its own.
+    matched = RawSQL(  # noqa: S611 - a constant statement; the query is a parameter
+        f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",  # noqa: S608
+        [query.fts5()],
+    )
+    return entries.filter(pk__in=matched).values("case_id")
 
 
 def _highlights(entry_ids: Sequence[int], query: Query) -> dict[int, tuple[str, str, str]]:

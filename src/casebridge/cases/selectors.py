@@ -9,7 +9,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
@@ -100,6 +100,9 @@ class QueueFilters:
     #: "overdue": the queue side's next due time has passed; "soon": it falls within
     #: :data:`DUE_SOON` (overdue ones included).
     due: str | None = None
+    #: Only the cases among these ids (a subquery of ``case_id``: a text search's matches,
+    #: :func:`casebridge.cases.search.matching_cases`).
+    matching: QuerySet[Any] | None = None
 
 
 #: How far ahead a due time counts as "due soon" (the home page's view and the queue's filter).
@@ -160,6 +163,8 @@ def queue_cases(*, actor: Person, filters: QueueFilters) -> QuerySet[Case]:
         cases = cases.filter(customer_id=filters.customer_id)
     if filters.component:
         cases = cases.filter(component_id=filters.component)
+    if filters.matching is not None:
+        cases = cases.filter(pk__in=filters.matching)
     return cases
 
 

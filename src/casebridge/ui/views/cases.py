@@ -63,6 +63,7 @@ def queue_view(request: HttpRequest) -> HttpResponse:
     # Everyone starts with every case they may see (the vendor: escalations and its model-2
     # desk); choosing the vendor engagement narrows to escalations.
     params = saved_views.queue_params(request.GET)
+    q_error = saved_views.text_problem(request.GET.get("q", "")) if not params.q else ""
     engagement = params.engagement
     statuses = VendorStatus if engagement == EngagementKind.VENDOR else CustomerStatus
     filters = params.filters(actor)
@@ -99,6 +100,7 @@ def queue_view(request: HttpRequest) -> HttpResponse:
             "priorities": Priority.choices,
             "filters": filters,
             "engagements": EngagementKind.choices,
+            "q_error": q_error,
             "bulk": bulk_choices(actor)
             if actor.organisation.kind != OrganisationKind.CUSTOMER
             else None,
