@@ -42,6 +42,7 @@ def messages(desk, open_case):
 def test_an_agent_finds_a_case_by_a_phrase_from_a_message(browser, live_server, messages, viewport):
     context, page = workspace(browser, live_server, "agent@a.example", viewport)
 
+    page.wait_for_load_state("load")  # the shortcuts script has run
     page.keyboard.press("/")
     expect(page.locator("#case-lookup")).to_be_focused()
     page.keyboard.type('"sip trunk" frankfurt')
