@@ -28,7 +28,7 @@ from django.contrib.postgres.search import (
     SearchRank,
     SearchVector,
 )
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import F, Prefetch, Q, QuerySet, Value
 from django.db.models.expressions import CombinedExpression, RawSQL
 
@@ -264,6 +264,7 @@ def index_attachment(attachment: Attachment) -> None:
     )
 
 
+@transaction.atomic
 def index_rebuild(*, batch_size: int = 1000) -> int:
     """Write every case's entries again from the cases, messages and files (after a bulk load
     or to repair the index); returns how many entries there are. One transaction."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import transaction
 
 from casebridge.cases import search
 
@@ -19,6 +18,5 @@ class Command(BaseCommand):
         sub.add_parser("rebuild", help="Index every case's details, messages and file names.")
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
-        with transaction.atomic():
-            total = search.index_rebuild()
+        total = search.index_rebuild()
         self.stdout.write(f"search index rebuilt: {total:,} texts")
