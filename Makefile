@@ -5,9 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 # One pytest worker per core (pytest-xdist); each has its own SQLite file or PostgreSQL database.
-# PYTEST_WORKERS=0 runs in one process.
+# PYTEST_WORKERS=0 runs in one process. Workers take two tests at a time (--maxschedchunk 2):
+# in xdist's default batches of a quarter of the suite, the first worker got every heavy
+# end-to-end test (tests/conftest.py puts them first) and ran them one after the other while the
+# other worker ran out of work.
 PYTEST_WORKERS ?= auto
-PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --durations=15 --durations-min=1
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --maxschedchunk 2 --durations=15 --durations-min=1
 # Python writes bytecode caches: without them every test process and every server the tests
 # start compiles Django and the project again (some environments set PYTHONDONTWRITEBYTECODE).
 unexport PYTHONDONTWRITEBYTECODE
@@ -35,6 +38,7 @@ run: install
 
 # The whole suite on SQLite; with CASEBRIDGE_TEST_DATABASE_URL set, the heavy end-to-end tests
 # (marked e2e: crash safety, fuzzing, the bench pipeline, browsers) run once, on PostgreSQL.
+# .ci/run runs the two halves itself, with the lint beside the SQLite one.
 test: install
 	@if [ -n "$$CASEBRIDGE_TEST_DATABASE_URL" ]; then \
 		$(MAKE) --no-print-directory test-sqlite PYTEST_MARKS="not e2e" && \

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -36,15 +37,19 @@ from tests.factories import (
     VendorFactory,
     operating_model,
 )
-from tests.processes import RedisServer
+from tests.processes import RedisServer, drop_migrated_template
+from tests.processes import migrated_template as migrated_template_url
 
 # The heaviest end-to-end tests start first, so that parallel workers never wait on one of them
-# at the end of a run (longest first, then the rest in file order).
+# at the end of a run (then the rest in file order). xdist hands each worker two tests at a time
+# (--maxschedchunk 2 in the Makefile): the first two below go to one worker, one after the other
+# (about 215 s: the cluster and crash safety, the two that start most processes, never side by
+# side), the next two to the other (about 100 s), which then takes the rest as it comes.
 SLOWEST_FIRST = (
     "tests/deployment/test_cluster.py",
     "tests/security/test_crash_safety.py",
-    "tests/security/test_slow_receiver.py",
     "tests/bench/test_bench.py::test_the_tiny_profile_runs_end_to_end",
+    "tests/security/test_slow_receiver.py",
     "tests/security/test_api_fuzzing.py",
     "tests/browser/",
 )
@@ -348,6 +353,24 @@ def resolved_p1(desk, open_case):
         return case
 
     return make
+
+
+def _run_folder(config: pytest.Config) -> Path:
+    """The run's temporary folder, the same for the xdist controller and every worker (a
+    worker's own basetemp is a folder inside it)."""
+    base = config._tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]
+    return base.parent if hasattr(config, "workerinput") else base
+
+
+@pytest.fixture(scope="session")
+def migrated_template(request: pytest.FixtureRequest) -> str:
+    """A database migrated once for the run; scratch_database() copies it (tests/processes.py)."""
+    return migrated_template_url(_run_folder(request.config))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):  # the controller, after every worker ended
+        drop_migrated_template(_run_folder(session.config))
 
 
 @pytest.fixture

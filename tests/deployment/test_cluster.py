@@ -79,13 +79,14 @@ def quiet_http_client():
 
 
 @pytest.fixture
-def database_url(tmp_path):
+def database_url(tmp_path, request):
     if not os.environ.get("CASEBRIDGE_TEST_DATABASE_URL"):
         pytest.skip(
             "the cluster test runs on PostgreSQL only (set CASEBRIDGE_TEST_DATABASE_URL): "
             "several nodes share one database server, which SQLite is not"
         )
-    with scratch_database(tmp_path, "cluster") as url:
+    template = request.getfixturevalue("migrated_template")  # not made for a skipped test
+    with scratch_database(tmp_path, "cluster", template=template) as url:
         yield url
 
 
@@ -514,8 +515,7 @@ def test_a_cluster_under_faults_keeps_every_promise(database_url, redis_server, 
     )
     receivers = [Receiver(), Receiver()]
     phases = Phases()
-    deployment.run("migrate", "--noinput")
-    setup = deployment.python(
+    setup = deployment.python(  # on a migrated copy (scratch_database)
         SETUP
         % {
             "threads": LOAD_THREADS,

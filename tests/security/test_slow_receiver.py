@@ -191,9 +191,11 @@ print(json.dumps({"jobs": sorted(j.name for j in registered_jobs()), "ran": sort
 """
 
 
-def test_a_trickling_receiver_delays_nothing_else_and_is_never_posted_twice(tmp_path, receivers):
+def test_a_trickling_receiver_delays_nothing_else_and_is_never_posted_twice(
+    tmp_path, receivers, migrated_template
+):
     trickler, quick, inbox, smtp_port = receivers
-    with scratch_database(tmp_path, "slowhook") as database_url:
+    with scratch_database(tmp_path, "slowhook", template=migrated_template) as database_url:
         deployment = Deployment(
             database_url,
             tmp_path,
@@ -206,8 +208,7 @@ def test_a_trickling_receiver_delays_nothing_else_and_is_never_posted_twice(tmp_
             EMAIL_HOST="127.0.0.1",
             EMAIL_PORT=str(smtp_port),
         )
-        deployment.run("migrate", "--noinput")
-        deployment.run("demo")
+        deployment.run("demo")  # on a migrated copy (scratch_database)
         deployment.run("outbox", "drain")  # the demo's own mail, before the test's events
         trickler_url = f"http://127.0.0.1:{trickler.port}/hook"
         setup = deployment.python(SETUP % {"slow": trickler_url, "quick": quick.url})
