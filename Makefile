@@ -38,7 +38,7 @@ run: install
 
 # The whole suite on SQLite; with CASEBRIDGE_TEST_DATABASE_URL set, the heavy end-to-end tests
 # (marked e2e: crash safety, fuzzing, the bench pipeline, browsers) run once, on PostgreSQL.
-# .ci/run runs the two halves itself, with the lint beside the SQLite one.
+# .ci/run runs the lint beside it.
 test: install
 	@if [ -n "$$CASEBRIDGE_TEST_DATABASE_URL" ]; then \
 		$(MAKE) --no-print-directory test-sqlite PYTEST_MARKS="not e2e" && \
