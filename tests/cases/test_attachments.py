@@ -4,7 +4,7 @@ from django.test import Client
 
 from casebridge.cases import services
 from casebridge.cases.escalation import escalation_readiness
-from casebridge.cases.models import Attachment
+from casebridge.cases.models import Attachment, Comment
 from casebridge.cases.uploads import sniff
 from casebridge.core.errors import PermissionDenied, ValidationFailed
 
@@ -152,3 +152,49 @@ def test_assignment_within_the_working_organisation(desk, open_case):
 
     case.refresh_from_db()
     assert case.assignee == desk.partner_a_agent
+
+
+def test_a_reply_carries_its_files_in_one_write(desk, open_case):
+    case = open_case()
+    log = SimpleUploadedFile("sbc.log", b"INVITE 488\n", content_type="text/plain")
+    trace = SimpleUploadedFile("trace.txt", b"trace\n", content_type="text/plain")
+
+    comment = services.case_reply(
+        actor=desk.partner_a_agent,
+        case=case,
+        audience="partner_vendor",
+        body="Logs attached.",
+        files=[log, trace],
+    )
+
+    files = Attachment.objects.filter(case=case).order_by("id")
+    assert [(f.original_name, f.audience) for f in files] == [
+        ("sbc.log", "partner_vendor"),
+        ("trace.txt", "partner_vendor"),
+    ]
+    assert comment.audience == "partner_vendor"
+
+
+def test_a_refused_file_refuses_the_whole_reply(desk, open_case):
+    case = open_case()
+    good = SimpleUploadedFile("notes.txt", b"fine\n", content_type="text/plain")
+    empty = SimpleUploadedFile("empty.txt", b"", content_type="text/plain")
+    before = Comment.objects.filter(case=case).count()
+
+    with pytest.raises(ValidationFailed) as refused:
+        services.case_reply(
+            actor=desk.partner_a_agent,
+            case=case,
+            audience="public",
+            body="Two files.",
+            files=[good, empty],
+        )
+
+    assert refused.value.fields == {"files": ["empty.txt: Empty."]}
+    assert Comment.objects.filter(case=case).count() == before
+    assert not Attachment.objects.filter(case=case).exists()
+    too_many = [SimpleUploadedFile(f"{n}.txt", b"x\n") for n in range(6)]
+    with pytest.raises(ValidationFailed, match="not sent"):
+        services.case_reply(
+            actor=desk.partner_a_agent, case=case, audience="public", body="x", files=too_many
+        )

@@ -1,6 +1,7 @@
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from casebridge.cases.models import Case, Comment
+from casebridge.cases.models import Attachment, Case, Comment
 
 
 def signed_in(person) -> Client:
@@ -157,3 +158,29 @@ def test_the_vendor_queue_shows_its_model_2_desk_and_narrows_to_escalations(desk
 
     assert direct.number in everything
     assert direct.number not in escalations
+
+
+def test_the_composer_sends_a_message_with_its_files(desk, open_case):
+    case = open_case()
+    client = Client()
+    client.force_login(desk.partner_a_agent)
+
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert 'enctype="multipart/form-data"' in page
+    sent = client.post(
+        f"/cases/{case.pk}/comments/",
+        {
+            "audience": "public",
+            "body": "Here is the log.",
+            "files": [SimpleUploadedFile("dialer.log", b"line\n", content_type="text/plain")],
+        },
+    )
+    assert sent.status_code == 302
+    assert [a.original_name for a in Attachment.objects.filter(case=case)] == ["dialer.log"]
+
+    refused = client.post(
+        f"/cases/{case.pk}/comments/",
+        {"audience": "public", "body": "Empty one.", "files": [SimpleUploadedFile("e.txt", b"")]},
+    )
+    assert refused.status_code == 422
+    assert 'data-field="files"' in refused.content.decode()

@@ -13,9 +13,11 @@ from casebridge.cases.services._common import (
 from casebridge.cases.services._levels import assignable_people
 from casebridge.cases.services.actions import case_act, case_escalate
 from casebridge.cases.services.conversation import (
+    MAX_REPLY_FILES,
     case_attach,
     case_comment,
     case_log_phone_call,
+    case_reply,
 )
 from casebridge.cases.services.details import (
     DETAIL_FIELDS,
@@ -34,6 +36,7 @@ __all__ = [
     "DETAIL_FIELDS",
     "GUIDELINE_FIELDS",
     "GUIDELINE_TEXTS",
+    "MAX_REPLY_FILES",
     "CaseClosed",
     "IdempotencyKeyReused",
     "IllegalAction",
@@ -53,6 +56,7 @@ __all__ = [
     "case_exchange_put",
     "case_log_phone_call",
     "case_open",
+    "case_reply",
     "case_set_attribution",
     "case_update_details",
     "exchanged_case",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from pathlib import PurePath
 
 from django.conf import settings
@@ -41,6 +42,7 @@ from casebridge.cases.text import render_markdown
 from casebridge.cases.uploads import SNIFF_BYTES, sniff
 from casebridge.core import clock
 from casebridge.core.errors import (
+    DomainError,
     PermissionDenied,
     ValidationFailed,
 )
@@ -292,3 +294,50 @@ def case_attach(*, actor: Person, case: Case, upload: UploadedFile, audience: st
     )
     _bump(case)
     return attachment
+
+
+#: The most files one reply may carry.
+MAX_REPLY_FILES = 5
+
+
+@transaction.atomic
+def case_reply(
+    *,
+    actor: Person,
+    case: Case,
+    audience: str,
+    body: str,
+    files: Sequence[UploadedFile] = (),
+    expected_revision: int | None = None,
+) -> Comment:
+    """A message with its files, in one write: the message as :func:`case_comment` adds it
+    (reopening or following up a closed case), each file attached for the same audience to the
+    case the message landed on. Any refused file refuses the whole reply, nothing kept."""
+    if len(files) > MAX_REPLY_FILES:
+        raise ValidationFailed(
+            "The message was not sent.",
+            fields={"files": f"At most {MAX_REPLY_FILES} files in one reply ({len(files)} given)."},
+        )
+    comment = case_comment(
+        actor=actor, case=case, audience=audience, body=body, expected_revision=expected_revision
+    )
+    kept: list[Attachment] = []
+    try:
+        for upload in files:
+            try:
+                kept.append(
+                    case_attach(actor=actor, case=comment.case, upload=upload, audience=audience)
+                )
+            except DomainError as refused:
+                # The reply's field is its files: say which one and why.
+                name = _file_name(upload.name)
+                refused.fields = {
+                    ("files" if field == "file" else field): [f"{name}: {p}" for p in problems]
+                    for field, problems in refused.fields.items()
+                } or {"files": [f"{name}: {refused.detail}"]}
+                raise
+    except Exception:
+        for attachment in kept:  # the rows roll back; their stored files go with them
+            attachment.file.delete(save=False)
+        raise
+    return comment

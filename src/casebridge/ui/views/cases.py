@@ -201,9 +201,31 @@ class DetailsForm(forms.Form):
         ]
 
 
+class _MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class _MultipleFileField(forms.FileField):
+    """Several files from one input (Django's documented pattern): a list, maybe empty."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", _MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        if isinstance(data, list | tuple):
+            return [super(_MultipleFileField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)] if data else []
+
+
 class CommentForm(forms.Form):
     audience = forms.ChoiceField()
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=50_000)
+    files = _MultipleFileField(
+        required=False,
+        label="Files",
+        help_text=f"Up to {services.MAX_REPLY_FILES}, sent with the message to the same readers.",
+    )
 
     def __init__(
         self, *args: Any, audiences: list[tuple[str, str]], default: str = "", **kwargs: Any
@@ -366,14 +388,15 @@ def case_action_view(request: HttpRequest, case_id: int, action: str) -> HttpRes
 def case_comment_view(request: HttpRequest, case_id: int) -> HttpResponse:
     actor: Person = request.user  # type: ignore[assignment]
     case = _case_or_404(actor, case_id)
-    form = CommentForm(request.POST, audiences=_writable_audiences(actor, case))
+    form = CommentForm(request.POST, request.FILES, audiences=_writable_audiences(actor, case))
     if form.is_valid():
         try:
-            comment = services.case_comment(
+            comment = services.case_reply(
                 actor=actor,
                 case=case,
                 audience=form.cleaned_data["audience"],
                 body=form.cleaned_data["body"],
+                files=form.cleaned_data["files"],
             )
         except DomainError as error:
             apply_domain_error(form, error)
