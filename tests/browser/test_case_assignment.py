@@ -29,4 +29,5 @@ def test_an_agent_takes_the_open_case_then_hands_it_on(browser, live_server, des
     )
     page.get_by_role("button", name="Assign", exact=True).click()
     expect(line).to_contain_text(f"Customer side: {desk.partner_a_manager.full_name}")
+    page.locator("#comment-form").screenshot(path=str(SCREENSHOTS / "composer-1366.png"))
     context.close()
