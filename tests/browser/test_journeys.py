@@ -140,7 +140,7 @@ def test_the_whole_case_journey(browser, live_server, desk, matrices):
     clocks = agent.get_by_test_id("clocks")
     expect(clocks.locator("[data-metric=customer-first_response]")).to_contain_text("Running")
     agent.get_by_label("Audience").select_option("partner_internal")
-    agent.get_by_label("Body").fill("Looks like the vendor's media service.")
+    agent.get_by_label("Message", exact=True).fill("Looks like the vendor's media service.")
     agent.get_by_role("button", name="Send").click()
 
     # Partner Level 2 tries to escalate: the gate refuses and lists what is missing.
@@ -178,7 +178,7 @@ def test_the_whole_case_journey(browser, live_server, desk, matrices):
     vendor.get_by_test_id("queue").get_by_role("link").first.click()
     click_action(vendor, "Accept")
     vendor.get_by_label("Audience").select_option("partner_vendor")
-    vendor.get_by_label("Body").fill("Please send the SBC trace of a failing call.")
+    vendor.get_by_label("Message", exact=True).fill("Please send the SBC trace of a failing call.")
     vendor.get_by_role("button", name="Send").click()
     click_action(vendor, "Ask for information")
     engineer.goto(case_url)
@@ -193,7 +193,7 @@ def test_the_whole_case_journey(browser, live_server, desk, matrices):
     engineer.reload()
     click_action(engineer, "Confirm the solution")
     engineer.get_by_label("Audience").select_option("public")
-    engineer.get_by_label("Body").fill("A fix is deployed; please try again.")
+    engineer.get_by_label("Message", exact=True).fill("A fix is deployed; please try again.")
     engineer.get_by_role("button", name="Send").click()
     click_action(engineer, "Resolve")
     click_action(engineer, "Close")

@@ -220,7 +220,9 @@ class _MultipleFileField(forms.FileField):
 
 class CommentForm(forms.Form):
     audience = forms.ChoiceField()
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=50_000)
+    body = forms.CharField(
+        label="Message", widget=forms.Textarea(attrs={"rows": 4}), max_length=50_000
+    )
     files = _MultipleFileField(
         required=False,
         label="Files",
