@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -348,3 +349,21 @@ def test_similar_cases_keep_to_what_the_writer_may_see(desk, open_case):
     ]
     assert search.similar_cases(desk.customer_a_contact, "quokka") == []
     assert search.similar_cases(desk.partner_b_agent, "quokka") == []
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("back_to_the_latest_migrations")
+def test_the_migration_indexes_the_texts_already_stored(desk, open_case):
+    case = open_case(actions_taken="Swapped the capybara cable")
+    comment(case, desk.partner_a_agent, "Internal: capybara firmware", "partner_internal")
+    executor = MigrationExecutor(connection)
+    executor.migrate([("cases", "0013_saved_views")])
+    executor = MigrationExecutor(connection)
+    executor.migrate([("cases", "0014_search")])
+
+    assert sorted(SearchEntry.objects.values_list("source", "audience")) == [
+        ("comment", "partner_internal"),
+        ("details", "public"),
+    ]
+    assert numbers(search.search_cases(desk.partner_a_agent, "capybara")) == [case.number]
+    assert search.search_cases(desk.customer_a_contact, "firmware").hits == []

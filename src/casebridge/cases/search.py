@@ -18,8 +18,9 @@ A case number (``CB-2026-000123``) is not searched: it goes straight to the case
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from django.contrib.postgres.search import (
@@ -42,8 +43,8 @@ from casebridge.cases.models import (
     SearchEntry,
 )
 from casebridge.cases.querysets import audience_visibility, case_visibility
-from casebridge.cases.selectors import case_number_in
-from casebridge.core.errors import ValidationFailed
+from casebridge.cases.selectors import access_case_by_number, case_number_in
+from casebridge.core.errors import NotFound, ValidationFailed
 from casebridge.parties.models import Person
 
 #: PostgreSQL's text-search configuration; SQLite's FTS5 table uses the Porter stemmer to match.
@@ -208,60 +209,77 @@ def details_text(case: Case) -> tuple[str, str]:
     return case.title, "\n".join(text for text in texts if text)
 
 
-def index_case(case: Case) -> None:
-    """Index the case's details (one query): the entry is written, or rewritten after a change."""
+def _details_entry(case: Case) -> SearchEntry:
     title, body = details_text(case)
-    updated = SearchEntry.objects.filter(source=SearchSource.DETAILS, source_id=case.pk).update(
-        title=title, body=body, document=_document(title, body)
-    )
-    if not updated:
-        SearchEntry.objects.create(
-            case=case,
-            source=SearchSource.DETAILS,
-            source_id=case.pk,
-            audience=Audience.PUBLIC,
-            title=title,
-            body=body,
-            document=_document(title, body),
-        )
-
-
-def index_new_case(case: Case) -> None:
-    """Index a case just opened (one query)."""
-    title, body = details_text(case)
-    SearchEntry.objects.create(
-        case=case,
+    return SearchEntry(
+        case_id=case.pk,
         source=SearchSource.DETAILS,
         source_id=case.pk,
         audience=Audience.PUBLIC,
         title=title,
         body=body,
-        document=_document(title, body),
     )
+
+
+def _comment_entry(pk: int, case_id: int, audience: str, body: str) -> SearchEntry:
+    return SearchEntry(
+        case_id=case_id, source=SearchSource.COMMENT, source_id=pk, audience=audience, body=body
+    )
+
+
+def _attachment_entry(pk: int, case_id: int, audience: str, name: str) -> SearchEntry:
+    return SearchEntry(
+        case_id=case_id, source=SearchSource.ATTACHMENT, source_id=pk, audience=audience, body=name
+    )
+
+
+def _write(entry: SearchEntry) -> None:
+    """Store one new entry with its ``tsvector`` (one query)."""
+    entry.document = _document(entry.title, entry.body)
+    entry.save(force_insert=True)
+
+
+def index_new_case(case: Case) -> None:
+    """Index a case just opened (one query)."""
+    _write(_details_entry(case))
+
+
+def index_case(case: Case) -> None:
+    """Index the case's changed details (one query): its entry is rewritten, or written when a
+    case has none yet."""
+    entry = _details_entry(case)
+    updated = SearchEntry.objects.filter(source=SearchSource.DETAILS, source_id=case.pk).update(
+        title=entry.title, body=entry.body, document=_document(entry.title, entry.body)
+    )
+    if not updated:
+        _write(entry)
 
 
 def index_comment(comment: Comment) -> None:
     """Index a new message for its audience (one query)."""
-    SearchEntry.objects.create(
-        case_id=comment.case_id,
-        source=SearchSource.COMMENT,
-        source_id=comment.pk,
-        audience=comment.audience,
-        body=comment.body,
-        document=_document("", comment.body),
-    )
+    _write(_comment_entry(comment.pk, comment.case_id, comment.audience, comment.body))
 
 
 def index_attachment(attachment: Attachment) -> None:
     """Index a new file's name for its audience (one query)."""
-    SearchEntry.objects.create(
-        case_id=attachment.case_id,
-        source=SearchSource.ATTACHMENT,
-        source_id=attachment.pk,
-        audience=attachment.audience,
-        body=attachment.original_name,
-        document=_document("", attachment.original_name),
+    _write(
+        _attachment_entry(
+            attachment.pk, attachment.case_id, attachment.audience, attachment.original_name
+        )
     )
+
+
+def _every_entry(batch_size: int) -> Iterator[SearchEntry]:
+    """Every case's entries, read from the cases, messages and files a batch at a time."""
+    fields = ("id", "title", "description", *TEXT_GUIDELINES)
+    for case in Case.objects.only(*fields).iterator(chunk_size=batch_size):
+        yield _details_entry(case)
+    comments = Comment.objects.values_list("id", "case_id", "audience", "body")
+    for row in comments.iterator(chunk_size=batch_size):
+        yield _comment_entry(*row)
+    files = Attachment.objects.values_list("id", "case_id", "audience", "original_name")
+    for row in files.iterator(chunk_size=batch_size):
+        yield _attachment_entry(*row)
 
 
 @transaction.atomic
@@ -269,57 +287,11 @@ def index_rebuild(*, batch_size: int = 1000) -> int:
     """Write every case's entries again from the cases, messages and files (after a bulk load
     or to repair the index); returns how many entries there are. One transaction."""
     SearchEntry.objects.all().delete()
-    batch: list[SearchEntry] = []
     total = 0
-
-    def flush() -> None:
-        nonlocal total
-        SearchEntry.objects.bulk_create(batch, batch_size=batch_size)
+    entries = _every_entry(batch_size)
+    while batch := list(islice(entries, batch_size)):
+        SearchEntry.objects.bulk_create(batch)
         total += len(batch)
-        batch.clear()
-
-    fields = ("id", "title", "description", *TEXT_GUIDELINES)
-    for case in Case.objects.only(*fields).iterator(chunk_size=batch_size):
-        title, body = details_text(case)
-        batch.append(
-            SearchEntry(
-                case_id=case.pk,
-                source=SearchSource.DETAILS,
-                source_id=case.pk,
-                audience=Audience.PUBLIC,
-                title=title,
-                body=body,
-            )
-        )
-        if len(batch) >= batch_size:
-            flush()
-    comments = Comment.objects.values_list("id", "case_id", "audience", "body")
-    for pk, case_id, audience, body in comments.iterator(chunk_size=batch_size):
-        batch.append(
-            SearchEntry(
-                case_id=case_id,
-                source=SearchSource.COMMENT,
-                source_id=pk,
-                audience=audience,
-                body=body,
-            )
-        )
-        if len(batch) >= batch_size:
-            flush()
-    files = Attachment.objects.values_list("id", "case_id", "audience", "original_name")
-    for pk, case_id, audience, name in files.iterator(chunk_size=batch_size):
-        batch.append(
-            SearchEntry(
-                case_id=case_id,
-                source=SearchSource.ATTACHMENT,
-                source_id=pk,
-                audience=audience,
-                body=name,
-            )
-        )
-        if len(batch) >= batch_size:
-            flush()
-    flush()
     if connection.vendor == "postgresql":
         SearchEntry.objects.update(
             document=SearchVector("title", weight="A", config=CONFIG)
@@ -366,19 +338,28 @@ def pieces(text: str) -> tuple[tuple[str, bool], ...]:
     return tuple(found)
 
 
+def _readable_entries(actor: Person) -> QuerySet[SearchEntry]:
+    """The entries of the cases the actor sees, of the audiences the actor reads there."""
+    visible = case_visibility(actor, "case__")
+    if visible is None:
+        return SearchEntry.objects.none()
+    return SearchEntry.objects.filter(visible).filter(audience_visibility(actor, "case__"))
+
+
+def _tsquery(query: Query) -> SearchQuery:
+    return SearchQuery(query.websearch(), search_type="websearch", config=CONFIG)
+
+
 def _ranked(
     actor: Person, query: Query, *, cases: Q | None = None, cap: int = RESULT_CAP
 ) -> list[tuple[int, int]]:
     """(entry id, case id) of the best ``cap`` texts the actor may read, best first; ``cases``
     narrows the cases (a condition on the entry's ``case__`` columns)."""
-    visible = case_visibility(actor, "case__")
-    if visible is None:
-        return []
-    entries = SearchEntry.objects.filter(visible).filter(audience_visibility(actor, "case__"))
+    entries = _readable_entries(actor)
     if cases is not None:
         entries = entries.filter(cases)
     if connection.vendor == "postgresql":
-        tsquery = SearchQuery(query.websearch(), search_type="websearch", config=CONFIG)
+        tsquery = _tsquery(query)
         ranked = (
             entries.filter(document=tsquery)
             .annotate(rank=SearchRank(F("document"), tsquery))
@@ -401,13 +382,9 @@ def matching_cases(actor: Person, text: str) -> QuerySet[SearchEntry, Any]:
     matches ``text``: a subquery for a queue's text filter. Refuses a query that cannot run
     (:class:`ValidationFailed` on ``q``)."""
     query = query_parse(text)
-    visible = case_visibility(actor, "case__")
-    if visible is None:
-        return SearchEntry.objects.none().values("case_id")
-    entries = SearchEntry.objects.filter(visible).filter(audience_visibility(actor, "case__"))
+    entries = _readable_entries(actor)
     if connection.vendor == "postgresql":
-        tsquery = SearchQuery(query.websearch(), search_type="websearch", config=CONFIG)
-        return entries.filter(document=tsquery).values("case_id")
+        return entries.filter(document=_tsquery(query)).values("case_id")
     # In a subquery the entries table has an alias, so the FTS5 table gives its matching rowids
     # (the entries' ids) as a subquery of its own.
     matched = RawSQL(  # noqa: S611 - a constant statement; the query is a parameter
@@ -423,7 +400,7 @@ def _highlights(entry_ids: Sequence[int], query: Query) -> dict[int, tuple[str, 
         return {}
     entries = SearchEntry.objects.filter(pk__in=entry_ids)
     if connection.vendor == "postgresql":
-        tsquery = SearchQuery(query.websearch(), search_type="websearch", config=CONFIG)
+        tsquery = _tsquery(query)
         rows = entries.annotate(
             title_marked=SearchHeadline(
                 "title",
@@ -459,16 +436,19 @@ def _highlights(entry_ids: Sequence[int], query: Query) -> dict[int, tuple[str, 
     return {pk: (source, title, body) for pk, source, title, body in rows}
 
 
-def _hits(shown: list[int], best: dict[int, int], query: Query) -> list[Hit]:
+def _hits(actor: Person, shown: list[int], best: dict[int, int], query: Query) -> list[Hit]:
     """The cases ``shown`` (ids, in order) as hits, each with its best entry highlighted."""
     cases = (
-        Case.objects.select_related("customer", "partner", "assignee", "matrix_version")
+        Case.objects.visible_to(actor)
+        .select_related("customer", "partner", "assignee", "matrix_version")
         .prefetch_related(Prefetch("engagements", queryset=Engagement.objects.order_by("kind")))
         .in_bulk(shown)
     )
     marked = _highlights([best[case_id] for case_id in shown], query)
     hits = []
     for case_id in shown:
+        if case_id not in cases:
+            continue  # moved out of the actor's sight since it was ranked
         source, title, body = marked.get(best[case_id], (SearchSource.DETAILS, "", ""))
         case = cases[case_id]
         title_pieces = pieces(title) if source == SearchSource.DETAILS and title else ()
@@ -517,7 +497,13 @@ def similar_cases(
         best.setdefault(case_id, entry_id)
         if len(best) == limit:
             break
-    return _hits(list(best), best, query)
+    return _hits(actor, list(best), best, query)
+
+
+def similar_to_case(actor: Person, case: Case, *, limit: int = 5) -> list[Hit]:
+    """The resolved cases most like ``case`` (its title and details), the case itself left out."""
+    title, body = details_text(case)
+    return similar_cases(actor, f"{title} {body[:2000]}", exclude=case.pk, limit=limit)
 
 
 def search_cases(actor: Person, text: str, *, page: int = 1) -> SearchPage:
@@ -526,16 +512,11 @@ def search_cases(actor: Person, text: str, *, page: int = 1) -> SearchPage:
     empty or malformed query with a :class:`ValidationFailed` on ``q``."""
     number = case_number_in(text)
     if number is not None:
-        condition = case_visibility(actor)
-        case = (
-            None
-            if condition is None
-            else Case.objects.filter(condition, number=number)
-            .select_related("customer", "partner", "assignee", "matrix_version")
-            .prefetch_related("engagements")
-            .first()
-        )
-        if case is not None:
+        try:
+            case = access_case_by_number(actor, number)
+        except NotFound:
+            pass  # not a case the actor sees: its number is searched as words
+        else:
             hit = Hit(case=case, source="number", title=((case.title, False),), snippet=())
             return SearchPage(text, [hit], 1, 1, 1, False, exact=case)
     query = query_parse(text)
@@ -550,7 +531,7 @@ def search_cases(actor: Person, text: str, *, page: int = 1) -> SearchPage:
     if page > pages:
         page = pages
     shown = case_ids[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    hits = _hits(shown, best, query)
+    hits = _hits(actor, shown, best, query)
     return SearchPage(
         text,
         hits,

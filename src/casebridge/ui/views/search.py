@@ -67,6 +67,5 @@ def similar_to_case_view(request: HttpRequest, case_id: int) -> HttpResponse:
         case = access_case(actor, case_id)
     except NotFound as error:
         raise Http404(error.detail) from error
-    title, body = search.details_text(case)
-    hits = search.similar_cases(actor, f"{title} {body[:2000]}", exclude=case.pk)
+    hits = search.similar_to_case(actor, case)
     return render(request, "ui/search/similar.html", {"hits": hits, "typing": False})
