@@ -52,14 +52,6 @@ class RowResult:
     fields: dict[str, list[str]] = field(default_factory=dict)
 
 
-def side_worked_by(actor: Person, case: Case) -> str:
-    """The engagement an actor's organisation works on a case: the vendor its own once the
-    case is escalated, everyone else (and the vendor's model-2 desk) the customer's."""
-    if actor.organisation.kind == OrganisationKind.VENDOR and case.vendor_status:
-        return EngagementKind.VENDOR
-    return EngagementKind.CUSTOMER
-
-
 def action_choices(actor: Person) -> list[tuple[str, str]]:
     """The workflow actions a queue can apply to several cases for the actor's side (the
     vendor's engagement is the vendor's), with their buttons' words; returning needs a reason
@@ -120,7 +112,7 @@ def _apply(actor: Person, case: Case, request: BulkRequest) -> None:
         services.case_assign(
             actor=actor,
             case=case,
-            engagement=side_worked_by(actor, case),
+            engagement=services.side_worked_by(actor, case),
             assignee=request.assignee,
         )
     elif request.operation == "priority":

@@ -28,6 +28,7 @@ from casebridge.cases.services.details import (
     case_change_priority,
     case_set_attribution,
     case_update_details,
+    side_worked_by,
 )
 from casebridge.cases.services.exchange import case_exchange_put, exchanged_case
 from casebridge.cases.services.opening import IdempotencyKeyReused, case_open, priority_for
@@ -61,4 +62,5 @@ __all__ = [
     "case_update_details",
     "exchanged_case",
     "priority_for",
+    "side_worked_by",
 ]

@@ -132,8 +132,9 @@ def case_assign(
         raise IllegalAction(
             f"{case.number} has no {engagement} engagement.", fields={"allowed": []}
         )
-    activity = "support.l1" if engagement == EngagementKind.CUSTOMER else "support.l2_advanced_l3"
-    decision = policy.decide(actor, activity, case.customer, version=case.matrix_version)
+    decision = policy.decide(
+        actor, _work_activity(engagement), case.customer, version=case.matrix_version
+    )
     if not decision.allowed:
         raise PermissionDenied(decision.reason)
     if assignee is not None and (
@@ -160,22 +161,28 @@ def _level_label(level: str) -> str:
     return str(dict(SupportLevel.choices).get(level, level or "no level"))
 
 
+def side_worked_by(actor: Person, case: Case) -> str:
+    """The engagement an actor's organisation works on a case: the vendor its own once the
+    case is escalated, everyone else (and the vendor's model-2 desk) the customer's."""
+    if actor.organisation.kind == OrganisationKind.VENDOR and case.vendor_status:
+        return EngagementKind.VENDOR
+    return EngagementKind.CUSTOMER
+
+
+def _work_activity(side: str) -> str:
+    """The matrix activity whose R/A works (and assigns) a side of a case."""
+    return "support.l1" if side == EngagementKind.CUSTOMER else "support.l2_advanced_l3"
+
+
 def assignable_side(actor: Person, case: Case) -> str | None:
     """The engagement the actor may give to someone of its organisation (itself included):
     the side its organisation works, when the policy lets it work that side; else None."""
-    kind = actor.organisation.kind
-    if case.closed_at is not None:
+    if case.closed_at is not None or actor.organisation.kind == OrganisationKind.CUSTOMER:
         return None
-    if kind == OrganisationKind.VENDOR and case.vendor_status:
-        side = EngagementKind.VENDOR
-    elif (kind == OrganisationKind.PARTNER and case.partner_id == actor.organisation_id) or (
-        kind == OrganisationKind.VENDOR and case.partner_id is None
-    ):
-        side = EngagementKind.CUSTOMER
-    else:
-        return None
-    activity = "support.l1" if side == EngagementKind.CUSTOMER else "support.l2_advanced_l3"
-    decision = policy.decide(actor, activity, case.customer, version=case.matrix_version)
+    side = side_worked_by(actor, case)
+    decision = policy.decide(
+        actor, _work_activity(side), case.customer, version=case.matrix_version
+    )
     return side if decision.allowed else None
 
 

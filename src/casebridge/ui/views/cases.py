@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casebridge.cases import audiences, saved_views, selectors, services, workflow
-from casebridge.cases.bulk import side_worked_by
 from casebridge.cases.choices import (
     CAUSE_LABELS,
     CAUSES,
@@ -591,7 +590,7 @@ def assign_to_me_view(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case_or_404(actor, case_id)
     try:
         services.case_assign(
-            actor=actor, case=case, engagement=side_worked_by(actor, case), assignee=actor
+            actor=actor, case=case, engagement=services.side_worked_by(actor, case), assignee=actor
         )
     except DomainError as error:
         messages.error(request, f"{case.number} was not assigned to you: {error.detail}")
