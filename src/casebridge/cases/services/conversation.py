@@ -331,11 +331,11 @@ def case_reply(
             except DomainError as refused:
                 # The reply's field is its files: say which one and why.
                 name = _file_name(upload.name)
-                refused.fields = {
-                    ("files" if field == "file" else field): [f"{name}: {p}" for p in problems]
-                    for field, problems in refused.fields.items()
-                } or {"files": [f"{name}: {refused.detail}"]}
-                raise
+                problems = [p for found in refused.fields.values() for p in found]
+                raise ValidationFailed(
+                    "The message was not sent.",
+                    fields={"files": [f"{name}: {p}" for p in problems or [refused.detail]]},
+                ) from refused
     except Exception:
         for attachment in kept:  # the rows roll back; their stored files go with them
             attachment.file.delete(save=False)
