@@ -20,6 +20,7 @@ import os
 import platform
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -48,16 +49,24 @@ def _free_port() -> int:
 
 
 class Database:
-    """A fresh database per size: a new SQLite file, or the PostgreSQL one dropped and made."""
+    """A fresh database per size: a new SQLite file, or the PostgreSQL one dropped and made;
+    a copy of ``template`` when one is given (a database already migrated, on the same server)."""
 
-    def __init__(self, url: str | None, folder: Path) -> None:
+    def __init__(self, url: str | None, folder: Path, template: str | None = None) -> None:
         self.url = url
         self.folder = folder
+        self.template = template
 
     @contextlib.contextmanager
     def fresh(self, size: int) -> Iterator[str]:
         if not self.url:
             path = self.folder / f"bench-{size}.sqlite3"
+            if self.template:
+                with (
+                    contextlib.closing(sqlite3.connect(_sqlite_path(self.template))) as source,
+                    contextlib.closing(sqlite3.connect(path)) as copy,
+                ):
+                    source.backup(copy)
             yield f"sqlite:///{path}"
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -69,8 +78,18 @@ class Database:
         admin = urlunsplit(parts._replace(path="/postgres"))
         with psycopg.connect(admin, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            connection.execute(f'CREATE DATABASE "{name}"')
+            if self.template:
+                template = urlsplit(self.template).path.lstrip("/")
+                connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+            else:
+                connection.execute(f'CREATE DATABASE "{name}"')
         yield self.url
+
+
+def _sqlite_path(url: str) -> str:
+    if not url.startswith("sqlite:///"):
+        raise SystemExit(f"--template {url!r}: a SQLite run copies a SQLite file (sqlite:///…)")
+    return url.removeprefix("sqlite:///")
 
 
 def environment(database_url: str, folder: Path) -> dict[str, str]:
@@ -180,7 +199,7 @@ def serving(env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen, subpro
                 os.killpg(process.pid, signal.SIGKILL)
 
 
-def run(profile: str, database_url: str | None) -> dict[str, object]:
+def run(profile: str, database_url: str | None, template: str | None = None) -> dict[str, object]:
     settings = PROFILES[profile]
     results: dict[str, object] = {
         "profile": profile,
@@ -192,10 +211,11 @@ def run(profile: str, database_url: str | None) -> dict[str, object]:
     }
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        databases = Database(database_url, folder)
+        databases = Database(database_url, folder, template)
         for size in settings["sizes"]:
             with databases.fresh(size) as url:
                 env = environment(url, folder)
+                # From a template too: it brings a copy up to date (and costs a second or two).
                 casebridge(env, "migrate", "--noinput", "-v", "0")
                 started = time.perf_counter()
                 summary = casebridge(
@@ -342,9 +362,14 @@ def main() -> None:
         default=os.environ.get("BENCH_DATABASE_URL"),
         help="a PostgreSQL database to DROP and rebuild (default: SQLite in a temp folder)",
     )
+    parser.add_argument(
+        "--template",
+        help="copy this migrated database instead of migrating from nothing (the tests' CI smoke;"
+        " a SQLite file, or a database on the same PostgreSQL server nobody is connected to)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
-    results = run(args.profile, args.database_url)
+    results = run(args.profile, args.database_url, args.template)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     sys.stdout.write(render(results))

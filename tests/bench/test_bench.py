@@ -167,11 +167,12 @@ def _fresh_postgres():
 
 
 @pytest.mark.e2e
-def test_the_tiny_profile_runs_end_to_end(tmp_path):
-    """Generate, budget, serve in production settings, load and read memory: the CI smoke."""
+def test_the_tiny_profile_runs_end_to_end(tmp_path, migrated_template):
+    """Generate, budget, serve in production settings, load and read memory: the CI smoke. The
+    database is a copy of the run's migrated template (the migration is tested elsewhere)."""
     database = _fresh_postgres()
     command = [sys.executable, str(ROOT / "bench" / "scale.py"), "--profile", "tiny"]
-    command += ["--json", str(tmp_path / "tiny.json")]
+    command += ["--json", str(tmp_path / "tiny.json"), "--template", migrated_template]
     if database:
         command += ["--database-url", database]
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
