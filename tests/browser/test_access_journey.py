@@ -156,7 +156,7 @@ def test_invite_enrol_sign_on_escalate_and_offboard(
     enrol_authenticator_app(engineer, confirm_by_mail=True)
     engineer.goto(f"/cases/{case.pk}/")
     engineer.get_by_role("button", name="Escalate to the vendor").click()
-    expect(engineer.get_by_test_id("case-status")).to_contain_text("vendor side: Submitted")
+    expect(engineer.get_by_test_id("status-vendor")).to_contain_text("Submitted")
     assert (
         httpx.get(
             f"{live_server.url}/api/v1/me", headers={"Authorization": f"Bearer {token}"}

@@ -128,7 +128,7 @@ def test_the_whole_case_journey(browser, live_server, desk, matrices):
     customer.get_by_label("Impact").select_option("high")
     customer.get_by_label("Urgency").select_option("medium")
     customer.get_by_role("button", name="Open the case").click()
-    expect(customer.get_by_test_id("case-status")).to_contain_text("customer side: New")
+    expect(customer.get_by_test_id("status-customer")).to_contain_text("New")
     case_url = customer.url
 
     # Partner Level 1 takes it.
@@ -136,7 +136,7 @@ def test_the_whole_case_journey(browser, live_server, desk, matrices):
     agent.goto(case_url)
     click_action(agent, "Take into triage")
     click_action(agent, "Start work")
-    expect(agent.get_by_test_id("case-status")).to_contain_text("customer side: In progress")
+    expect(agent.get_by_test_id("status-customer")).to_contain_text("In progress")
     clocks = agent.get_by_test_id("clocks")
     expect(clocks.locator("[data-metric=customer-first_response]")).to_contain_text("Running")
     agent.get_by_label("Audience").select_option("partner_internal")
@@ -170,7 +170,7 @@ def test_the_whole_case_journey(browser, live_server, desk, matrices):
     engineer.get_by_role("button", name="Save details").click()
     expect(engineer.get_by_test_id("checklist")).not_to_contain_text("✘")
     engineer.get_by_role("button", name="Escalate to the vendor").click()
-    expect(engineer.get_by_test_id("case-status")).to_contain_text("vendor side: Submitted")
+    expect(engineer.get_by_test_id("status-vendor")).to_contain_text("Submitted")
 
     # The vendor accepts, asks for information; the partner answers.
     vendor = as_person(browser, live_server, "engineer@vendor.example")
@@ -183,8 +183,8 @@ def test_the_whole_case_journey(browser, live_server, desk, matrices):
     click_action(vendor, "Ask for information")
     engineer.goto(case_url)
     click_action(engineer, "Answer")
-    expect(engineer.get_by_test_id("case-status")).to_contain_text(
-        "vendor side: Investigating (Level 2 Advanced)"
+    expect(engineer.get_by_test_id("status-vendor")).to_contain_text(
+        "Investigating (Level 2 Advanced)"
     )
 
     # The vendor provides a solution; the partner confirms it and closes with the customer.
@@ -197,7 +197,7 @@ def test_the_whole_case_journey(browser, live_server, desk, matrices):
     engineer.get_by_role("button", name="Send").click()
     click_action(engineer, "Resolve")
     click_action(engineer, "Close")
-    expect(engineer.get_by_test_id("case-status")).to_contain_text("customer side: Closed")
+    expect(engineer.get_by_test_id("status-customer")).to_contain_text("Closed")
 
     # The customer sees only the public messages.
     customer.reload()

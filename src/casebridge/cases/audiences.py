@@ -15,6 +15,7 @@ vendor never writes to the customer: it holds I for ``customer.communicate``), a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from casebridge.cases import history, workflow
@@ -25,8 +26,11 @@ from casebridge.cases.selectors import case_timeline
 from casebridge.parties.choices import OrganisationKind
 from casebridge.parties.models import Person
 from casebridge.rasci import policy
+from casebridge.rasci.selectors import vendor_organisation
 
 PUBLIC = Audience.PUBLIC
+#: The parties in the order a sentence names them.
+PARTY_ORDER = (OrganisationKind.PARTNER, OrganisationKind.VENDOR, OrganisationKind.CUSTOMER)
 PARTNER_VENDOR = Audience.PARTNER_VENDOR
 
 #: Who reads each field of a case as the API, the portal, e-mail and webhooks show it.
@@ -243,6 +247,54 @@ def parties_to_act(case: Case) -> set[str]:
     if waiting.customer_reply:
         return {OrganisationKind.CUSTOMER}
     return policy.performing_parties(list(waiting.activities), case.matrix_version)
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """Who must act next on a case, as one sentence for a reader's page; ``yours`` when the
+    reader's own party must."""
+
+    sentence: str
+    yours: bool
+
+
+def _joined(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def next_step(reader: Person, case: Case) -> NextStep:
+    """Who the case waits on now, in words (the same parties :func:`parties_to_act` alerts)."""
+    waiting = workflow.waiting_now(case.customer_status, case.vendor_status)
+    if waiting is None:
+        return NextStep("Nothing is waiting: the case is closed.", yours=False)
+    parties = parties_to_act(case)
+    kind = reader.organisation.kind
+    if kind in parties:
+        if kind == OrganisationKind.CUSTOMER:
+            return NextStep("Your answer is awaited: reply below.", yours=True)
+        performers = policy.performers_by_activity(list(waiting.activities), case.matrix_version)
+        steps = [
+            t.label[:1].lower() + t.label[1:]
+            for t in waiting.steps
+            if kind in performers[t.activity]
+        ]
+        return NextStep(f"Your turn: {_joined(steps) if steps else 'reply'}.", yours=True)
+    vendor = vendor_organisation()
+    names = {
+        OrganisationKind.CUSTOMER: case.customer.name,
+        OrganisationKind.PARTNER: case.partner.name if case.partner else "",
+        OrganisationKind.VENDOR: vendor.name if vendor else "the vendor",
+    }
+    waiting_on = [names[party] for party in PARTY_ORDER if party in parties and names[party]]
+    if not waiting_on:
+        return NextStep("Nothing is waiting on anyone.", yours=False)
+    if kind == OrganisationKind.CUSTOMER:
+        return NextStep(
+            f"{_joined(waiting_on)} {'is' if len(waiting_on) == 1 else 'are'} working on it; "
+            "nothing is needed from you now.",
+            yours=False,
+        )
+    return NextStep(f"Waiting on {_joined(waiting_on)}.", yours=False)
 
 
 def default_audience(writer: Person, case: Case, writable: list[str] | None = None) -> str:

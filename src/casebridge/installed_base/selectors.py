@@ -291,3 +291,52 @@ def notice_list(*, actor: Person, customer_id: int | None = None) -> QuerySet[En
     if customer_id is not None:
         notices = notices.filter(installation__customer_id=customer_id)
     return notices.order_by("-recorded_at", "-id")
+
+
+@dataclass(frozen=True)
+class CaseSystem:
+    """The system a case is about, as its page shows it: the component and version, their
+    lifecycle state today, and the installation record when the reader may see it (which
+    environment, and which party manages it)."""
+
+    component: Component | None
+    version: str
+    state: str
+    release: str | None
+    end_of_life_on: dt.date | None
+    installation: Installation | None
+
+
+def case_system(
+    actor: Person, *, component_id: str | None, version: str, installation_id: int | None
+) -> CaseSystem | None:
+    """What the installed base says about a case's system; None when the case names none."""
+    if component_id is None and installation_id is None:
+        return None
+    installation = (
+        Installation.objects.visible_to(actor)
+        .select_related("component")
+        .filter(pk=installation_id)
+        .first()
+        if installation_id is not None
+        else None
+    )
+    if installation is not None and component_id in (None, installation.component_id):
+        component = installation.component
+    elif component_id is not None:
+        component = Component.objects.filter(pk=component_id).first()
+    else:
+        component = None
+    if component is None:
+        return None
+    version = version or (installation.version if installation is not None else "")
+    catalogue = Catalogue.load()
+    state, release = catalogue.state(component.code, version, clock.today())
+    return CaseSystem(
+        component=component,
+        version=version,
+        state=state,
+        release=release,
+        end_of_life_on=catalogue.end_of_life(release) if release else None,
+        installation=installation,
+    )

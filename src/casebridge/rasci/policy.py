@@ -370,6 +370,18 @@ def performing_parties(activities: list[str], version: MatrixVersion) -> set[str
     return {party for letters, party in rows if performs(letters)}
 
 
+def performers_by_activity(activities: list[str], version: MatrixVersion) -> dict[str, set[str]]:
+    """For each of ``activities``, the parties holding R or A for it in ``version`` (one query)."""
+    rows = Assignment.objects.filter(
+        activity__version=version, activity__code__in=set(activities)
+    ).values_list("activity__code", "letters", "party")
+    found: dict[str, set[str]] = {activity: set() for activity in activities}
+    for activity, letters, party in rows:
+        if performs(letters):
+            found[activity].add(party)
+    return found
+
+
 def accountable_party(activity: str, version: MatrixVersion) -> str | None:
     """Which party holds A for ``activity`` in ``version`` (one query; no people)."""
     return (

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from casebridge.cases import audiences, saved_views, selectors, services, workflow
+from casebridge.cases import audiences, saved_views, selectors, services, workflow, workspace
 from casebridge.cases.choices import (
     CAUSE_LABELS,
     CAUSES,
@@ -36,7 +36,7 @@ from casebridge.cases.models import Case
 from casebridge.core import clock
 from casebridge.core.errors import DomainError, NotFound, ValidationFailed
 from casebridge.core.validation import parse_digits
-from casebridge.installed_base.selectors import component_list
+from casebridge.installed_base.selectors import case_system, component_list
 from casebridge.parties import selectors as party_selectors
 from casebridge.parties.choices import OrganisationKind
 from casebridge.parties.models import Person
@@ -300,6 +300,7 @@ def case_page(
     view = audiences.case_read(actor, case)
     default = audiences.default_audience(actor, case, [value for value, _ in writable])
     earlier, later = selectors.case_links(actor, case)
+    is_customer = actor.organisation.kind == OrganisationKind.CUSTOMER
     return render(
         request,
         "ui/cases/detail.html",
@@ -309,6 +310,15 @@ def case_page(
             **clock_context(actor, case),
             "view": view,
             "sides": {e["kind"]: e for e in view["engagements"]},
+            "is_customer": is_customer,
+            "next_step": audiences.next_step(actor, case),
+            **_next_due(actor, case, is_customer),
+            "system": case_system(
+                actor,
+                component_id=case.component_id,
+                version=case.version,
+                installation_id=case.installation_id,
+            ),
             "submission": [
                 (FIELD_LABELS[name], _shown(view[name], name))
                 for name in audiences.GUIDELINE_FIELDS
@@ -333,6 +343,17 @@ def case_page(
         },
         status=status,
     )
+
+
+def _next_due(actor: Person, case: Case, is_customer: bool) -> dict[str, Any]:
+    """The header's next due time on the reader's side, with its colour (none for customers:
+    their page says what is expected of them instead)."""
+    if is_customer:
+        return {"next_due": None, "due_state": ""}
+    return {
+        "next_due": workspace.next_due_at(case, actor),
+        "due_state": workspace.due_state(case, actor, clock.now()),
+    }
 
 
 @require_GET
