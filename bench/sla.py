@@ -95,13 +95,15 @@ def long_history(people: dict[str, object], events: int):  # type: ignore[no-unt
     moment = START
     with time_machine.travel(moment, tick=False) as travel:
         case = open_case(people)
-        services.case_act(actor=people["agent"], case=case, action="start", expected_revision=None)
+        services.case_transition(
+            actor=people["agent"], case=case, action="start", expected_revision=None
+        )
         made = 3
         while made < events:
             moment += dt.timedelta(minutes=37)
             travel.move_to(moment)
             if made % 10 == 0:
-                services.case_act(
+                services.case_transition(
                     actor=people["agent"],
                     case=case,
                     action="wait_on_customer",

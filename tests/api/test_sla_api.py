@@ -123,7 +123,9 @@ def test_the_customer_never_sees_the_vendor_engagements_clocks(desk, open_case, 
     Case.objects.filter(pk=case.pk).update(component="sbc")
     act(case, desk.partner_a_manager, "start")
     case.refresh_from_db()
-    services.case_escalate(actor=desk.partner_a_manager, case=case, expected_revision=case.revision)
+    services.case_transition(
+        action="escalate", actor=desk.partner_a_manager, case=case, expected_revision=case.revision
+    )
 
     customer = api_as(desk.customer_a_contact).get(f"/api/v1/cases/{case.pk}/clocks").json()
     partner = api_as(desk.partner_a_agent).get(f"/api/v1/cases/{case.pk}/clocks").json()

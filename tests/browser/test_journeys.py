@@ -242,8 +242,8 @@ def test_the_vendor_engineer_reads_the_partners_full_submission(browser, live_se
     Case.objects.filter(pk=case.pk).update(component="sbc")
     act(case, desk.partner_a_agent, "start")
     case.refresh_from_db()
-    case_services.case_escalate(
-        actor=desk.partner_a_manager, case=case, expected_revision=case.revision
+    case_services.case_transition(
+        action="escalate", actor=desk.partner_a_manager, case=case, expected_revision=case.revision
     )
 
     vendor = as_person(browser, live_server, "engineer@vendor.example")

@@ -24,7 +24,7 @@ COMPLETE = {
 
 def act(case, actor, action, **extra):
     case.refresh_from_db()
-    return services.case_act(
+    return services.case_transition(
         actor=actor, case=case, action=action, expected_revision=case.revision, **extra
     )
 

@@ -90,7 +90,9 @@ def test_the_vendor_desk_assigns_escalations_to_its_engineers(desk, open_case):
     act(case, desk.partner_a_agent, "start")
     case.refresh_from_db()
 
-    services.case_escalate(actor=desk.partner_a_manager, case=case, expected_revision=case.revision)
+    services.case_transition(
+        action="escalate", actor=desk.partner_a_manager, case=case, expected_revision=case.revision
+    )
 
     engineer = _side(case, "vendor").assignee
     assert engineer is not None

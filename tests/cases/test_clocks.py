@@ -306,7 +306,9 @@ def test_the_vendor_engagement_runs_the_partners_underpinning_plan(open_case, de
     Case.objects.filter(pk=case.pk).update(component="sbc")
     act(case, desk.partner_a_manager, "start")
     case.refresh_from_db()
-    services.case_escalate(actor=desk.partner_a_manager, case=case, expected_revision=case.revision)
+    services.case_transition(
+        action="escalate", actor=desk.partner_a_manager, case=case, expected_revision=case.revision
+    )
 
     vendor_first = clock(case, "first_response", engagement="vendor")
     assert (vendor_first.plan, vendor_first.target) == ("premium_plus", dt.timedelta(minutes=30))

@@ -52,7 +52,9 @@ def test_the_queue_keys_follow_the_engagements_and_their_clocks(desk, open_case,
     Case.objects.filter(pk=case.pk).update(component="sbc")
     act(case, desk.partner_a_agent, "start")
     case.refresh_from_db()
-    services.case_escalate(actor=desk.partner_a_manager, case=case, expected_revision=case.revision)
+    services.case_transition(
+        action="escalate", actor=desk.partner_a_manager, case=case, expected_revision=case.revision
+    )
     assert keys(case) == (
         "escalated",
         "submitted",
@@ -86,7 +88,9 @@ def test_the_vendor_sees_a_model_1_case_once_escalated(desk, open_case, travel):
 
     act(case, desk.partner_a_agent, "start")
     case.refresh_from_db()
-    services.case_escalate(actor=desk.partner_a_manager, case=case, expected_revision=case.revision)
+    services.case_transition(
+        action="escalate", actor=desk.partner_a_manager, case=case, expected_revision=case.revision
+    )
 
     assert list(case_queue(actor=desk.vendor_engineer, filters=vendor_queue)) == [case]
     submitted = QueueFilters(engagement="vendor", status="submitted", sort="due")

@@ -243,8 +243,8 @@ def test_the_vendor_finds_escalated_cases_but_not_the_partners_internal_notes(de
     Case.objects.filter(pk=case.pk).update(component="sbc")
     act(case, desk.partner_a_agent, "start")
     case.refresh_from_db()
-    case_services.case_escalate(
-        actor=desk.partner_a_manager, case=case, expected_revision=case.revision
+    case_services.case_transition(
+        action="escalate", actor=desk.partner_a_manager, case=case, expected_revision=case.revision
     )
 
     page = search.search_cases(vendor, "kestrel")

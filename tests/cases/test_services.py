@@ -155,10 +155,12 @@ def test_an_illegal_action_names_the_allowed_ones_and_changes_nothing(desk, open
 
 def test_a_stale_revision_is_refused(desk, open_case):
     case = open_case()
-    services.case_act(actor=desk.partner_a_agent, case=case, action="triage", expected_revision=1)
+    services.case_transition(
+        actor=desk.partner_a_agent, case=case, action="triage", expected_revision=1
+    )
 
     with pytest.raises(services.StaleRevision) as error:
-        services.case_act(
+        services.case_transition(
             actor=desk.partner_a_agent, case=case, action="start", expected_revision=1
         )
 
@@ -172,8 +174,11 @@ def test_escalation_lists_every_unmet_rule_at_once(desk, open_case):
     case.refresh_from_db()
 
     with pytest.raises(ValidationFailed) as error:
-        services.case_escalate(
-            actor=desk.partner_a_manager, case=case, expected_revision=case.revision
+        services.case_transition(
+            action="escalate",
+            actor=desk.partner_a_manager,
+            case=case,
+            expected_revision=case.revision,
         )
 
     assert error.value.code == "escalation_gate"
@@ -205,8 +210,11 @@ def test_an_unauthorised_submitter_and_an_unqualified_partner_are_named(desk, op
     case.refresh_from_db()
 
     with pytest.raises(ValidationFailed) as error:
-        services.case_escalate(
-            actor=desk.partner_a_agent, case=case, expected_revision=case.revision
+        services.case_transition(
+            action="escalate",
+            actor=desk.partner_a_agent,
+            case=case,
+            expected_revision=case.revision,
         )
 
     assert error.value.fields["submitter"] == ["You are not a registered authorised submitter."]
@@ -219,7 +227,9 @@ def test_a_full_escalation_and_the_vendor_side(desk, open_case):
     act(case, desk.partner_a_agent, "start")
     case.refresh_from_db()
 
-    services.case_escalate(actor=desk.partner_a_manager, case=case, expected_revision=case.revision)
+    services.case_transition(
+        action="escalate", actor=desk.partner_a_manager, case=case, expected_revision=case.revision
+    )
     assert (status(case), status(case, "vendor")) == ("escalated", "submitted")
 
     act(case, desk.vendor_engineer, "accept")
@@ -240,7 +250,9 @@ def test_the_vendor_returns_an_incomplete_case_with_a_reason(desk, open_case):
     Case.objects.filter(pk=case.pk).update(component="sbc")
     act(case, desk.partner_a_agent, "start")
     case.refresh_from_db()
-    services.case_escalate(actor=desk.partner_a_manager, case=case, expected_revision=case.revision)
+    services.case_transition(
+        action="escalate", actor=desk.partner_a_manager, case=case, expected_revision=case.revision
+    )
 
     with pytest.raises(ValidationFailed):
         act(case, desk.vendor_engineer, "return", reason="No HAR file")
@@ -256,7 +268,9 @@ def test_a_partner_agent_cannot_do_the_vendors_work(desk, open_case):
     Case.objects.filter(pk=case.pk).update(component="sbc")
     act(case, desk.partner_a_agent, "start")
     case.refresh_from_db()
-    services.case_escalate(actor=desk.partner_a_manager, case=case, expected_revision=case.revision)
+    services.case_transition(
+        action="escalate", actor=desk.partner_a_manager, case=case, expected_revision=case.revision
+    )
 
     with pytest.raises(PermissionDenied, match=r"Partner holds S for support\.l2_advanced_l3"):
         act(case, desk.partner_a_manager, "accept")
@@ -410,13 +424,17 @@ def test_an_unsupported_version_goes_through_only_with_an_override(desk, open_ca
     case.refresh_from_db()
 
     with pytest.raises(ValidationFailed) as refused:
-        services.case_escalate(
-            actor=desk.partner_a_manager, case=case, expected_revision=case.revision
+        services.case_transition(
+            action="escalate",
+            actor=desk.partner_a_manager,
+            case=case,
+            expected_revision=case.revision,
         )
     assert list(refused.value.fields) == ["version"]
     assert "upgrade first" in refused.value.fields["version"][0]
 
-    services.case_escalate(
+    services.case_transition(
+        action="escalate",
         actor=desk.partner_a_manager,
         case=case,
         expected_revision=case.revision,

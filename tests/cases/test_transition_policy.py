@@ -62,7 +62,7 @@ def test_who_may_perform_each_transition(desk, open_case, transition, source, pa
     )
 
     def perform():
-        return services.case_act(
+        return services.case_transition(
             actor=actor,
             case=case,
             action=transition.action,

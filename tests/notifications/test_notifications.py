@@ -26,8 +26,8 @@ def escalated(desk, open_case):
     Case.objects.filter(pk=case.pk).update(component="sbc")
     act(case, desk.partner_a_agent, "start")
     case.refresh_from_db()
-    return case_services.case_escalate(
-        actor=desk.partner_a_manager, case=case, expected_revision=case.revision
+    return case_services.case_transition(
+        action="escalate", actor=desk.partner_a_manager, case=case, expected_revision=case.revision
     )
 
 

@@ -121,9 +121,7 @@ def put_in(case, transition, source, *, customer_assignee, vendor_assignee):
 
 def perform(actor, case, transition):
     case.refresh_from_db()
-    if transition.action == "escalate":
-        return services.case_escalate(actor=actor, case=case, expected_revision=None)
-    return services.case_act(
+    return services.case_transition(
         actor=actor,
         case=case,
         action=transition.action,

@@ -159,7 +159,7 @@ def test_the_people_behind_each_ruled_letter_are_those_the_services_let_act(worl
             )
             put_in(case, transition, sorted(transition.sources)[0])
             try:
-                services.case_act(
+                services.case_transition(
                     actor=person,
                     case=case,
                     action=transition.action,

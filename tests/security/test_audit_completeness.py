@@ -1,9 +1,9 @@
 """Every write service leaves a trace: an audit row or a case event.
 
 The registry is the code itself: every public function of a ``services`` module that runs in a
-transaction (``@transaction.atomic``) is a write service. Each must call, directly or through a
-helper of its own module, one of the functions that append to the audit trail or the case
-history. A new service without a trace fails here."""
+transaction (``@transaction.atomic``, or a block in ``case_write``) is a write service. Each must
+call, directly or through a helper of its own module, one of the functions that append to the
+audit trail or the case history. A new service without a trace fails here."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from pathlib import Path
 
 import casebridge
 
-TRACES = {"audit_record", "_event", "_case_event", "_move", "_move_customer", "CaseEvent"}
+#: ``record`` is ``CaseWrite.record``, the case history's one writer.
+TRACES = {"audit_record", "_case_event", "record", "CaseEvent"}
 #: Writes whose trace is elsewhere, each with the reason.
 EXEMPT = {
     # The preference is the person's own setting; nothing of another party changes.
@@ -23,7 +24,12 @@ EXEMPT = {
     # Deliveries of events already traced: the Notification rows are themselves the record of
     # what was sent (webhook deliveries live in notifications.deliveries, their log likewise).
     "casebridge.notifications.services.notify_event",
+    # The case write path itself: the blocks written in it are the services checked here.
+    "casebridge.cases.services.writing.case_write",
+    "casebridge.cases.services.writing.case_write_new",
 }
+#: What opens a write's transaction.
+OPENERS = ("transaction.atomic", "case_write(", "case_write_new(")
 
 
 def service_modules():
@@ -34,14 +40,13 @@ def service_modules():
 
 
 def _is_atomic(function: ast.FunctionDef) -> bool:
-    """Decorated with ``transaction.atomic``, or opening one (``with transaction.atomic():``)."""
+    """Decorated with ``transaction.atomic``, or opening one (``with transaction.atomic():``,
+    ``with case_write(…)``)."""
     if any(ast.unparse(d) in ("transaction.atomic", "atomic") for d in function.decorator_list):
         return True
     return any(
         isinstance(node, ast.With)
-        and any(
-            ast.unparse(item.context_expr).startswith("transaction.atomic") for item in node.items
-        )
+        and any(ast.unparse(item.context_expr).startswith(OPENERS) for item in node.items)
         for node in ast.walk(function)
     )
 

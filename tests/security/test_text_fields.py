@@ -370,7 +370,8 @@ SINGLE_LINE: dict[str, tuple[str, Writer]] = {
     ),
     "cases.Case.version_override_request": (
         "version_override_request",
-        lambda d, v: case_services.case_escalate(
+        lambda d, v: case_services.case_transition(
+            action="escalate",
             actor=d.partner_a_manager,
             case=_started(d),
             expected_revision=None,

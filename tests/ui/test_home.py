@@ -25,7 +25,9 @@ def work(desk, open_case):
     Case.objects.filter(pk=p1.pk).update(component="sbc")
     act(p1, desk.partner_a_agent, "start")
     p1.refresh_from_db()
-    services.case_escalate(actor=desk.partner_a_manager, case=p1, expected_revision=p1.revision)
+    services.case_transition(
+        action="escalate", actor=desk.partner_a_manager, case=p1, expected_revision=p1.revision
+    )
     mine = open_case(impact="low", urgency="medium")
     Case.objects.filter(pk=mine.pk).update(assignee=desk.partner_a_agent)
     closed = open_case(impact="low", urgency="low")

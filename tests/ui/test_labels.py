@@ -87,7 +87,9 @@ def escalated_case(desk, open_case):
     Case.objects.filter(pk=case.pk).update(component="sbc")
     act(case, desk.partner_a_agent, "start")
     case.refresh_from_db()
-    services.case_escalate(actor=desk.partner_a_manager, case=case, expected_revision=case.revision)
+    services.case_transition(
+        action="escalate", actor=desk.partner_a_manager, case=case, expected_revision=case.revision
+    )
     act(case, desk.vendor_engineer, "accept")
     act(case, desk.vendor_engineer, "request_information")
     return case

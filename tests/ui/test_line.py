@@ -31,8 +31,11 @@ def p1s(desk, open_case):
     Case.objects.filter(pk=escalated.pk).update(component="sbc")
     act(escalated, desk.partner_a_agent, "start")
     escalated.refresh_from_db()
-    services.case_escalate(
-        actor=desk.partner_a_manager, case=escalated, expected_revision=escalated.revision
+    services.case_transition(
+        action="escalate",
+        actor=desk.partner_a_manager,
+        case=escalated,
+        expected_revision=escalated.revision,
     )
     resolved = open_case(impact="high", urgency="high")
     act(resolved, desk.partner_a_agent, "start")

@@ -574,12 +574,9 @@ def _act(
     actor = _actor(request)
     case = selectors.access_case(actor, case_id)
     revision = _revision(if_match)
-    if action == "escalate":
-        case = services.case_escalate(actor=actor, case=case, expected_revision=revision, **values)
-    else:
-        case = services.case_act(
-            actor=actor, case=case, action=action, expected_revision=revision, **values
-        )
+    case = services.case_transition(
+        actor=actor, case=case, action=action, expected_revision=revision, **values
+    )
     return _fresh(request, response, case)
 
 

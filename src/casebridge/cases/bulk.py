@@ -121,10 +121,8 @@ def _apply(actor: Person, case: Case, request: BulkRequest) -> None:
         )
     elif request.operation == "comment":
         services.case_comment(actor=actor, case=case, audience=request.audience, body=request.body)
-    elif request.action == "escalate":
-        services.case_escalate(actor=actor, case=case, expected_revision=None)
     else:
-        services.case_act(
+        services.case_transition(
             actor=actor,
             case=case,
             action=request.action,

@@ -293,7 +293,8 @@ def allowed_actions(*, actor: Person, case: Case) -> list[str]:
         transition
         for kind, engagement in engagements.items()
         for transition in workflow.available(kind, engagement.status)
-        if not (transition.action == "escalate" and EngagementKind.VENDOR in engagements)
+        # A step that opens an engagement the case already has is not offered (the table says).
+        if transition.opens not in engagements
         and workflow.meets_level(actor.support_level, transition.level)
     ]
     if not candidates:

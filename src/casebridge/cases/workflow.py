@@ -5,6 +5,12 @@ the RASCI activity that authorises it, the lowest support level the performer mu
 whether the performer must be a verified authorised submitter. The services ask the policy
 engine whether the actor's party holds R or A for that activity.
 
+Each transition also carries what performing it does beyond its own engagement's state: the
+outbox event it records, the case's tier afterwards, where the customer engagement follows a
+vendor step to, the engagement it opens, the timestamps it sets or clears, and its guards (the
+rules it must pass, with the inputs they read: :class:`Guard`). ``case_transition`` in
+``cases/services/transitions.py`` performs any row of the table from those columns alone.
+
 The table also says where a case waits after each step (:func:`waiting_after`, :func:`waiting_now`):
 the steps that may move it on, whose performers must act next. Notifications alert them, the
 composer's default audience reaches them, and "who does what" names the same people
@@ -15,7 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 
+from casebridge.cases import events
 from casebridge.cases.choices import Audience, EngagementKind
 from casebridge.cases.choices import CustomerStatus as C
 from casebridge.cases.choices import VendorStatus as V
@@ -24,17 +32,59 @@ from casebridge.cases.choices import VendorStatus as V
 LEVEL_RANK = {"l1_basic": 1, "l2_intermediate": 2, "l2_advanced": 3, "l3_expert": 4}
 
 
+class Guard(StrEnum):
+    """A rule a step must pass beyond its state, the policy and the performer's level; each is
+    checked, with the inputs it reads, by ``cases/services/transitions.py``."""
+
+    #: Every rule of the escalation gate (``cases/escalation.py``), listed at once; it also
+    #: takes an optional ``version_override_request``.
+    ESCALATION_GATE = "escalation_gate"
+    #: A closed case reopens only within CASEBRIDGE_REOPEN_WINDOW_DAYS of closing.
+    REOPEN_WINDOW = "reopen_window"
+    #: The vendor says why it returns the case (``return_reason``, one of ReturnReason).
+    RETURN_REASON = "return_reason"
+    #: A Priority 1 names its cause when resolved (``attribution``); it decides the RCA's owner.
+    CAUSE_ATTRIBUTION = "cause_attribution"
+    #: Accepting a case on an unsupported version whose submitter asked for an override grants
+    #: it, and needs the ``reason``.
+    VERSION_OVERRIDE = "version_override"
+
+
 @dataclass(frozen=True)
 class Transition:
+    """One step of the table: where it starts and ends, who may perform it, and what else it
+    does to the case when performed."""
+
     engagement: str
     action: str
     sources: frozenset[str]
     target: str
     activity: str
+    #: The outbox event the step records (its history line is ``action``).
+    event: str
     level: str | None = None
     reason_required: bool = False
     label: str = ""
     authorised_submitter: bool = False
+    #: The case's tier once the step is done (None: unchanged).
+    tier_after: str | None = None
+    #: The state the customer engagement follows a vendor step to, in the same write, and why
+    #: (the history's words): a returned case is worked at the desk again, a confirmed
+    #: solution is proposed.
+    customer_follows: str | None = None
+    follows_why: str = ""
+    #: The engagement the step opens (escalating opens the vendor's), at ``OPENS_AT``.
+    opens: str | None = None
+    #: The case's timestamps the step sets to now, and the ones it clears.
+    stamps: frozenset[str] = frozenset()
+    clears: frozenset[str] = frozenset()
+    guards: tuple[Guard, ...] = ()
+    #: The step's event is keyed by the case and its revision (a receiver must never act on it
+    #: twice); its payload then leaves the revision to the key.
+    event_keyed: bool = False
+    #: The refusal when the step does not apply in the current state ({status} is filled in);
+    #: "" for the general one, which lists what is possible.
+    refused: str = ""
 
 
 def _t(
@@ -44,10 +94,20 @@ def _t(
     target: str,
     activity: str,
     *,
+    event: str,
     level: str | None = None,
     reason: bool = False,
     label: str = "",
     submitter: bool = False,
+    tier_after: str | None = None,
+    customer_follows: str | None = None,
+    follows_why: str = "",
+    opens: str | None = None,
+    stamps: Iterable[str] = (),
+    clears: Iterable[str] = (),
+    guards: Iterable[Guard] = (),
+    event_keyed: bool = False,
+    refused: str = "",
 ) -> Transition:
     return Transition(
         engagement,
@@ -55,10 +115,20 @@ def _t(
         frozenset(sources),
         target,
         activity,
+        event,
         level,
         reason,
         label or action,
         submitter,
+        tier_after,
+        customer_follows,
+        follows_why,
+        opens,
+        frozenset(stamps),
+        frozenset(clears),
+        tuple(guards),
+        event_keyed,
+        refused,
     )
 
 
@@ -75,6 +145,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "support.l1",
         level="l1_basic",
         label="Take into triage",
+        event=events.TRIAGE,
     ),
     _t(
         CUSTOMER,
@@ -84,6 +155,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "support.l1",
         level="l1_basic",
         label="Start work",
+        event=events.START,
     ),
     _t(
         CUSTOMER,
@@ -93,6 +165,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "support.l1",
         level="l1_basic",
         label="Ask the customer",
+        event=events.WAIT_ON_CUSTOMER,
     ),
     _t(
         CUSTOMER,
@@ -102,6 +175,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "support.l1",
         level="l1_basic",
         label="Resume",
+        event=events.RESUME,
     ),
     _t(
         CUSTOMER,
@@ -111,6 +185,13 @@ TRANSITIONS: tuple[Transition, ...] = (
         "case.submit",
         label="Escalate to the vendor",
         submitter=True,
+        event=events.ESCALATED,
+        tier_after="l2_advanced",
+        opens=VENDOR,
+        stamps=["escalated_at"],
+        guards=[Guard.ESCALATION_GATE],
+        event_keyed=True,
+        refused="A case is escalated while in progress, not while {status}.",
     ),
     _t(
         CUSTOMER,
@@ -119,6 +200,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         C.SOLUTION_PROPOSED,
         "customer.communicate",
         label="Propose a solution",
+        event=events.PROPOSE_SOLUTION,
     ),
     _t(
         CUSTOMER,
@@ -128,6 +210,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "customer.communicate",
         reason=True,
         label="Solution did not work",
+        event=events.REJECT_SOLUTION,
     ),
     _t(
         CUSTOMER,
@@ -136,8 +219,19 @@ TRANSITIONS: tuple[Transition, ...] = (
         C.RESOLVED,
         "customer.communicate",
         label="Resolve",
+        event=events.RESOLVE,
+        guards=[Guard.CAUSE_ATTRIBUTION],
     ),
-    _t(CUSTOMER, "close", [C.RESOLVED], C.CLOSED, "customer.communicate", label="Close"),
+    _t(
+        CUSTOMER,
+        "close",
+        [C.RESOLVED],
+        C.CLOSED,
+        "customer.communicate",
+        label="Close",
+        event=events.CLOSE,
+        stamps=["closed_at"],
+    ),
     _t(
         CUSTOMER,
         "reopen",
@@ -146,6 +240,9 @@ TRANSITIONS: tuple[Transition, ...] = (
         "customer.communicate",
         reason=True,
         label="Reopen",
+        event=events.REOPEN,
+        clears=["closed_at"],
+        guards=[Guard.REOPEN_WINDOW],
     ),
     # The vendor engagement: the vendor's Level 2 Advanced / Level 3 with the submitter.
     _t(
@@ -156,6 +253,8 @@ TRANSITIONS: tuple[Transition, ...] = (
         "support.l2_advanced_l3",
         level="l2_advanced",
         label="Accept",
+        event=events.ACCEPT,
+        guards=[Guard.VERSION_OVERRIDE],
     ),
     _t(
         VENDOR,
@@ -166,6 +265,11 @@ TRANSITIONS: tuple[Transition, ...] = (
         level="l2_advanced",
         reason=True,
         label="Return",
+        event=events.RETURN,
+        tier_after="l2_intermediate",
+        customer_follows=C.IN_PROGRESS,
+        follows_why="returned by the vendor",
+        guards=[Guard.RETURN_REASON],
     ),
     _t(
         VENDOR,
@@ -175,6 +279,10 @@ TRANSITIONS: tuple[Transition, ...] = (
         "case.submit",
         label="Submit again",
         submitter=True,
+        event=events.RESUBMIT,
+        tier_after="l2_advanced",
+        customer_follows=C.ESCALATED,
+        follows_why="submitted again",
     ),
     _t(
         VENDOR,
@@ -184,6 +292,8 @@ TRANSITIONS: tuple[Transition, ...] = (
         "support.l2_advanced_l3",
         level="l2_advanced",
         label="Hand to Level 3",
+        event=events.TO_EXPERT,
+        tier_after="l3_expert",
     ),
     _t(
         VENDOR,
@@ -193,6 +303,8 @@ TRANSITIONS: tuple[Transition, ...] = (
         "support.l2_advanced_l3",
         level="l3_expert",
         label="Hand back to Level 2",
+        event=events.TO_ADVANCED,
+        tier_after="l2_advanced",
     ),
     _t(
         VENDOR,
@@ -202,8 +314,17 @@ TRANSITIONS: tuple[Transition, ...] = (
         "support.l2_advanced_l3",
         level="l2_advanced",
         label="Ask for information",
+        event=events.REQUEST_INFORMATION,
     ),
-    _t(VENDOR, "answer", [V.WAITING_ON_PARTNER], V.INVESTIGATING, "case.assist", label="Answer"),
+    _t(
+        VENDOR,
+        "answer",
+        [V.WAITING_ON_PARTNER],
+        V.INVESTIGATING,
+        "case.assist",
+        label="Answer",
+        event=events.ANSWER,
+    ),
     _t(
         VENDOR,
         "provide_solution",
@@ -212,6 +333,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "support.l2_advanced_l3",
         level="l2_advanced",
         label="Provide a solution",
+        event=events.PROVIDE_SOLUTION,
     ),
     _t(
         VENDOR,
@@ -220,6 +342,9 @@ TRANSITIONS: tuple[Transition, ...] = (
         V.CONFIRMED,
         "customer.communicate",
         label="Confirm the solution",
+        event=events.CONFIRM,
+        customer_follows=C.SOLUTION_PROPOSED,
+        follows_why="vendor solution",
     ),
     _t(
         VENDOR,
@@ -229,6 +354,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "case.assist",
         reason=True,
         label="Solution does not work",
+        event=events.REJECT,
     ),
 )
 
@@ -240,13 +366,6 @@ FINAL: dict[str, frozenset[str]] = {
 }
 #: The state each engagement opens in: a case opens new, an escalation opens the vendor's side.
 OPENS_AT: dict[str, str] = {CUSTOMER: C.NEW, VENDOR: V.SUBMITTED}
-#: Where the customer engagement follows a vendor step to (the service moves it in the same
-#: write): a returned case is worked at the desk again, a confirmed solution is proposed.
-CUSTOMER_FOLLOWS: dict[str, str] = {
-    "return": C.IN_PROGRESS,
-    "resubmit": C.ESCALATED,
-    "confirm": C.SOLUTION_PROPOSED,
-}
 #: States that wait on the customer's reply rather than on a step of the table: a public message
 #: from the customer moves the case on.
 AWAITING_CUSTOMER_REPLY = frozenset({(CUSTOMER, C.WAITING_ON_CUSTOMER)})
@@ -283,12 +402,17 @@ def transition_for(engagement: str, status: str, action: str) -> Transition:
     return transition
 
 
-def engagement_of(action: str) -> str:
-    """Which engagement an action moves (action names are unique across the table)."""
-    for (engagement, name), _ in _BY_KEY.items():
+def row_of(action: str) -> Transition:
+    """The table's row for an action (action names are unique across the table)."""
+    for (_, name), transition in _BY_KEY.items():
         if name == action:
-            return engagement
+            return transition
     raise KeyError(action)
+
+
+def engagement_of(action: str) -> str:
+    """Which engagement an action moves."""
+    return row_of(action).engagement
 
 
 def meets_level(level: str | None, required: str | None) -> bool:
@@ -329,10 +453,10 @@ def waiting_in(engagement: str, status: str) -> Waiting | None:
 def waiting_after(transition: Transition) -> Waiting | None:
     """Where the case waits once ``transition`` is done: escalating hands it to the vendor's new
     engagement, a vendor engagement's last step hands it back to the customer's."""
-    if transition.engagement == CUSTOMER and transition.target == C.ESCALATED:
-        return waiting_in(VENDOR, OPENS_AT[VENDOR])
+    if transition.opens is not None:
+        return waiting_in(transition.opens, OPENS_AT[transition.opens])
     if transition.target in FINAL[transition.engagement]:
-        follows = CUSTOMER_FOLLOWS.get(transition.action)
+        follows = transition.customer_follows
         return waiting_in(CUSTOMER, follows) if follows else None
     return waiting_in(transition.engagement, transition.target)
 

@@ -68,7 +68,7 @@ def load_cases() -> None:
         component="wallboard",
     )
     for action in ("triage", "start"):
-        rijnland = services.case_act(
+        rijnland = services.case_transition(
             actor=agent, case=rijnland, action=action, expected_revision=None
         )
     services.case_comment(
@@ -91,16 +91,22 @@ def load_cases() -> None:
         installation_id=core.pk if core else None,
         guidelines={**DETAILS, "occurred_at": clock.now() - dt.timedelta(days=1)},
     )
-    routing = services.case_act(actor=agent, case=routing, action="start", expected_revision=None)
-    routing = services.case_escalate(actor=engineer, case=routing, expected_revision=None)
-    routing = services.case_act(actor=vendor, case=routing, action="accept", expected_revision=None)
+    routing = services.case_transition(
+        actor=agent, case=routing, action="start", expected_revision=None
+    )
+    routing = services.case_transition(
+        action="escalate", actor=engineer, case=routing, expected_revision=None
+    )
+    routing = services.case_transition(
+        actor=vendor, case=routing, action="accept", expected_revision=None
+    )
     services.case_comment(
         actor=vendor,
         case=routing,
         audience="partner_vendor",
         body="Please send the **routing service log** of one failing call, with its time.",
     )
-    services.case_act(
+    services.case_transition(
         actor=vendor, case=routing, action="request_information", expected_revision=None
     )
 
@@ -117,14 +123,17 @@ def load_cases() -> None:
         component="sbc",
         guidelines={**P1_DETAILS, "occurred_at": clock.now() - dt.timedelta(minutes=40)},
     )
-    outage_p1 = services.case_act(
+    outage_p1 = services.case_transition(
         actor=_person("helpdesk@polder-energy.example"),
         case=outage_p1,
         action="start",
         expected_revision=None,
     )
-    services.case_escalate(
-        actor=_person("admin@polder-energy.example"), case=outage_p1, expected_revision=None
+    services.case_transition(
+        action="escalate",
+        actor=_person("admin@polder-energy.example"),
+        case=outage_p1,
+        expected_revision=None,
     )
 
     # A resolved Priority 1 whose cause was the customer's network: Bluewater owns the RCA.
@@ -139,8 +148,10 @@ def load_cases() -> None:
         component="server_services",
     )
     for action in ("start", "propose_solution"):
-        outage = services.case_act(actor=agent, case=outage, action=action, expected_revision=None)
-    outage = services.case_act(
+        outage = services.case_transition(
+            actor=agent, case=outage, action=action, expected_revision=None
+        )
+    outage = services.case_transition(
         actor=agent,
         case=outage,
         action="resolve",

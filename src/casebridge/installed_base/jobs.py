@@ -11,6 +11,7 @@ from casebridge.core import clock
 from casebridge.core.errors import ValidationFailed
 from casebridge.core.outbox import outbox_record
 from casebridge.core.schedule import register_job
+from casebridge.installed_base import events
 from casebridge.installed_base.models import EndOfLifeNotice, Installation, Release
 from casebridge.installed_base.selectors import Catalogue
 from casebridge.rasci import policy
@@ -77,7 +78,7 @@ def _notify(installation: Installation, release: Release, end_of_life: dt.date, 
             organisation=accountable.organisation if accountable else None,
         )
         outbox_record(
-            kind="installed_base.end_of_life_notice",
+            kind=events.END_OF_LIFE_NOTICE,
             dedup_key=f"eol-notice:{installation.pk}:{notice.release_id}:{days}",
             payload={
                 "installation_id": installation.pk,

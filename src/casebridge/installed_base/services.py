@@ -15,6 +15,7 @@ from casebridge.core.audit import audit_record, changed, snapshot
 from casebridge.core.errors import PermissionDenied, ValidationFailed
 from casebridge.core.outbox import outbox_record
 from casebridge.core.validation import Errors, clean_choice, clean_multiline, clean_single_line
+from casebridge.installed_base import events
 from casebridge.installed_base.choices import Environment, ManagingParty, PolicyKind
 from casebridge.installed_base.models import (
     BundleItem,
@@ -140,7 +141,9 @@ def release_create(
         organisation_id=None,
         after={**snapshot(release, ["version", "released_on", "end_of_life_on"]), **bundle},
     )
-    outbox_record(kind="release.published", payload={"release": version, "bundle": dict(bundle)})
+    outbox_record(
+        kind=events.RELEASE_PUBLISHED, payload={"release": version, "bundle": dict(bundle)}
+    )
     return release
 
 

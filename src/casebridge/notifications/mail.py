@@ -15,51 +15,56 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from casebridge.cases import events as case_events
 from casebridge.cases.audiences import case_read
 from casebridge.cases.choices import Audience
 from casebridge.cases.models import Case
 from casebridge.cases.querysets import audiences_for
 from casebridge.core.validation import one_line
+from casebridge.installed_base import events as installed_base_events
 from casebridge.notifications.authenticity import reply_suffix
 from casebridge.notifications.models import Notification
+from casebridge.parties import events as parties_events
 from casebridge.parties.choices import OrganisationKind
 from casebridge.parties.models import Person
 from casebridge.rasci import policy
+from casebridge.rca import events as rca_events
 
-HEADLINES = {
-    "case.assigned": _("A case was assigned to you"),
-    "case.opened": _("A case was opened"),
-    "case.triage": _("The case was taken into triage"),
-    "case.start": _("Work on the case started"),
-    "case.wait_on_customer": _("The desk needs your answer"),
-    "case.resume": _("Work on the case resumed"),
-    "case.escalated": _("The case was escalated to the vendor"),
-    "case.propose_solution": _("A solution was proposed"),
-    "case.reject_solution": _("The proposed solution did not work"),
-    "case.resolve": _("The case was resolved"),
-    "case.close": _("The case was closed"),
-    "case.reopen": _("The case was reopened"),
-    "case.accept": _("The vendor accepted the case"),
-    "case.return": _("The vendor returned the case"),
-    "case.resubmit": _("The case was submitted again"),
-    "case.to_expert": _("The case went to Level 3"),
-    "case.to_advanced": _("The case came back to Level 2"),
-    "case.request_information": _("The vendor asks for information"),
-    "case.answer": _("The information request was answered"),
-    "case.provide_solution": _("The vendor provided a solution"),
-    "case.confirm": _("The vendor's solution was confirmed"),
-    "case.reject": _("The vendor's solution does not work"),
-    "case.sla_warning": _("A service-level target is close"),
-    "case.sla_breached": _("A service-level target was breached"),
-    "case.reply_on_closed": _("Your message reached a closed case"),
-    "rca.opened": _("A root-cause analysis is yours"),
-    "rca.reassigned": _("A root-cause analysis was reassigned"),
-    "rca.overdue": _("A root-cause analysis is overdue"),
-    "rca.signed": _("A root-cause analysis was signed off"),
-    "installed_base.end_of_life_notice": _("Software reaches its end of life"),
-    "certification.expiring": _("A certification expires soon"),
+HEADLINES: dict[str, Promise] = {
+    case_events.ASSIGNED: _("A case was assigned to you"),
+    case_events.OPENED: _("A case was opened"),
+    case_events.TRIAGE: _("The case was taken into triage"),
+    case_events.START: _("Work on the case started"),
+    case_events.WAIT_ON_CUSTOMER: _("The desk needs your answer"),
+    case_events.RESUME: _("Work on the case resumed"),
+    case_events.ESCALATED: _("The case was escalated to the vendor"),
+    case_events.PROPOSE_SOLUTION: _("A solution was proposed"),
+    case_events.REJECT_SOLUTION: _("The proposed solution did not work"),
+    case_events.RESOLVE: _("The case was resolved"),
+    case_events.CLOSE: _("The case was closed"),
+    case_events.REOPEN: _("The case was reopened"),
+    case_events.ACCEPT: _("The vendor accepted the case"),
+    case_events.RETURN: _("The vendor returned the case"),
+    case_events.RESUBMIT: _("The case was submitted again"),
+    case_events.TO_EXPERT: _("The case went to Level 3"),
+    case_events.TO_ADVANCED: _("The case came back to Level 2"),
+    case_events.REQUEST_INFORMATION: _("The vendor asks for information"),
+    case_events.ANSWER: _("The information request was answered"),
+    case_events.PROVIDE_SOLUTION: _("The vendor provided a solution"),
+    case_events.CONFIRM: _("The vendor's solution was confirmed"),
+    case_events.REJECT: _("The vendor's solution does not work"),
+    case_events.SLA_WARNING: _("A service-level target is close"),
+    case_events.SLA_BREACHED: _("A service-level target was breached"),
+    case_events.REPLY_ON_CLOSED: _("Your message reached a closed case"),
+    rca_events.OPENED: _("A root-cause analysis is yours"),
+    rca_events.REASSIGNED: _("A root-cause analysis was reassigned"),
+    rca_events.OVERDUE: _("A root-cause analysis is overdue"),
+    rca_events.SIGNED: _("A root-cause analysis was signed off"),
+    installed_base_events.END_OF_LIFE_NOTICE: _("Software reaches its end of life"),
+    parties_events.CERTIFICATION_EXPIRING: _("A certification expires soon"),
 }
 
 
@@ -72,16 +77,16 @@ def thread_id(case: Case) -> str:
 #: Kinds not listed (SLA warnings and breaches, anything new) are answered into the recipient
 #: party's own internal audience; an event whose payload names an audience uses that one.
 MAIL_AUDIENCE: dict[str, str] = {
-    "case.opened": Audience.PUBLIC,
-    "case.close": Audience.PUBLIC,
-    "case.escalated": Audience.PARTNER_VENDOR,
-    "case.return": Audience.PARTNER_VENDOR,
-    "case.request_information": Audience.PARTNER_VENDOR,
-    "case.provide_solution": Audience.PARTNER_VENDOR,
-    "rca.opened": Audience.PARTNER_VENDOR,
-    "rca.reassigned": Audience.PARTNER_VENDOR,
-    "rca.overdue": Audience.PARTNER_VENDOR,
-    "rca.signed": Audience.PARTNER_VENDOR,
+    case_events.OPENED: Audience.PUBLIC,
+    case_events.CLOSE: Audience.PUBLIC,
+    case_events.ESCALATED: Audience.PARTNER_VENDOR,
+    case_events.RETURN: Audience.PARTNER_VENDOR,
+    case_events.REQUEST_INFORMATION: Audience.PARTNER_VENDOR,
+    case_events.PROVIDE_SOLUTION: Audience.PARTNER_VENDOR,
+    rca_events.OPENED: Audience.PARTNER_VENDOR,
+    rca_events.REASSIGNED: Audience.PARTNER_VENDOR,
+    rca_events.OVERDUE: Audience.PARTNER_VENDOR,
+    rca_events.SIGNED: Audience.PARTNER_VENDOR,
 }
 OWN_AUDIENCE: dict[str, str] = {
     OrganisationKind.VENDOR: Audience.VENDOR_INTERNAL,

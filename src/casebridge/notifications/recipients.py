@@ -29,15 +29,19 @@ from typing import Any
 
 from django.conf import settings
 
+from casebridge.cases import events as case_events
 from casebridge.cases import workflow
 from casebridge.cases.audiences import readable_audiences
 from casebridge.cases.choices import Audience, EngagementKind
 from casebridge.cases.models import Case, Engagement
+from casebridge.installed_base import events as installed_base_events
 from casebridge.notifications.choices import Purpose
+from casebridge.parties import events as parties_events
 from casebridge.parties.choices import OrganisationKind, Role
 from casebridge.parties.models import Organisation, Person
 from casebridge.rasci import policy
 from casebridge.rasci.models import MatrixVersion
+from casebridge.rca import events as rca_events
 from casebridge.rca.selectors import rca_visible
 
 logger = logging.getLogger(__name__)
@@ -56,11 +60,13 @@ class CaseEventRule:
 
 def _case_event_rules() -> dict[str, CaseEventRule]:
     opening = workflow.waiting_in(EngagementKind.CUSTOMER, workflow.OPENS_AT["customer"])
-    rules = {"case.opened": CaseEventRule("case.opened", "support.l1", Audience.PUBLIC, opening)}
+    opened = case_events.OPENED
+    rules: dict[str, CaseEventRule] = {
+        opened: CaseEventRule(opened, "support.l1", Audience.PUBLIC, opening)
+    }
     for step in workflow.TRANSITIONS:
-        kind = "case.escalated" if step.action == "escalate" else f"case.{step.action}"
-        rules[kind] = CaseEventRule(
-            kind,
+        rules[step.event] = CaseEventRule(
+            step.event,
             step.activity,
             workflow.STEP_AUDIENCE[step.engagement],
             workflow.waiting_after(step),
@@ -70,15 +76,15 @@ def _case_event_rules() -> dict[str, CaseEventRule]:
 
 #: Every case event that is told, derived from the workflow table.
 CASE_EVENTS: dict[str, CaseEventRule] = _case_event_rules()
-SLA_EVENTS = {"case.sla_warning", "case.sla_breached"}
-RCA_EVENTS = {"rca.opened", "rca.reassigned", "rca.overdue", "rca.signed"}
+SLA_EVENTS = case_events.SLA_EVENTS
+RCA_EVENTS = {rca_events.OPENED, rca_events.REASSIGNED, rca_events.OVERDUE, rca_events.SIGNED}
 #: The customer whose reply reached a closed case hears what became of it.
-REPLY_ON_CLOSED = "case.reply_on_closed"
+REPLY_ON_CLOSED = case_events.REPLY_ON_CLOSED
 #: A colleague gave someone a side of a case: the new assignee must act.
-ASSIGNED = "case.assigned"
+ASSIGNED = case_events.ASSIGNED
 #: Events about a customer's or a partner's standing rather than a case.
-END_OF_LIFE = "installed_base.end_of_life_notice"
-CERTIFICATION_EXPIRING = "certification.expiring"
+END_OF_LIFE = installed_base_events.END_OF_LIFE_NOTICE
+CERTIFICATION_EXPIRING = parties_events.CERTIFICATION_EXPIRING
 OTHER_EVENTS = (END_OF_LIFE, CERTIFICATION_EXPIRING)
 NOTIFIED_KINDS = (
     *CASE_EVENTS,
@@ -296,7 +302,7 @@ def recipients_for(
         activity = ENGAGEMENT_ACTIVITY.get(engagement, "support.l1")
         people, assigned = _desk(case, (activity,), _assignees(case))
         found = people + assigned
-        if kind == "case.sla_breached":
+        if kind == case_events.SLA_BREACHED:
             notify = payload.get("notify") or {}
             found += _managers(notify.get("organisation_id"), activity)
     elif kind == ASSIGNED:

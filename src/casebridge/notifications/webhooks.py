@@ -16,55 +16,50 @@ from typing import Any
 
 from django.conf import settings
 
+from casebridge.cases import events as case_events
 from casebridge.cases import workflow
 from casebridge.cases.audiences import case_summary
 from casebridge.cases.models import Case
 from casebridge.cases.querysets import AUDIENCES_BY_PARTY
+from casebridge.core.events import declared_kinds
 from casebridge.core.models import OutboxEvent
 from casebridge.notifications import egress
 from casebridge.parties.choices import OrganisationKind
 from casebridge.parties.models import Organisation
+from casebridge.rca import events as rca_events
 
 #: What a customer's systems may hear of: its cases' public life.
 CUSTOMER_KINDS = frozenset(
     {
-        "case.opened",
-        "case.commented",
-        "case.propose_solution",
-        "case.resolve",
-        "case.close",
-        "case.reopen",
-        "case.reply_on_closed",
-        "rca.signed",
+        case_events.OPENED,
+        case_events.COMMENTED,
+        case_events.PROPOSE_SOLUTION,
+        case_events.RESOLVE,
+        case_events.CLOSE,
+        case_events.REOPEN,
+        case_events.REPLY_ON_CLOSED,
+        rca_events.SIGNED,
     }
 )
 TOLERANCE = dt.timedelta(minutes=5)
 
 
-def _case_steps() -> dict[str, str]:
-    """The workflow's actions as events (escalating has its own event, ``case.escalated``)."""
-    labels = {t.action: t.label for t in workflow.TRANSITIONS if t.action != "escalate"}
-    return {f"case.{action}": f"Case step: {label}" for action, label in sorted(labels.items())}
+def _webhook_kinds() -> dict[str, str]:
+    """The declared kinds about a case or an RCA, in words: the case's own first, then the
+    workflow's steps by name (escalating is among the case's own), then the RCA's."""
+    declared = [kind for kind in declared_kinds().values() if kind.startswith(("case.", "rca."))]
+    steps = {t.event for t in workflow.TRANSITIONS if t.opens is None}
+    ordered = [
+        *(k for k in declared if k.startswith("case.") and k not in steps),
+        *sorted(k for k in declared if k in steps),
+        *(k for k in declared if k.startswith("rca.")),
+    ]
+    return {str(kind): kind.meaning for kind in ordered}
 
 
 #: Every event kind a webhook can hear of (the events about a case), in words. Subscribing to
 #: anything else is refused: a misspelt kind would never fire.
-WEBHOOK_KINDS: dict[str, str] = {
-    "case.opened": "A case was opened",
-    "case.escalated": "A case was escalated to the vendor",
-    "case.assigned": "A side of a case was assigned to someone (or unassigned)",
-    "case.commented": "A message was added to a case",
-    "case.priority_changed": "A case's priority changed",
-    "case.attribution_changed": "A case's cause attribution changed",
-    "case.sla_warning": "A service-level target is about to be missed",
-    "case.sla_breached": "A service-level target was missed",
-    "case.reply_on_closed": "A reply reached a closed case (reopened it or opened a follow-up)",
-    **_case_steps(),
-    "rca.opened": "A root-cause analysis was opened",
-    "rca.reassigned": "A root-cause analysis changed owner",
-    "rca.overdue": "A root-cause analysis is overdue",
-    "rca.signed": "A root-cause analysis was signed",
-}
+WEBHOOK_KINDS: dict[str, str] = _webhook_kinds()
 
 
 def kinds_for(organisation_kind: str) -> dict[str, str]:

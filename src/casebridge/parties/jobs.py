@@ -11,6 +11,7 @@ from casebridge.core import clock
 from casebridge.core.models import OutboxEvent
 from casebridge.core.outbox import outbox_record
 from casebridge.core.schedule import register_job
+from casebridge.parties import events
 from casebridge.parties.models import Certification
 
 
@@ -41,7 +42,7 @@ def announce_expiring_certifications() -> int:
             if keys[certification.pk] in announced:
                 continue
             outbox_record(
-                kind="certification.expiring",
+                kind=events.CERTIFICATION_EXPIRING,
                 dedup_key=keys[certification.pk],
                 payload={
                     "certification_id": certification.pk,

@@ -14,6 +14,7 @@ from casebridge.core.outbox import outbox_record
 from casebridge.core.validation import Errors, clean_multiline, clean_single_line
 from casebridge.parties.choices import OrganisationKind, Role
 from casebridge.parties.models import CustomerRelationship, OperatingModel, Organisation, Person
+from casebridge.rasci import events
 from casebridge.rasci.choices import VersionStatus
 from casebridge.rasci.imports import CsvProblem, parse_csv
 from casebridge.rasci.letters import LetterError, format_letters, parse_letters
@@ -310,7 +311,7 @@ def version_publish(*, actor: Person | None, version: MatrixVersion) -> MatrixVe
         after={"version": version.label, "retired": previous.label if previous else None},
     )
     outbox_record(
-        kind="rasci.version_published",
+        kind=events.VERSION_PUBLISHED,
         payload={
             "version_id": version.pk,
             "operating_model": version.operating_model_id,

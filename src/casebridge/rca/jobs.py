@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from casebridge.cases import events as case_events
 from casebridge.cases.choices import CustomerStatus, Priority
 from casebridge.cases.models import Case
 from casebridge.core.models import OutboxEvent
@@ -13,7 +14,9 @@ from casebridge.core.schedule import register_job
 from casebridge.rca.services import rca_flag_overdue, rca_sync_for_case
 
 
-@register_handler("rca.sync", kinds=("case.resolve", "case.close", "case.attribution_changed"))
+@register_handler(
+    "rca.sync", kinds=(case_events.RESOLVE, case_events.CLOSE, case_events.ATTRIBUTION_CHANGED)
+)
 def sync_from_case(event: OutboxEvent) -> None:
     rca_sync_for_case(int(event.payload["case_id"]))
 

@@ -19,6 +19,7 @@ from casebridge.core.outbox import outbox_record
 from casebridge.core.validation import Errors, clean_choice, clean_multiline, clean_single_line
 from casebridge.parties.choices import OrganisationKind, Role
 from casebridge.parties.models import CustomerRelationship, Organisation, Person
+from casebridge.rca import events
 from casebridge.rca.choices import (
     MANDATORY_SECTIONS,
     ActionKind,
@@ -181,7 +182,7 @@ def _open(case: Case) -> Rca:
         after={"case": case.number, "owner": rca.owner.name, "attribution": rca.attribution},
     )
     _case_event(case, None, "rca_opened", rca_id=rca.pk, owner=rca.owner.name)
-    _announce("rca.opened", rca)
+    _announce(events.OPENED, rca)
     return rca
 
 
@@ -212,7 +213,7 @@ def _reassign(rca: Rca, case: Case) -> None:
         after=after,
     )
     _case_event(case, None, "rca_reassigned", rca_id=rca.pk, before=before, **after)
-    _announce("rca.reassigned", rca, stamp=rca.attribution)
+    _announce(events.REASSIGNED, rca, stamp=rca.attribution)
 
 
 # --- Working on it ---
@@ -464,7 +465,7 @@ def rca_sign(*, actor: Person, rca: Rca) -> RcaRevision:
         after={"revision": rca.revision},
     )
     _case_event(rca.case, actor, "rca_signed", rca_id=rca.pk, revision=rca.revision)
-    _announce("rca.signed", rca)
+    _announce(events.SIGNED, rca)
     return revision
 
 
@@ -512,6 +513,6 @@ def rca_flag_overdue(*, now: dt.datetime | None = None) -> int:
             rca.overdue_flagged_at = now
             rca.save(update_fields=["overdue_flagged_at", "updated_at"])
             _case_event(rca.case, None, "rca_overdue", rca_id=rca.pk, due_at=rca.due_at.isoformat())
-            _announce("rca.overdue", rca)
+            _announce(events.OVERDUE, rca)
             flagged += 1
     return flagged

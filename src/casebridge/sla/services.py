@@ -20,6 +20,7 @@ from casebridge.core.outbox import outbox_record
 from casebridge.core.validation import Errors, clean_multiline, clean_single_line
 from casebridge.parties import permissions
 from casebridge.parties.models import Person, SupportPlan
+from casebridge.sla import events
 from casebridge.sla.calendar import check_country, hours_to_json, parse_hours
 from casebridge.sla.choices import Priority
 from casebridge.sla.models import BusinessCalendar, ClosedDay, ServiceTarget
@@ -47,7 +48,7 @@ def _require_back_office(actor: Person | None) -> None:
 
 
 def _changed_policy(what: str, key: str) -> None:
-    outbox_record(kind="sla.policy_changed", payload={"what": what, "key": key})
+    outbox_record(kind=events.POLICY_CHANGED, payload={"what": what, "key": key})
 
 
 def _clean_code(code: str, problems: Errors) -> str:

@@ -1,5 +1,7 @@
-"""Writes to cases. Each service: lock the case, check the revision, the workflow and the RASCI
-policy, save, append the case event, record the outbox event; one transaction."""
+"""Writes to cases. Each service is a block inside ``writing.case_write``, which locks the case,
+checks the revision, saves the change with one revision bump, the clocks and the queue keys, and
+records the outbox events, in one transaction; the block checks the workflow and the RASCI
+policy, changes the case and appends its history."""
 
 from casebridge.cases.services._common import (
     GUIDELINE_FIELDS,
@@ -11,7 +13,6 @@ from casebridge.cases.services._common import (
     UploadTooLarge,
 )
 from casebridge.cases.services._levels import assignable_people
-from casebridge.cases.services.actions import case_act, case_escalate
 from casebridge.cases.services.conversation import (
     MAX_REPLY_FILES,
     case_attach,
@@ -32,6 +33,7 @@ from casebridge.cases.services.details import (
 )
 from casebridge.cases.services.exchange import case_exchange_put, exchanged_case
 from casebridge.cases.services.opening import IdempotencyKeyReused, case_open, priority_for
+from casebridge.cases.services.transitions import case_transition
 
 __all__ = [
     "DETAIL_FIELDS",
@@ -48,17 +50,16 @@ __all__ = [
     "assignable_side",
     "can_change_priority",
     "can_edit_details",
-    "case_act",
     "case_assign",
     "case_attach",
     "case_change_priority",
     "case_comment",
-    "case_escalate",
     "case_exchange_put",
     "case_log_phone_call",
     "case_open",
     "case_reply",
     "case_set_attribution",
+    "case_transition",
     "case_update_details",
     "exchanged_case",
     "priority_for",

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from django.db.models import Count, QuerySet
 
-from casebridge.cases.models import Case, Engagement
+from casebridge.cases.models import Engagement
 from casebridge.cases.services._levels import level_condition
 from casebridge.cases.services.details import _give
+from casebridge.cases.services.writing import CaseWrite
 from casebridge.parties.choices import (
     AutoAssignment,
     OrganisationKind,
@@ -58,9 +59,11 @@ def _chosen(desk: Organisation, candidates: QuerySet[Person], side: str) -> Pers
     return min(people, key=lambda p: (loads.get(p.pk, 0), p.pk <= last, p.pk))
 
 
-def auto_assign(case: Case, engagement: Engagement, desk: Organisation | None) -> Person | None:
-    """Give ``engagement`` of ``case`` (locked by the caller's write) to one of ``desk``'s
-    people if the desk assigns automatically and the side has nobody; returns who."""
+def auto_assign(
+    write: CaseWrite, engagement: Engagement, desk: Organisation | None
+) -> Person | None:
+    """Within ``write``, give ``engagement`` to one of ``desk``'s people if the desk assigns
+    automatically and the side has nobody; returns who."""
     if desk is None or desk.auto_assignment == AutoAssignment.OFF or engagement.assignee_id:
         return None
     # The desk's row serialises its automatic assignments (two cases at once go to two people).
@@ -69,5 +72,5 @@ def auto_assign(case: Case, engagement: Engagement, desk: Organisation | None) -
     if person is None:
         return None
     Organisation.objects.filter(pk=desk.pk).update(auto_assigned_last_id=person.pk)
-    _give(case, engagement, person, None, rule=desk.auto_assignment)
+    _give(write, engagement, person, rule=desk.auto_assignment)
     return person

@@ -9,9 +9,8 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 
-from casebridge.cases import search, workflow
+from casebridge.cases import events, search, workflow
 from casebridge.cases.audiences import writable_audiences
 from casebridge.cases.choices import (
     Audience,
@@ -26,18 +25,10 @@ from casebridge.cases.models import (
     PhoneFollowUp,
 )
 from casebridge.cases.querysets import audiences_for
-from casebridge.cases.services._common import (
-    UnsupportedUpload,
-    UploadTooLarge,
-    _bump,
-    _engagement,
-    _event,
-    _lock,
-    _move_customer,
-)
-from casebridge.cases.services.actions import _move, _reopen_window_open
-from casebridge.cases.services.clocks import clocks_refresh
+from casebridge.cases.services._common import UnsupportedUpload, UploadTooLarge
 from casebridge.cases.services.opening import case_open
+from casebridge.cases.services.transitions import Step, perform, reopen_window_open
+from casebridge.cases.services.writing import NEW_REVISION, CaseWrite, case_write
 from casebridge.cases.text import render_markdown
 from casebridge.cases.uploads import SNIFF_BYTES, sniff
 from casebridge.core import clock
@@ -46,7 +37,6 @@ from casebridge.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from casebridge.core.outbox import outbox_record
 from casebridge.core.validation import Errors, clean_choice, clean_multiline, one_line
 from casebridge.parties.choices import OrganisationKind
 from casebridge.parties.models import AuthorisedSubmitter, Person
@@ -54,12 +44,17 @@ from casebridge.parties.phones import normalise_phone
 from casebridge.rasci import policy
 
 
-@transaction.atomic
 def case_comment(
     *, actor: Person, case: Case, audience: str, body: str, expected_revision: int | None = None
 ) -> Comment:
     """Add a message for an audience the actor's party may write to."""
-    case = _lock(case, expected_revision)
+    with case_write(case, actor=actor, expected_revision=expected_revision) as write:
+        return _comment(write, audience, body)
+
+
+def _comment(write: CaseWrite, audience: str, body: str) -> Comment:
+    case, actor = write.case, write.actor
+    assert actor is not None
     partner_in_between = case.partner_id is not None
     errors = Errors()
     clean_choice(audience, Audience, errors, "audience")
@@ -79,24 +74,31 @@ def case_comment(
         )
         if not decision.may_contribute:
             raise PermissionDenied(decision.reason)
-    customer_side = _engagement(case, EngagementKind.CUSTOMER)
     by_customer = actor.organisation_id == case.customer_id
-    if by_customer and customer_side is not None and customer_side.status == CustomerStatus.CLOSED:
-        return _reply_to_closed(actor, case, customer_side, audience, body)
-    comment = _add_comment(case, actor, audience, body)
-    if (
-        customer_side is not None
-        and customer_side.status == CustomerStatus.WAITING_ON_CUSTOMER
-        and by_customer
-    ):
-        _move_customer(
-            case, customer_side, CustomerStatus.IN_PROGRESS, actor, "the customer replied"
+    # Only the customer's own message moves its engagement, and only from these two states
+    # (the case row copies the state: a message from anyone else reads no engagement).
+    moves = by_customer and case.customer_status in (
+        CustomerStatus.CLOSED,
+        CustomerStatus.WAITING_ON_CUSTOMER,
+    )
+    customer_side = write.engagement(EngagementKind.CUSTOMER) if moves else None
+    if customer_side is not None and customer_side.status == CustomerStatus.CLOSED:
+        return _reply_to_closed(write, customer_side, audience, body)
+    comment = _add_comment(write, audience, body)
+    if customer_side is not None and customer_side.status == CustomerStatus.WAITING_ON_CUSTOMER:
+        before = write.move(customer_side, CustomerStatus.IN_PROGRESS)
+        write.record(
+            "status_followed",
+            engagement=EngagementKind.CUSTOMER,
+            before={"status": before},
+            after={"status": CustomerStatus.IN_PROGRESS, "why": "the customer replied"},
         )
-    clocks_refresh(case, engagements=[customer_side] if customer_side is not None else [], bump={})
     return comment
 
 
-def _add_comment(case: Case, actor: Person, audience: str, body: str) -> Comment:
+def _add_comment(write: CaseWrite, audience: str, body: str) -> Comment:
+    case, actor = write.case, write.actor
+    assert actor is not None
     comment = Comment.objects.create(
         case=case,
         author=actor,
@@ -106,34 +108,33 @@ def _add_comment(case: Case, actor: Person, audience: str, body: str) -> Comment
         created_at=clock.now(),
     )
     search.index_comment(comment)
-    _event(case, actor, "commented", audience=audience, after={"comment_id": comment.pk})
-    outbox_record(
-        kind="case.commented",
-        payload={"case_id": case.pk, "comment_id": comment.pk, "audience": audience},
+    write.record("commented", audience=audience, after={"comment_id": comment.pk})
+    write.emit(
+        events.COMMENTED, {"case_id": case.pk, "comment_id": comment.pk, "audience": audience}
     )
     return comment
 
 
 def _reply_to_closed(
-    actor: Person, case: Case, customer_side: Engagement, audience: str, body: str
+    write: CaseWrite, customer_side: Engagement, audience: str, body: str
 ) -> Comment:
     """Closed means closed: the customer's reply reopens the case within the reopen window (the
     system's step, so the whole desk is alerted), and after it opens a follow-up case linked to
     the old one, where the message lands. ``comment.outcome`` and an outbox event tell which."""
-    if _reopen_window_open(case, customer_side):
+    case, actor = write.case, write.actor
+    assert actor is not None
+    if reopen_window_open(customer_side):
         transition = workflow.transition_for(
             EngagementKind.CUSTOMER, customer_side.status, "reopen"
         )
-        _move(case, customer_side, transition, actor, "the customer replied")
-        comment = _add_comment(case, actor, audience, body)
-        _bump(case, closed_at=None)
-        clocks_refresh(case)
-        outbox_record(
-            kind="case.reopen",
-            payload={
+        perform(Step(write, transition, customer_side, "the customer replied"))
+        comment = _add_comment(write, audience, body)
+        write.emit(
+            transition.event,
+            {
                 "case_id": case.pk,
                 "number": case.number,
-                "revision": case.revision,
+                "revision": NEW_REVISION,
                 "priority": case.priority,
                 "actor_id": None,
                 "on_reply_of": actor.pk,
@@ -153,20 +154,16 @@ def _reply_to_closed(
             version=case.version,
             follow_up_of=case,
         )
-        _event(
-            case,
-            actor,
+        write.record(
             "follow_up_opened",
             after={"case_id": landing.pk, "number": landing.number},
         )
-        _bump(case)
-        comment = _add_comment(landing, actor, audience, body)
-        _bump(landing)
-        clocks_refresh(landing)
+        with case_write(landing, actor=actor, expected_revision=None) as landing_write:
+            comment = _add_comment(landing_write, audience, body)
         outcome = "follow_up"
-    outbox_record(
-        kind="case.reply_on_closed",
-        payload={
+    write.emit(
+        events.REPLY_ON_CLOSED,
+        {
             "case_id": landing.pk,
             "number": landing.number,
             "closed_case_id": case.pk,
@@ -179,7 +176,6 @@ def _reply_to_closed(
     return comment
 
 
-@transaction.atomic
 def case_log_phone_call(
     *,
     actor: Person,
@@ -189,7 +185,15 @@ def case_log_phone_call(
     called_at: dt.datetime | None = None,
 ) -> PhoneFollowUp:
     """Log a follow-up call on the 24x7 line (activity ``case.p1_follow_up``)."""
-    case = _lock(case, None)
+    with case_write(case, actor=actor, expected_revision=None, clocks=False) as write:
+        return _log_phone_call(write, caller_number, summary, called_at)
+
+
+def _log_phone_call(
+    write: CaseWrite, caller_number: str, summary: str, called_at: dt.datetime | None
+) -> PhoneFollowUp:
+    case, actor = write.case, write.actor
+    assert actor is not None
     decision = policy.decide(actor, "case.p1_follow_up", case.customer, version=case.matrix_version)
     if not decision.may_contribute:
         raise PermissionDenied(decision.reason)
@@ -224,14 +228,11 @@ def case_log_phone_call(
         summary=summary,
         logged_by=actor,
     )
-    _event(
-        case,
-        actor,
+    write.record(
         "phone_call",
         audience=Audience.PARTNER_VENDOR,
         after={"caller_number": number, "call_id": call.pk},
     )
-    _bump(case)
     return call
 
 
@@ -241,10 +242,15 @@ def _file_name(name: str | None) -> str:
     return one_line(PurePath(name or "").name)[:255] or "file"
 
 
-@transaction.atomic
 def case_attach(*, actor: Person, case: Case, upload: UploadedFile, audience: str) -> Attachment:
     """Store evidence for an audience; size and sniffed type are checked before anything is kept."""
-    case = _lock(case, None)
+    with case_write(case, actor=actor, expected_revision=None, clocks=False) as write:
+        return _attach(write, upload, audience)
+
+
+def _attach(write: CaseWrite, upload: UploadedFile, audience: str) -> Attachment:
+    case, actor = write.case, write.actor
+    assert actor is not None
     if audience not in writable_audiences(actor, case):
         raise ValidationFailed(
             "The file was not attached.",
@@ -285,14 +291,11 @@ def case_attach(*, actor: Person, case: Case, upload: UploadedFile, audience: st
         attachment.file.delete(save=False)  # never keep a file without its row
         raise
     search.index_attachment(attachment)
-    _event(
-        case,
-        actor,
+    write.record(
         "attached",
         audience=audience,
         after={"attachment_id": attachment.pk, "name": attachment.original_name},
     )
-    _bump(case)
     return attachment
 
 
@@ -300,7 +303,6 @@ def case_attach(*, actor: Person, case: Case, upload: UploadedFile, audience: st
 MAX_REPLY_FILES = 5
 
 
-@transaction.atomic
 def case_reply(
     *,
     actor: Person,
@@ -318,26 +320,30 @@ def case_reply(
             "The message was not sent.",
             fields={"files": f"At most {MAX_REPLY_FILES} files in one reply ({len(files)} given)."},
         )
-    comment = case_comment(
-        actor=actor, case=case, audience=audience, body=body, expected_revision=expected_revision
-    )
-    kept: list[Attachment] = []
-    try:
-        for upload in files:
-            try:
-                kept.append(
-                    case_attach(actor=actor, case=comment.case, upload=upload, audience=audience)
-                )
-            except DomainError as refused:
-                # The reply's field is its files: say which one and why.
-                name = _file_name(upload.name)
-                problems = [p for found in refused.fields.values() for p in found]
-                raise ValidationFailed(
-                    "The message was not sent.",
-                    fields={"files": [f"{name}: {p}" for p in problems or [refused.detail]]},
-                ) from refused
-    except Exception:
-        for attachment in kept:  # the rows roll back; their stored files go with them
-            attachment.file.delete(save=False)
-        raise
+    with case_write(case, actor=actor, expected_revision=expected_revision) as write:
+        comment = _comment(write, audience, body)
+        kept: list[Attachment] = []
+        try:
+            for upload in files:
+                try:
+                    if comment.case_id == write.case.pk:
+                        kept.append(_attach(write, upload, audience))
+                    else:  # the message opened a follow-up case: its files go there too
+                        kept.append(
+                            case_attach(
+                                actor=actor, case=comment.case, upload=upload, audience=audience
+                            )
+                        )
+                except DomainError as refused:
+                    # The reply's field is its files: say which one and why.
+                    name = _file_name(upload.name)
+                    problems = [p for found in refused.fields.values() for p in found]
+                    raise ValidationFailed(
+                        "The message was not sent.",
+                        fields={"files": [f"{name}: {p}" for p in problems or [refused.detail]]},
+                    ) from refused
+        except Exception:
+            for attachment in kept:  # the rows roll back; their stored files go with them
+                attachment.file.delete(save=False)
+            raise
     return comment

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import transaction
-
-from casebridge.cases import search
+from casebridge.cases import events, search
 from casebridge.cases.choices import (
     Audience,
     CauseAttribution,
@@ -19,20 +17,15 @@ from casebridge.cases.services._common import (
     GUIDELINE_FIELDS,
     CaseClosed,
     IllegalAction,
-    _bump,
     _clean_guidelines,
-    _engagement,
-    _event,
     _jsonable,
-    _lock,
 )
 from casebridge.cases.services._levels import may_take
-from casebridge.cases.services.clocks import clocks_refresh
+from casebridge.cases.services.writing import CaseWrite, case_write
 from casebridge.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from casebridge.core.outbox import outbox_record
 from casebridge.core.validation import Errors, clean_choice, clean_multiline, clean_single_line
 from casebridge.installed_base.models import Component
 from casebridge.parties.choices import OrganisationKind, SupportLevel
@@ -58,12 +51,18 @@ SEARCHED_DETAILS = frozenset({"title", "description", *search.TEXT_GUIDELINES})
 DETAIL_FIELDS = ("title", "description", "component", "version", *GUIDELINE_FIELDS)
 
 
-@transaction.atomic
 def case_update_details(
     *, actor: Person, case: Case, expected_revision: int | None, changes: Mapping[str, Any]
 ) -> Case:
     """Fill in or correct the case's description and guideline fields before escalation."""
-    case = _lock(case, expected_revision)
+    with case_write(case, actor=actor, expected_revision=expected_revision, clocks=False) as write:
+        _update_details(write, changes)
+    return write.case
+
+
+def _update_details(write: CaseWrite, changes: Mapping[str, Any]) -> None:
+    case, actor = write.case, write.actor
+    assert actor is not None
     if case.closed_at is not None:
         raise CaseClosed(
             f"{case.number} is closed: its details are read-only. Reply to it to reopen it.",
@@ -101,22 +100,18 @@ def case_update_details(
     after = {name: _jsonable(value) for name, value in values.items()}
     changed_names = [name for name in values if before[name] != after[name]]
     if not changed_names:
-        return case
-    _event(
-        case,
-        actor,
+        return
+    write.record(
         "details_changed",
         audience=Audience.PUBLIC,
         before={name: before[name] for name in changed_names},
         after={name: after[name] for name in changed_names},
     )
-    _bump(case, **{name: values[name] for name in changed_names})
+    write.change(**{name: values[name] for name in changed_names})
     if set(changed_names) & SEARCHED_DETAILS:
         search.index_case(case)
-    return case
 
 
-@transaction.atomic
 def case_assign(
     *,
     actor: Person,
@@ -126,8 +121,15 @@ def case_assign(
     expected_revision: int | None = None,
 ) -> Case:
     """Give one side of the case to a person of the organisation that works that side."""
-    case = _lock(case, expected_revision)
-    side = _engagement(case, engagement)
+    with case_write(case, actor=actor, expected_revision=expected_revision, clocks=False) as write:
+        _assign(write, engagement, assignee)
+    return write.case
+
+
+def _assign(write: CaseWrite, engagement: str, assignee: Person | None) -> None:
+    case, actor = write.case, write.actor
+    assert actor is not None
+    side = write.engagement(engagement)
     if side is None:
         raise IllegalAction(
             f"{case.number} has no {engagement} engagement.", fields={"allowed": []}
@@ -153,8 +155,7 @@ def case_assign(
                 f"{_level_label(side.tier)} or above."
             },
         )
-    _give(case, side, assignee, actor)
-    return case
+    _give(write, side, assignee)
 
 
 def _level_label(level: str) -> str:
@@ -186,32 +187,30 @@ def assignable_side(actor: Person, case: Case) -> str | None:
     return side if decision.allowed else None
 
 
-def _give(
-    case: Case, side: Engagement, assignee: Person | None, actor: Person | None, rule: str = ""
-) -> None:
-    """Record that ``side`` of the (locked) case now has ``assignee``: the engagement, the
-    history line (with the automatic ``rule`` that chose, if any), the case row, and — when the
-    assignee changed — the ``case.assigned`` event that alerts them."""
+def _give(write: CaseWrite, side: Engagement, assignee: Person | None, rule: str = "") -> None:
+    """Within ``write``, ``side`` of the case now has ``assignee``: the engagement, the history
+    line (by the system when an automatic ``rule`` chose), the case row, and — when the assignee
+    changed — the ``case.assigned`` event that alerts them."""
+    case = write.case
     before = side.assignee_id
-    side.assignee = assignee
-    side.save(update_fields=["assignee", "updated_at"])
+    write.give(side, assignee)
     after: dict[str, Any] = {"assignee_id": assignee.pk if assignee else None}
     if rule:
         after["rule"] = rule
-    _event(
-        case,
-        actor,
+    write.record(
         "assigned",
         engagement=side.kind,
         audience=Audience.PARTNER_VENDOR,
         before={"assignee_id": before},
         after=after,
+        by_system=bool(rule),
     )
-    _bump(case, assignee=assignee)
+    write.change(assignee=assignee)
     if after["assignee_id"] != before:
-        outbox_record(
-            kind="case.assigned",
-            payload={
+        actor = None if rule else write.actor
+        write.emit(
+            events.ASSIGNED,
+            {
                 "case_id": case.pk,
                 "number": case.number,
                 "engagement": side.kind,
@@ -229,7 +228,6 @@ def can_change_priority(actor: Person, case: Case) -> bool:
     )
 
 
-@transaction.atomic
 def case_change_priority(
     *,
     actor: Person,
@@ -240,7 +238,14 @@ def case_change_priority(
 ) -> Case:
     """Re-prioritise a case with a reason; its running clocks take the new targets at once,
     counted from their start (time already spent and paused time are kept)."""
-    case = _lock(case, expected_revision)
+    with case_write(case, actor=actor, expected_revision=expected_revision) as write:
+        _change_priority(write, priority, reason)
+    return write.case
+
+
+def _change_priority(write: CaseWrite, priority: str, reason: str) -> None:
+    case, actor = write.case, write.actor
+    assert actor is not None
     if not can_change_priority(actor, case):
         raise PermissionDenied("Only the people working this case change its priority.")
     errors = Errors()
@@ -252,24 +257,19 @@ def case_change_priority(
     )
     errors.raise_if_any("The priority was not changed.")
     before = case.priority
-    _event(
-        case,
-        actor,
+    write.record(
         "priority_changed",
         audience=Audience.PUBLIC,
         before={"priority": before},
         after={"priority": priority, "reason": reason},
     )
-    _bump(case, priority=priority, priority_override_reason=reason)
-    clocks_refresh(case)
-    outbox_record(
-        kind="case.priority_changed",
-        payload={"case_id": case.pk, "number": case.number, "before": before, "after": priority},
+    write.change(priority=priority, priority_override_reason=reason)
+    write.emit(
+        events.PRIORITY_CHANGED,
+        {"case_id": case.pk, "number": case.number, "before": before, "after": priority},
     )
-    return case
 
 
-@transaction.atomic
 def case_set_attribution(
     *,
     actor: Person,
@@ -279,7 +279,14 @@ def case_set_attribution(
     expected_revision: int | None = None,
 ) -> Case:
     """Correct what caused the problem; for a Priority 1 this reassigns its RCA."""
-    case = _lock(case, expected_revision)
+    with case_write(case, actor=actor, expected_revision=expected_revision, clocks=False) as write:
+        _set_attribution(write, attribution, reason)
+    return write.case
+
+
+def _set_attribution(write: CaseWrite, attribution: str, reason: str) -> None:
+    case, actor = write.case, write.actor
+    assert actor is not None
     if not can_change_priority(actor, case):
         raise PermissionDenied("Only the people working this case record its cause.")
     errors = Errors()
@@ -291,17 +298,14 @@ def case_set_attribution(
     )
     errors.raise_if_any("The cause was not changed.")
     before = case.cause_attribution
-    _event(
-        case,
-        actor,
+    write.record(
         "attribution_changed",
         audience=Audience.PARTNER_VENDOR,
         before={"attribution": before},
         after={"attribution": attribution, "reason": reason},
     )
-    _bump(case, cause_attribution=attribution)
-    outbox_record(
-        kind="case.attribution_changed",
-        payload={"case_id": case.pk, "number": case.number, "before": before, "after": attribution},
+    write.change(cause_attribution=attribution)
+    write.emit(
+        events.ATTRIBUTION_CHANGED,
+        {"case_id": case.pk, "number": case.number, "before": before, "after": attribution},
     )
-    return case

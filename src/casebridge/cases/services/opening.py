@@ -9,26 +9,17 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from casebridge.cases import search, workflow
+from casebridge.cases import events, search
 from casebridge.cases.choices import (
     Category,
     EngagementKind,
     Level,
     Priority,
 )
-from casebridge.cases.models import (
-    Case,
-    CaseSequence,
-    Engagement,
-    IdempotencyRecord,
-    SeverityRule,
-)
-from casebridge.cases.services._common import (
-    _clean_guidelines,
-    _event,
-)
+from casebridge.cases.models import Case, IdempotencyRecord, SeverityRule
+from casebridge.cases.services._common import _clean_guidelines
 from casebridge.cases.services.assignment import auto_assign
-from casebridge.cases.services.clocks import clocks_refresh
+from casebridge.cases.services.writing import case_write_new
 from casebridge.core import clock
 from casebridge.core.caching import VersionedCache
 from casebridge.core.errors import (
@@ -36,7 +27,6 @@ from casebridge.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from casebridge.core.outbox import outbox_record
 from casebridge.core.validation import Errors, clean_choice, clean_multiline, clean_single_line
 from casebridge.installed_base.models import Component, Installation
 from casebridge.parties.models import Organisation, Person
@@ -60,17 +50,6 @@ def priority_for(impact: str, urgency: str) -> str:
             fields={"impact": f"No rule for {impact} x {urgency}."},
         )
     return rule
-
-
-def _next_number(year: int) -> str:
-    """``CB-2026-000123``: a per-year counter under a row lock, so parallel opens never clash."""
-    sequence = CaseSequence.objects.select_for_update().filter(year=year).first()
-    if sequence is None:  # the year's first case
-        CaseSequence.objects.get_or_create(year=year)
-        sequence = CaseSequence.objects.select_for_update().get(year=year)
-    sequence.last += 1
-    sequence.save(update_fields=["last"])
-    return f"CB-{year}-{sequence.last:06d}"
 
 
 def _may_open_for(actor: Person, customer: Organisation, matrix: CustomerMatrix | None) -> bool:
@@ -100,7 +79,6 @@ def _fingerprint(**request: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-@transaction.atomic
 def case_open(
     *,
     actor: Person,
@@ -213,76 +191,66 @@ def case_open(
     errors.extend(matrix_problems)
     if errors or matrix is None:
         raise ValidationFailed("The case was not opened.", fields=errors.fields)
-    moment = clock.now()
-    case = Case.objects.create(
-        number=_next_number(moment.year),
-        customer=customer,
-        partner=matrix.relationship.partner,
-        reporter=actor,
-        title=title,
-        description=description,
-        category=category,
-        impact=impact,
-        urgency=urgency,
-        priority=priority,
-        priority_override_reason=priority_override_reason if priority_override else "",
-        component=component_row,
-        installation=installation,
-        version=version,
-        matrix_version=matrix.version,
-        external_reference=external_reference,
-        external_owner=actor.organisation if external_reference else None,
-        follow_up_of=follow_up_of,
+    fields = {
+        "customer": customer,
+        "partner": matrix.relationship.partner,
+        "reporter": actor,
+        "title": title,
+        "description": description,
+        "category": category,
+        "impact": impact,
+        "urgency": urgency,
+        "priority": priority,
+        "priority_override_reason": priority_override_reason if priority_override else "",
+        "component": component_row,
+        "installation": installation,
+        "version": version,
+        "matrix_version": matrix.version,
+        "external_reference": external_reference,
+        "external_owner": actor.organisation if external_reference else None,
+        "follow_up_of": follow_up_of,
         **extra,
-    )
-    search.index_new_case(case)
-    customer_side = Engagement.objects.create(
-        case=case,
-        kind=EngagementKind.CUSTOMER,
-        status=workflow.OPENS_AT[EngagementKind.CUSTOMER],
-        tier="l1_basic",
-        opened_at=moment,
-        status_changed_at=moment,
-    )
-    _event(
-        case,
-        actor,
-        "opened",
-        engagement=EngagementKind.CUSTOMER,
-        after={
-            "number": case.number,
-            "priority": priority,
-            "matrix_version": matrix.version.label,
-            **({"follow_up_of": follow_up_of.number} if follow_up_of else {}),
-        },
-    )
-    if idempotency_key is not None:
-        try:
-            with transaction.atomic():
-                IdempotencyRecord.objects.create(
-                    actor=actor,
-                    key=idempotency_key,
-                    case=case,
-                    payload_sha256=fingerprint,
-                    created_at=moment,
-                )
-        except IntegrityError as error:  # a concurrent retry won; this attempt is discarded
-            raise Conflict(
-                "A request with this Idempotency-Key is being processed; retry.",
-                fields={"idempotency_key": "In use."},
-            ) from error
-    # A case the desk's own person files stays theirs to give; one from outside arrives.
-    desk = matrix.relationship.partner or vendor_organisation()
-    if desk is not None and actor.organisation_id != desk.pk:
-        auto_assign(case, customer_side, desk)
-    clocks_refresh(case, engagements=[customer_side])
-    outbox_record(
-        kind="case.opened",  # the case is new in this transaction: no key can repeat it
-        payload={
-            "case_id": case.pk,
-            "number": case.number,
-            "priority": priority,
-            "actor_id": actor.pk,
-        },
-    )
+    }
+    with case_write_new(actor=actor, **fields) as write:
+        case = write.case
+        search.index_new_case(case)
+        customer_side = write.open_engagement(EngagementKind.CUSTOMER, tier="l1_basic")
+        write.record(
+            "opened",
+            engagement=EngagementKind.CUSTOMER,
+            after={
+                "number": case.number,
+                "priority": priority,
+                "matrix_version": matrix.version.label,
+                **({"follow_up_of": follow_up_of.number} if follow_up_of else {}),
+            },
+        )
+        if idempotency_key is not None:
+            try:
+                with transaction.atomic():
+                    IdempotencyRecord.objects.create(
+                        actor=actor,
+                        key=idempotency_key,
+                        case=case,
+                        payload_sha256=fingerprint,
+                        created_at=clock.now(),
+                    )
+            except IntegrityError as error:  # a concurrent retry won; this attempt is discarded
+                raise Conflict(
+                    "A request with this Idempotency-Key is being processed; retry.",
+                    fields={"idempotency_key": "In use."},
+                ) from error
+        # A case the desk's own person files stays theirs to give; one from outside arrives.
+        desk = matrix.relationship.partner or vendor_organisation()
+        if desk is not None and actor.organisation_id != desk.pk:
+            auto_assign(write, customer_side, desk)
+        write.emit(  # the case is new in this transaction: no key can repeat it
+            events.OPENED,
+            {
+                "case_id": case.pk,
+                "number": case.number,
+                "priority": priority,
+                "actor_id": actor.pk,
+            },
+        )
     return case, True

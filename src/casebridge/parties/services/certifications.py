@@ -10,7 +10,7 @@ from casebridge.core import clock
 from casebridge.core.audit import audit_record, snapshot
 from casebridge.core.outbox import outbox_record
 from casebridge.core.validation import Errors, clean_choice, clean_single_line
-from casebridge.parties import permissions
+from casebridge.parties import events, permissions
 from casebridge.parties.choices import (
     OrganisationKind,
     SupportLevel,
@@ -66,7 +66,7 @@ def certification_record(
         ),
     )
     outbox_record(
-        kind="certification.recorded",
+        kind=events.CERTIFICATION_RECORDED,
         payload={
             "certification_id": certification.pk,
             "person_id": person.pk,

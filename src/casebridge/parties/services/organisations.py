@@ -13,7 +13,7 @@ from casebridge.core.audit import audit_record, changed, snapshot
 from casebridge.core.errors import Conflict
 from casebridge.core.outbox import outbox_record
 from casebridge.core.validation import Errors, clean_choice, clean_single_line
-from casebridge.parties import permissions
+from casebridge.parties import events, permissions
 from casebridge.parties.choices import (
     AutoAssignment,
     OrganisationKind,
@@ -126,7 +126,7 @@ def organisation_create(
         after=snapshot(organisation, ORGANISATION_FIELDS),
     )
     outbox_record(
-        kind="organisation.created",
+        kind=events.ORGANISATION_CREATED,
         payload={"organisation_id": organisation.pk, "kind": organisation.kind},
     )
     return organisation
@@ -316,13 +316,13 @@ def relationship_set(
     before: dict[str, Any] = {}
     if relationship is None:
         relationship = CustomerRelationship.objects.create(customer=customer, **values)
-        action = "relationship.created"
+        action, kind = "relationship.created", events.RELATIONSHIP_CREATED
     else:
         before = snapshot(relationship, RELATIONSHIP_FIELDS)
         for field, value in values.items():
             setattr(relationship, field, value)
         relationship.save()
-        action = "relationship.updated"
+        action, kind = "relationship.updated", events.RELATIONSHIP_UPDATED
     after = snapshot(relationship, RELATIONSHIP_FIELDS)
     if changed(before, after):
         audit_record(
@@ -334,7 +334,7 @@ def relationship_set(
             after=after,
         )
         outbox_record(
-            kind=action,
+            kind=kind,
             payload={"customer_id": customer.pk, "partner_id": relationship.partner_id},
         )
     return relationship

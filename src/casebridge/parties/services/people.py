@@ -11,7 +11,7 @@ from casebridge.core.audit import audit_record, changed, snapshot
 from casebridge.core.errors import Conflict, PermissionDenied
 from casebridge.core.outbox import outbox_record
 from casebridge.core.validation import Errors, clean_choice, clean_single_line
-from casebridge.parties import permissions
+from casebridge.parties import events, permissions
 from casebridge.parties.choices import (
     LEVELS_BY_ORGANISATION_KIND,
     OrganisationKind,
@@ -129,7 +129,7 @@ def person_create(
         after={**snapshot(person, PERSON_FIELDS), "roles": role_codes},
     )
     outbox_record(
-        kind="person.created",
+        kind=events.PERSON_CREATED,
         payload={"person_id": person.pk, "organisation_id": organisation.pk},
     )
     return person

@@ -9,7 +9,7 @@ from casebridge.core.audit import audit_record, snapshot
 from casebridge.core.errors import Conflict, ValidationFailed
 from casebridge.core.outbox import outbox_record
 from casebridge.core.validation import Errors, clean_single_line
-from casebridge.parties import permissions
+from casebridge.parties import events, permissions
 from casebridge.parties.choices import (
     OrganisationKind,
 )
@@ -90,7 +90,7 @@ def submitter_register(
         after=snapshot(submitter, ["person_id", "email", "phone", "active"]),
     )
     outbox_record(
-        kind="submitter.registered",
+        kind=events.SUBMITTER_REGISTERED,
         payload={"submitter_id": submitter.pk, "person_id": person.pk},
     )
     return submitter
@@ -125,7 +125,7 @@ def submitter_verify(
         after={"verified_at": submitter.verified_at.isoformat()},
     )
     outbox_record(
-        kind="submitter.verified",
+        kind=events.SUBMITTER_VERIFIED,
         payload={"submitter_id": submitter.pk, "person_id": submitter.person_id},
     )
     return submitter
@@ -158,7 +158,7 @@ def submitter_deactivate(
         after={"active": False, "reason": reason},
     )
     outbox_record(
-        kind="submitter.deactivated",
+        kind=events.SUBMITTER_DEACTIVATED,
         payload={"submitter_id": submitter.pk, "person_id": submitter.person_id},
     )
     return submitter

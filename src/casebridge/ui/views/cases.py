@@ -246,22 +246,24 @@ def _details_initial(case: Case) -> dict[str, Any]:
 
 
 def _workflow_context(actor: Person, case: Case) -> dict[str, Any]:
-    """The buttons the actor may press now, and the escalation checklist when it applies."""
+    """The buttons the actor may press now, and the escalation checklist when it applies (a
+    step behind the escalation gate has its form, with the checklist, instead of a button)."""
     allowed = selectors.allowed_actions(actor=actor, case=case)
     engagements = {e.kind: e for e in case.engagements.all()}
-    actions = [
+    steps = [
         transition
         for kind in (EngagementKind.CUSTOMER, EngagementKind.VENDOR)
         if kind in engagements
         for transition in workflow.available(kind, engagements[kind].status)
-        if transition.action in allowed and transition.action != "escalate"
+        if transition.action in allowed
     ]
+    gated = [t for t in steps if workflow.Guard.ESCALATION_GATE in t.guards]
     return {
         "case": case,
         "engagements": engagements,
-        "actions": actions,
-        "may_escalate": "escalate" in allowed,
-        "readiness": escalation_readiness(case, submitter=actor) if "escalate" in allowed else None,
+        "actions": [t for t in steps if t not in gated],
+        "may_escalate": bool(gated),
+        "readiness": escalation_readiness(case, submitter=actor) if gated else None,
         "return_reasons": ReturnReason.choices,
         "attributions": CauseAttribution.choices,
     }
@@ -376,23 +378,16 @@ def case_action_view(request: HttpRequest, case_id: int, action: str) -> HttpRes
                 "The form is out of date: reload the case and try again.",
                 fields={"revision": "Not a revision of this case."},
             )
-        if action == "escalate":
-            services.case_escalate(
-                actor=actor,
-                case=case,
-                expected_revision=expected,
-                version_override_request=request.POST.get("version_override_request", ""),
-            )
-        else:
-            services.case_act(
-                actor=actor,
-                case=case,
-                action=action,
-                expected_revision=expected,
-                reason=request.POST.get("reason", ""),
-                return_reason=request.POST.get("return_reason") or None,
-                attribution=request.POST.get("attribution") or None,
-            )
+        services.case_transition(
+            actor=actor,
+            case=case,
+            action=action,
+            expected_revision=expected,
+            reason=request.POST.get("reason", ""),
+            return_reason=request.POST.get("return_reason") or None,
+            attribution=request.POST.get("attribution") or None,
+            version_override_request=request.POST.get("version_override_request", ""),
+        )
     except DomainError as error:
         problems = "; ".join(
             f"{name}: {' '.join(items)}"

@@ -15,37 +15,41 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from casebridge.cases import events as case_events
 from casebridge.core.audit import audit_record_about
 from casebridge.core.clients import client_address
 from casebridge.core.errors import DomainError
 from casebridge.identity.audit_hooks import FACTOR_NAMES
 from casebridge.identity.sessions import sessions_end
+from casebridge.installed_base import events as installed_base_events
 from casebridge.notifications.models import NotificationPreference
 from casebridge.notifications.recipients import NOTIFIED_KINDS
 from casebridge.notifications.services import preferences_set
+from casebridge.parties import events as parties_events
 from casebridge.parties.models import Person
 from casebridge.parties.phones import phone_display
 from casebridge.parties.second_factor import second_factor_reasons
 from casebridge.parties.services import person_update
 from casebridge.parties.services._validation import time_zones
+from casebridge.rca import events as rca_events
 from casebridge.ui.forms import apply_domain_error
 
 #: Event kinds in words; a kind added later shows its code until it gets a line here.
-KIND_LABELS = {
-    "case.opened": "A case is opened",
-    "case.escalated": "A case is escalated to the vendor",
-    "case.return": "The vendor returns a case",
-    "case.request_information": "Someone asks for information on a case",
-    "case.provide_solution": "The vendor proposes a solution",
-    "case.close": "A case is closed",
-    "case.sla_warning": "A service-level target is about to be missed",
-    "case.sla_breached": "A service-level target was missed",
-    "rca.opened": "A root-cause analysis is opened",
-    "rca.reassigned": "A root-cause analysis changes owner",
-    "rca.overdue": "A root-cause analysis is overdue",
-    "rca.signed": "A root-cause analysis is signed off",
-    "installed_base.end_of_life_notice": "Installed software nears its end of life",
-    "certification.expiring": "A certification expires soon",
+KIND_LABELS: dict[str, str] = {
+    case_events.OPENED: "A case is opened",
+    case_events.ESCALATED: "A case is escalated to the vendor",
+    case_events.RETURN: "The vendor returns a case",
+    case_events.REQUEST_INFORMATION: "Someone asks for information on a case",
+    case_events.PROVIDE_SOLUTION: "The vendor proposes a solution",
+    case_events.CLOSE: "A case is closed",
+    case_events.SLA_WARNING: "A service-level target is about to be missed",
+    case_events.SLA_BREACHED: "A service-level target was missed",
+    rca_events.OPENED: "A root-cause analysis is opened",
+    rca_events.REASSIGNED: "A root-cause analysis changes owner",
+    rca_events.OVERDUE: "A root-cause analysis is overdue",
+    rca_events.SIGNED: "A root-cause analysis is signed off",
+    installed_base_events.END_OF_LIFE_NOTICE: "Installed software nears its end of life",
+    parties_events.CERTIFICATION_EXPIRING: "A certification expires soon",
 }
 
 
