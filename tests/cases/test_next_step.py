@@ -1,0 +1,73 @@
+"""Whose turn it is, in one sentence per reader (the case page's header), and what the installed
+base says about the case's system."""
+
+from casebridge.cases import audiences, services
+from casebridge.installed_base import services as installed_base_services
+from casebridge.installed_base.selectors import case_system
+from casebridge.installed_base.services import InstallationInput
+
+
+def _act(case, actor, action):
+    return services.case_transition(
+        actor=actor, case=case, action=action, expected_revision=case.revision
+    )
+
+
+def test_a_new_case_is_the_desks_turn_and_the_customer_is_told_nothing_is_needed(desk, open_case):
+    case = open_case()
+
+    agent = audiences.next_step(desk.partner_a_agent, case)
+    assert agent.yours
+    assert agent.sentence == "Your turn: take into triage and start work."
+    customer = audiences.next_step(desk.customer_a_contact, case)
+    assert not customer.yours
+    assert customer.sentence == "Partner A is working on it; nothing is needed from you now."
+    assert audiences.next_step(desk.vendor_engineer, case).sentence == "Waiting on Partner A."
+
+
+def test_a_question_to_the_customer_is_the_customers_turn(desk, open_case):
+    case = _act(_act(open_case(), desk.partner_a_agent, "start"), desk.partner_a_agent,
+                "wait_on_customer")  # fmt: skip
+
+    customer = audiences.next_step(desk.customer_a_contact, case)
+    assert customer.yours
+    assert customer.sentence == "Your answer is awaited: reply below."
+    agent = audiences.next_step(desk.partner_a_agent, case)
+    assert not agent.yours
+    assert agent.sentence == "Waiting on Customer of A."
+
+
+def test_a_closed_case_waits_on_nobody(desk, resolved_p1):
+    case = _act(resolved_p1(), desk.partner_a_agent, "close")
+
+    step = audiences.next_step(desk.customer_a_contact, case)
+    assert (step.sentence, step.yours) == ("Nothing is waiting: the case is closed.", False)
+
+
+def test_the_system_shows_its_lifecycle_and_who_manages_it_to_who_may_see_it(
+    desk, open_case, releases
+):
+    installation = installed_base_services.installation_create(
+        actor=None,
+        customer=desk.customer_a,
+        data=InstallationInput(component="wallboard", version="2024.10.0"),
+    )
+    case = open_case()
+
+    def system(reader):
+        return case_system(
+            reader, component_id="wallboard", version="", installation_id=installation.pk
+        )
+
+    seen = system(desk.partner_a_agent)
+    assert (seen.component.code, seen.version, seen.state) == ("wallboard", "2024.10.0",
+                                                                "unsupported")  # fmt: skip
+    assert seen.end_of_life_on is not None
+    assert seen.installation == installation
+    # Partner B may not see Customer of A's installation: the component and state only.
+    foreign = system(desk.partner_b_agent)
+    assert foreign.installation is None
+    assert foreign.version == ""
+    assert case_system(desk.partner_a_agent, component_id=None, version="",
+                       installation_id=None) is None  # fmt: skip
+    assert case.installation_id is None
