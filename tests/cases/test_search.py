@@ -55,6 +55,11 @@ def test_codes_with_punctuation_are_phrases_of_their_parts():
         ("&& || !!", "Type at least one word or number to find."),
         ("x" * 201, "At most 200 characters (this one has 201)."),
         (" ".join(f"w{n}" for n in range(13)), "At most 12 words or phrases."),
+        (
+            '"To be" or THE -printer',
+            "Words such as 'be', 'the', 'to' are too common to search for: add a word that "
+            "tells the case apart.",
+        ),
     ],
 )
 def test_a_query_that_cannot_run_is_refused_with_its_reason(text, reason):

@@ -124,6 +124,18 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(piece.lower() for piece in re.findall(r"\w+", text, re.UNICODE))
 
 
+#: Words too common to tell one problem from another: a suggestion's query leaves them out,
+#: and a search of nothing else is refused (PostgreSQL's English search drops them, so it would
+#: find nothing, silently).
+STOP_WORDS = frozenset(
+    """a about after again all also am an and any are as at be because been before being but
+    by can cannot could did do does doing done for from had has have having he her here his how
+    i if in into is it its just me more most my no nor not now of on once only or other our out
+    over own same she should since so some still such than that the their them then there these
+    they this those through to too under until up very was we were what when where which while
+    who why will with would you your""".split()  # noqa: SIM905 - a list to read
+)
+
 def query_parse(text: str) -> Query:
     """The query ``text`` says; a :class:`ValidationFailed` on ``q`` says why it cannot be run."""
     text = (text or "").strip()
@@ -181,6 +193,15 @@ def query_parse(text: str) -> Query:
             fields={
                 "q": "Type at least one word or number to find"
                 + (" (terms with - only leave cases out)." if excluded else ".")
+            },
+        )
+    wanted = {word for group in groups for term in group for word in term.words}
+    if wanted <= STOP_WORDS:
+        raise ValidationFailed(
+            "The search has only common words.",
+            fields={
+                "q": f"Words such as {', '.join(repr(w) for w in sorted(wanted)[:3])} are too "
+                "common to search for: add a word that tells the case apart."
             },
         )
     if sum(len(group) for group in groups) + len(excluded) > MAX_TERMS:
@@ -463,15 +484,6 @@ def _hits(actor: Person, shown: list[int], best: dict[int, int], query: Query) -
     return hits
 
 
-#: Words too common to tell one problem from another (a suggestion's query leaves them out).
-STOP_WORDS = frozenset(
-    """a about after again all also am an and any are as at be because been before being but
-    by can cannot could did do does doing done for from had has have having he her here his how
-    i if in into is it its just me more most my no nor not now of on once only or other our out
-    over own same she should since so some still such than that the their them then there these
-    they this those through to too under until up very was we were what when where which while
-    who why will with would you your""".split()  # noqa: SIM905 - a list to read
-)
 #: The most words of a text a suggestion searches for.
 SIMILAR_WORDS = 10
 
