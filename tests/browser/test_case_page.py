@@ -23,6 +23,15 @@ def _box(page, selector):
     return page.locator(selector).bounding_box()
 
 
+def _fits_and_passes_axe(page, viewport, name):
+    """Nothing wider than the window, no accessibility fault; the screenshot for review."""
+    width, window = page.evaluate(OVERFLOW)
+    assert width <= window, f"the page is {width} px wide in a {window} px window"
+    assert violations(page) == []
+    size = "1366" if viewport is LAPTOP else "phone"
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-{size}.png"), full_page=True)
+
+
 @pytest.fixture
 def worked_case(desk, open_case, releases):
     installation = installed_base_services.installation_create(
@@ -71,11 +80,7 @@ def test_the_agent_reads_the_case_at_a_glance(browser, live_server, desk, worked
         assert about["y"] < thread["y"] + thread["height"]
     else:  # one column: the conversation before the facts
         assert about["y"] > thread["y"]
-    width, window = page.evaluate(OVERFLOW)
-    assert width <= window, f"the page is {width} px wide in a {window} px window"
-    assert violations(page) == []
-    name = "1366" if viewport is LAPTOP else "phone"
-    page.screenshot(path=str(SCREENSHOTS / f"case-page-{name}.png"), full_page=True)
+    _fits_and_passes_axe(page, viewport, "case-page")
     context.close()
 
 
@@ -100,9 +105,5 @@ def test_the_customer_sees_its_conversation_and_what_is_expected(
     expect(page.locator("#escalation-panel h2")).to_have_text("Your case's details")
     expect(page.get_by_text("Runs under")).to_have_count(0)
 
-    width, window = page.evaluate(OVERFLOW)
-    assert width <= window, f"the page is {width} px wide in a {window} px window"
-    assert violations(page) == []
-    name = "1366" if viewport is LAPTOP else "phone"
-    page.screenshot(path=str(SCREENSHOTS / f"case-page-customer-{name}.png"), full_page=True)
+    _fits_and_passes_axe(page, viewport, "case-page-customer")
     context.close()
