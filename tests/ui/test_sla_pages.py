@@ -166,3 +166,20 @@ def test_others_read_the_targets_without_forms(desk):
 
     assert 'data-testid="target-' not in page
     assert "sla-target" not in page
+
+
+def test_a_running_clock_past_its_warning_time_shows_due_soon(desk, open_case, monday):
+    case = open_case(impact="medium", urgency="medium")  # P3 Standard: first response 8 h
+    client = signed_in(desk.partner_a_agent, "Europe/Amsterdam")
+
+    early = client.get(f"/cases/{case.pk}/clocks/").content.decode()
+    assert 'data-testid="clock-warning"' not in early
+    monday.move_to(dt.datetime(2026, 6, 15, 16, 30, tzinfo=AMS))  # half an hour left
+    late = client.get(f"/cases/{case.pk}/clocks/").content.decode()
+    assert late.count('data-testid="clock-warning"') == 1  # the first response; not resolution
+    assert "Due soon" in late
+    monday.move_to(dt.datetime(2026, 6, 15, 17, 30, tzinfo=AMS))  # past due: breached, not soon
+    breached = client.get(f"/cases/{case.pk}/clocks/").content.decode()
+    assert (
+        'data-testid="clock-warning"' not in breached.split("First response")[1].split("</tr>")[0]
+    )

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from casebridge.cases import selectors as case_selectors
 from casebridge.cases.choices import EngagementKind
 from casebridge.cases.models import Case
+from casebridge.core import clock
 from casebridge.core.errors import DomainError, NotFound, ValidationFailed
 from casebridge.parties.models import Person
 from casebridge.parties.permissions import can_manage_organisations
@@ -28,7 +29,8 @@ from casebridge.sla.choices import Metric, Priority
 
 def clock_context(actor: Person, case: Case) -> dict[str, object]:
     """What the clocks panel shows: the actor's visible clocks, grouped by engagement."""
-    readings = case_selectors.case_clocks(actor, case)
+    now = clock.now()
+    readings = case_selectors.case_clocks(actor, case, now=now)
     return {
         "case": case,
         "clock_groups": [
@@ -37,6 +39,7 @@ def clock_context(actor: Person, case: Case) -> dict[str, object]:
             if any(r.engagement == kind for r in readings)
         ],
         "viewer_zone": timezone.get_current_timezone_name(),
+        "now": now,  # a running clock past its warning time shows as due soon
     }
 
 
