@@ -372,3 +372,20 @@ def test_the_migration_indexes_the_texts_already_stored(desk, open_case):
     ]
     assert numbers(search.search_cases(desk.partner_a_agent, "capybara")) == [case.number]
     assert search.search_cases(desk.customer_a_contact, "firmware").hits == []
+
+
+def test_a_message_is_found_and_quoted_by_its_words_not_its_markdown(desk, open_case):
+    case = open_case()
+    comment(case, desk.partner_a_agent, "The **gateway** drops `INVITE` &amp; retries", "public")
+
+    [hit] = search.search_cases(desk.partner_a_agent, "gateway invite").hits
+
+    quoted = "".join(text for text, _ in hit.snippet)
+    assert "gateway" in quoted
+    assert "**" not in quoted
+    assert "`" not in quoted
+    assert "&amp;" not in quoted
+    rebuilt = search.index_rebuild()  # the repair path indexes the same words
+    assert rebuilt >= 2
+    [again] = search.search_cases(desk.partner_a_agent, "gateway invite").hits
+    assert "**" not in "".join(text for text, _ in again.snippet)

@@ -44,6 +44,7 @@ from casebridge.cases.models import (
 )
 from casebridge.cases.querysets import audience_visibility, case_visibility
 from casebridge.cases.selectors import access_case_by_number, case_number_in
+from casebridge.cases.text import plain_text
 from casebridge.core.errors import NotFound, ValidationFailed
 from casebridge.parties.models import Person
 
@@ -135,6 +136,7 @@ STOP_WORDS = frozenset(
     they this those through to too under until up very was we were what when where which while
     who why will with would you your""".split()  # noqa: SIM905 - a list to read
 )
+
 
 def query_parse(text: str) -> Query:
     """The query ``text`` says; a :class:`ValidationFailed` on ``q`` says why it cannot be run."""
@@ -277,8 +279,10 @@ def index_case(case: Case) -> None:
 
 
 def index_comment(comment: Comment) -> None:
-    """Index a new message for its audience (one query)."""
-    _write(_comment_entry(comment.pk, comment.case_id, comment.audience, comment.body))
+    """Index a new message for its audience (one query): its words, not its Markdown."""
+    _write(
+        _comment_entry(comment.pk, comment.case_id, comment.audience, plain_text(comment.body_html))
+    )
 
 
 def index_attachment(attachment: Attachment) -> None:
@@ -295,9 +299,9 @@ def _every_entry(batch_size: int) -> Iterator[SearchEntry]:
     fields = ("id", "title", "description", *TEXT_GUIDELINES)
     for case in Case.objects.only(*fields).iterator(chunk_size=batch_size):
         yield _details_entry(case)
-    comments = Comment.objects.values_list("id", "case_id", "audience", "body")
-    for row in comments.iterator(chunk_size=batch_size):
-        yield _comment_entry(*row)
+    comments = Comment.objects.values_list("id", "case_id", "audience", "body_html")
+    for pk, case_id, audience, rendered in comments.iterator(chunk_size=batch_size):
+        yield _comment_entry(pk, case_id, audience, plain_text(rendered))
     files = Attachment.objects.values_list("id", "case_id", "audience", "original_name")
     for row in files.iterator(chunk_size=batch_size):
         yield _attachment_entry(*row)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import markdown
 import nh3
 
@@ -43,3 +46,15 @@ def render_markdown(text: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
     )
+
+
+#: Where a block of rendered text ends: the text after it starts on a line of its own.
+_BLOCK_END = re.compile(r"</(p|pre|blockquote|li|h[1-4]|tr|table)>|<br\s*/?>|<hr\s*/?>")
+_TAG = re.compile(r"<[^>]*>")
+
+
+def plain_text(rendered: str) -> str:
+    """The words of a rendered message without its markup (what search indexes and quotes):
+    ``**bold**`` is "bold", entities are characters again, blocks are lines."""
+    lines = _TAG.sub("", _BLOCK_END.sub("\n", rendered or ""))
+    return "\n".join(line.strip() for line in html.unescape(lines).splitlines() if line.strip())
