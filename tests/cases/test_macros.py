@@ -175,7 +175,7 @@ def test_the_step_is_applied_after_the_message(desk, case):
 
 
 def test_a_refused_step_keeps_neither(desk, case):
-    with pytest.raises(DomainError):
+    with pytest.raises(ValidationFailed) as refused:
         macros.case_reply_then_step(
             actor=desk.partner_a_agent,
             case=case,
@@ -184,6 +184,7 @@ def test_a_refused_step_keeps_neither(desk, case):
             action="wait_on_customer",
         )
 
+    assert refused.value.fields["step"][0].startswith("“Ask the customer” is not possible: ")
     assert Comment.objects.filter(case=case).count() == 0
     case.refresh_from_db()
     assert case.customer_status == "new"
@@ -239,6 +240,17 @@ def test_the_api_answers_404_for_another_partners_macro(desk, api_as):
     assert client.get(f"/api/v1/macros/{theirs.pk}").status_code == 404
     assert client.delete(f"/api/v1/macros/{theirs.pk}").status_code == 404
     assert Macro.objects.count() == 1
+
+
+def test_the_api_refuses_an_agent_changing_the_desks_macro(desk, api_as):
+    shared = make(desk.partner_a_manager, scope="desk")
+    client = api_as(desk.partner_a_agent)
+
+    changed = client.put(f"/api/v1/macros/{shared.pk}", {"name": "Mine", "body": "x"})
+
+    assert changed.status_code == 403
+    assert client.delete(f"/api/v1/macros/{shared.pk}").status_code == 403
+    assert Macro.objects.get().name == "Reply"
 
 
 def test_the_api_previews_a_macro_for_a_case(desk, case, api_as):
@@ -341,6 +353,7 @@ def test_a_refused_step_keeps_the_message_in_the_composer(desk, case):
     page = response.content.decode()
     assert "Over to you.</textarea>" in page
     assert "Then: Ask the customer" in page
+    assert "“Ask the customer” is not possible" in page
     assert Comment.objects.filter(case=case).count() == 0
 
 

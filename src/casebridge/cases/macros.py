@@ -21,7 +21,7 @@ from casebridge.cases.models import Case, Comment, Macro
 from casebridge.cases.services.conversation import case_reply
 from casebridge.cases.services.transitions import case_transition
 from casebridge.core.audit import audit_record, snapshot
-from casebridge.core.errors import NotFound, PermissionDenied
+from casebridge.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from casebridge.core.validation import Errors, clean_choice, clean_multiline, clean_single_line
 from casebridge.parties.choices import OrganisationKind, Role
 from casebridge.parties.models import Person
@@ -269,10 +269,18 @@ def case_reply_then_step(
     why). The step goes through :func:`case_transition`, after the message."""
     comment = case_reply(actor=actor, case=case, audience=audience, body=body, files=files)
     if action:
-        case_transition(
-            actor=actor,
-            case=Case.objects.get(pk=comment.case_id),
-            action=action,
-            expected_revision=None,
-        )
+        try:
+            case_transition(
+                actor=actor,
+                case=Case.objects.get(pk=comment.case_id),
+                action=action,
+                expected_revision=None,
+            )
+        except DomainError as refused:  # raised on: the whole write rolls back
+            label = workflow.row_of(action).label if action in workflow.ACTIONS else action
+            raise ValidationFailed(
+                "The step was refused, so the message was not sent either.",
+                fields={"step": [f"“{label}” is not possible: {refused.detail}"]},
+                code=refused.code,
+            ) from refused
     return comment
