@@ -371,3 +371,15 @@ def test_the_preview_renders_like_a_sent_message(desk, case, body, shown):
     assert response.status_code == 200
     assert shown in response.content.decode()
     assert "<script>" not in response.content.decode()
+
+
+def test_the_macros_page_has_a_query_budget(desk, django_assert_max_num_queries):
+    for n in range(5):
+        make(desk.partner_a_manager, name=f"Desk {n}", scope="desk")
+    client = signed_in(desk.partner_a_agent)
+    client.get("/macros/")  # the session and the caches, once
+
+    with django_assert_max_num_queries(8):
+        page = client.get("/macros/").content.decode()
+
+    assert page.count('<span class="meta">by ') == 5
