@@ -18,7 +18,7 @@ from django.apps import apps
 from django.test import Client
 
 from casebridge.api.urls import api
-from casebridge.cases.models import Case, SavedView
+from casebridge.cases.models import Case, Macro, SavedView
 from casebridge.core.models import OutboxEvent
 from casebridge.identity.services import invitation_create
 from casebridge.installed_base.defaults import ensure_default_catalogue
@@ -138,7 +138,15 @@ def foreign(desk, open_case):
         filters={},
         created_at=now,
     )
+    macro = Macro.objects.create(
+        name="B's reply",
+        body="Hello",
+        scope="desk",
+        owner=desk.partner_b_manager,
+        organisation=desk.partner_b,
+    )
     return {
+        "macro_id": macro.pk,
         "view_id": view.pk,
         "invitation_id": invitation.pk,
         "case_id": case.pk,
@@ -245,6 +253,7 @@ WATCHED = (
     "cases.Comment",
     "cases.SearchEntry",
     "cases.SavedView",
+    "cases.Macro",
     "cases.Attachment",
     "cases.PhoneFollowUp",
     "rca.Rca",
@@ -296,6 +305,7 @@ FOREIGN_NAMES = {
     "delivery_id",
     "notification_id",
     "view_id",
+    "macro_id",
     "reference",
 }
 

@@ -15,6 +15,7 @@ from django.apps import apps
 from django.db import models
 
 from casebridge.cases import services as case_services
+from casebridge.cases.macros import MacroFields, macro_create
 from casebridge.cases.saved_views import queue_params, saved_view_save
 from casebridge.cases.services import GUIDELINE_TEXTS
 from casebridge.core.errors import ValidationFailed
@@ -207,6 +208,10 @@ SINGLE_LINE: dict[str, tuple[str, Writer]] = {
         ),
     ),
     "parties.OperatingModel.name": ("name", lambda d, v: _operating_model_form(d, name=v)),
+    "cases.Macro.name": (
+        "name",
+        lambda d, v: macro_create(actor=d.partner_a_agent, fields=MacroFields(name=v, body="x")),
+    ),
     "cases.SavedView.name": (
         "name",
         lambda d, v: saved_view_save(actor=d.partner_a_agent, name=v, params=queue_params({})),
@@ -450,6 +455,10 @@ MULTILINE: dict[str, tuple[str, Writer]] = {
         for name in ("impact", "root_cause", "contributing_factors", "public_summary")
     },
     "rca.RcaAction.description": ("description", lambda d, v: _rca_action(d, description=v)),
+    "cases.Macro.body": (
+        "body",
+        lambda d, v: macro_create(actor=d.partner_a_agent, fields=MacroFields(name="M", body=v)),
+    ),
 }
 
 #: Columns no person types, with who writes them.
@@ -494,6 +503,7 @@ MACHINE: dict[str, str] = {
     "cases.CaseEvent.actor_label": "the actor's e-mail address, or 'system'",
     "cases.CaseEvent.kind": "a constant of the service",
     "cases.Comment.body_html": "rendered and sanitised from the body",
+    "cases.Macro.action": "checked against the workflow table's actions by macro_create",
     "cases.SearchEntry.title": "copied from the case's title (checked by its service)",
     "cases.SearchEntry.body": "copied from a checked description, guideline, message or file name",
     "cases.Attachment.original_name": "made one line by case_attach (test below)",

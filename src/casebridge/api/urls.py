@@ -14,6 +14,7 @@ from casebridge.api.docs import VendoredSwagger
 from casebridge.api.errors import install_error_handlers
 from casebridge.api.identity import router as identity_router
 from casebridge.api.installed_base import router as installed_base_router
+from casebridge.api.macros import router as macros_router
 from casebridge.api.notifications import router as notifications_router
 from casebridge.api.parser import JsonParser
 from casebridge.api.parties import router as parties_router
@@ -59,5 +60,6 @@ api.add_router("/v1/", sla_router)
 api.add_router("/v1/", rca_router)
 api.add_router("/v1/", notifications_router)
 api.add_router("/v1/", saved_views_router)
+api.add_router("/v1/", macros_router)
 api.add_router("/v1/", search_router)
 api.add_router("/v1/", identity_router)

@@ -102,3 +102,9 @@ CAUSE_LABELS: dict[str, str] = {
     "vpn": "VPN",
     "antivirus": "Antivirus",
 }
+
+
+class MacroScope(models.TextChoices):
+    PERSONAL = "personal", "Mine only"
+    DESK = "desk", "The whole desk"
+    VENDOR = "vendor", "Every partner desk (vendor-published)"

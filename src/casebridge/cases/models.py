@@ -17,6 +17,7 @@ from casebridge.cases.choices import (
     EngagementKind,
     Frequency,
     Level,
+    MacroScope,
     Priority,
     SearchSource,
 )
@@ -486,6 +487,36 @@ class SavedView(models.Model):
         ]
         indexes = [
             models.Index(fields=["organisation", "shared", "name"], name="saved_view_desk_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Macro(TimeStampedModel):
+    """A canned reply: a message body with placeholders, optionally an audience to set and a
+    workflow step to apply after it is sent. Its owner's own, its desk's (kept by the desk's
+    managers) or published by the vendor for every partner desk."""
+
+    name = models.CharField(max_length=80)
+    body = models.TextField(help_text="Markdown with placeholders such as {{ case.number }}.")
+    scope = models.CharField(max_length=10, choices=MacroScope.choices)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="macros"
+    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    audience = models.CharField(
+        max_length=20, choices=Audience.choices, blank=True, help_text="Set when inserted."
+    )
+    action = models.CharField(
+        max_length=40, blank=True, help_text="A step of the workflow table, applied after sending."
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["organisation", "scope", "name"], name="macro_desk_idx"),
+            models.Index(fields=["scope", "name"], name="macro_scope_idx"),
         ]
 
     def __str__(self) -> str:

@@ -43,6 +43,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         more.append(("Audit", reverse("ui:audit")))
     more.append(("API", reverse("api:openapi-view")))
     more.append(("API tokens", reverse("ui:tokens")))
+    if kind != OrganisationKind.CUSTOMER:
+        more.append(("Macros", reverse("ui:macros")))
     if user.is_staff:
         more.append(("Back office", reverse("admin:index")))
     return {"nav_items": items, "nav_more": more}

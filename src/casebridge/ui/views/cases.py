@@ -15,7 +15,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from casebridge.cases import audiences, saved_views, selectors, services, workflow, workspace
+from casebridge.cases import (
+    audiences,
+    macros,
+    saved_views,
+    selectors,
+    services,
+    workflow,
+    workspace,
+)
 from casebridge.cases.choices import (
     CAUSE_LABELS,
     CAUSES,
@@ -227,6 +235,10 @@ class CommentForm(forms.Form):
         label="Files",
         help_text=f"Up to {services.MAX_REPLY_FILES}, sent with the message to the same readers.",
     )
+    #: The step a macro applies once the message is sent (a ticked box beside the composer).
+    step = forms.ChoiceField(
+        required=False, choices=[("", "")] + [(a, a) for a in sorted(workflow.ACTIONS)]
+    )
 
     def __init__(
         self, *args: Any, audiences: list[tuple[str, str]], default: str = "", **kwargs: Any
@@ -234,6 +246,14 @@ class CommentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["audience"].choices = audiences  # type: ignore[attr-defined]
         self.fields["audience"].initial = default
+
+    @property
+    def step_label(self) -> str:
+        """The ticked step's label, to show it again when the form comes back."""
+        action = self.data.get("step", "") if self.is_bound else ""
+        if action not in workflow.ACTIONS:
+            return ""
+        return workflow.row_of(action).label or action
 
 
 def _details_initial(case: Case) -> dict[str, Any]:
@@ -331,6 +351,7 @@ def case_page(
             "comments": selectors.case_comments(actor=actor, case=case),
             "events": audiences.timeline_read(actor, case),
             "comment_form": comment_form or CommentForm(audiences=writable, default=default),
+            "macro_choices": macros.macros_for(actor).select_related(None).only("pk", "name"),
             "attachments": selectors.case_attachments(actor=actor, case=case),
             "attachment_form": attachment_form or AttachmentForm(audiences=writable),
             "details_form": (details_form or DetailsForm(initial=_details_initial(case)))
@@ -408,12 +429,14 @@ def case_comment_view(request: HttpRequest, case_id: int) -> HttpResponse:
     form = CommentForm(request.POST, request.FILES, audiences=_writable_audiences(actor, case))
     if form.is_valid():
         try:
-            comment = services.case_reply(
+            # A macro's step goes with the message in one transaction: refused, neither is kept.
+            comment = macros.case_reply_then_step(
                 actor=actor,
                 case=case,
                 audience=form.cleaned_data["audience"],
                 body=form.cleaned_data["body"],
                 files=form.cleaned_data["files"],
+                action=form.cleaned_data["step"] or "",
             )
         except DomainError as error:
             apply_domain_error(form, error)
