@@ -10,11 +10,13 @@ ledger on by its new events (:func:`ledgers_advance`) and reads the clocks off i
 (:func:`ledger_readings`); both cost the events and the working time since the last write, not
 the whole history.
 
-Some events change what was counted before them: a priority change re-targets running clocks
-from their start, maybe on another calendar, and a reopened resolution may run on another
-priority than the one it was met under. The past instant at which a new target was reached
-needs every pause, which only the history has, so :func:`ledgers_advance` answers ``None`` and
-the caller replays the history instead (:func:`ledger_of` builds the ledger from it).
+A priority change re-targets running clocks from their start: on the same calendar the ledger
+keeps what they counted and aims it at the new targets. Some events change what was counted
+before them, though: a priority on another calendar counts the past differently, a new target
+already used up was reached at an instant only the pauses tell, and a reopened resolution may
+run on another priority than the one it was met under. Those need the history, so
+:func:`ledgers_advance` answers ``None`` and the caller replays it instead (:func:`ledger_of`
+builds the ledger from it).
 """
 
 from __future__ import annotations
@@ -238,6 +240,41 @@ def _answered(ledger: Ledger, at: dt.datetime, policy_for: PolicyFor) -> Ledger:
     return replace(ledger, answers=ledger.answers + 1, last_answer=at, clocks=clocks)
 
 
+def _retargeted(
+    ledger: Ledger, priority: str, at: dt.datetime, policy_for: PolicyFor
+) -> Ledger | None:
+    """The ledger under a new priority: running clocks keep what they counted, on the same
+    calendar, towards the new targets. None when that needs the history: another calendar
+    counts the past differently, a new target already passed was reached at an instant only
+    the pauses tell, and a clock met at this very instant is judged under the new priority."""
+    before, after = policy_for(ledger.priority), policy_for(priority)
+    if before is None or after is None:
+        return None if before is not after else replace(ledger, priority=priority)
+    if before.calendar_code != after.calendar_code:
+        return None
+    clocks = dict(ledger.clocks)
+    for metric, clock in ledger.clocks.items():
+        if clock.met_at is not None:
+            if clock.met_at == at:
+                return None
+            continue
+        count = clock.count
+        if count is not None:
+            targets = _targets(after, metric)
+            count = replace(
+                _moved(after.calendar, count, at),
+                reaches_target_at=None,
+                reaches_warning_at=None,
+            )
+            if not count.paused:
+                count = replace(count, since=at)
+            if targets is not None and count.counted >= min(targets):
+                return None
+            count = _reaching(after.calendar, count, targets, None if count.paused else at)
+        clocks[metric] = ClockLedger(priority, count)
+    return replace(ledger, priority=priority, clocks=clocks)
+
+
 def _answers(engagement: str, fact: EventFact, status: str | None) -> bool:
     if status is not None:
         return fact.kind in ANSWERS[engagement] or (
@@ -275,7 +312,16 @@ def ledgers_advance(
     result = dict(ledgers)
     for fact in facts:
         if fact.kind in PRIORITY_EVENTS and "priority" in fact.after:
-            return None
+            if fact.kind != "priority_changed":
+                return None
+            for engagement, kept in list(result.items()):
+                retargeted = _retargeted(
+                    kept, str(fact.after["priority"]), fact.at, policies[engagement]
+                )
+                if retargeted is None:
+                    return None
+                result[engagement] = retargeted
+            continue
         for engagement in (CUSTOMER, VENDOR):
             ledger = result.get(engagement)
             if ledger is None:
