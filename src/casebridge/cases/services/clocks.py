@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db import transaction
 
-from casebridge.cases.choices import Audience, EngagementKind
+from casebridge.cases.choices import Audience, ClockPhase, EngagementKind
 from casebridge.cases.clock_ledger import (
     ClockLedger,
     Count,
@@ -160,8 +160,16 @@ def _ledger_from_rows(rows: dict[str, CaseClock], policy_for: PolicyFor) -> Ledg
     first, update, resolution = (rows.get(metric) for metric in Metric)
     if first is None or update is None or resolution is None:
         return None
+    # A met clock stopped counting for good when it was met: the first answer meets first
+    # response, standing done meets resolution (also where no target shows it as met).
+    first_met = first.counted_at if update.cycle else None
+    done = resolution.engagement_phase == ClockPhase.DONE
     clocks: dict[str, ClockLedger] = {}
-    for row, met_at in ((first, first.met_at), (update, None), (resolution, resolution.met_at)):
+    for row, met_at in (
+        (first, first_met or first.met_at),
+        (update, None),
+        (resolution, (resolution.counted_at if done else None) or resolution.met_at),
+    ):
         if not row.priority:
             return None
         policy = policy_for(row.priority)
