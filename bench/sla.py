@@ -4,7 +4,8 @@ Usage: ``make bench`` or ``.venv/bin/python bench/sla.py [--cases N] [--due N] [
 Builds a fresh database (SQLite in a temporary folder, or the PostgreSQL named by
 BENCH_DATABASE_URL, which it migrates and EMPTIES first) and measures:
 
-* one clock computed from a history of N events (pure, and with the query that reads them);
+* one clock computed from a history of N events (pure, and with the query that reads them), and
+  a write's refresh of the case's clocks: moved on from the stored ledger, and replayed;
 * the sweep over N open cases of which a few are due: the 1,000 due cases are opened through
   the services (real histories) and the rest are bulk-inserted with clocks due later, so the
   sweep index holds every open case. The sweep's query plan is printed: it must read only the
@@ -212,7 +213,7 @@ def main() -> None:
         setup_django(database_url)
         import time_machine
         from django.core.management import call_command
-        from django.db import connection
+        from django.db import connection, transaction
 
         if "postgres" in database_url:
             call_command("flush", interactive=False, verbosity=0)
@@ -221,9 +222,9 @@ def main() -> None:
 
         # Flushing PostgreSQL empties the rows the migrations loaded: load them again.
         from casebridge.cases.defaults import ensure_case_defaults
-        from casebridge.cases.models import CaseClock, CaseEvent
+        from casebridge.cases.models import Case, CaseClock, CaseEvent
         from casebridge.cases.selectors import case_facts, case_readings, case_terms
-        from casebridge.cases.services.clocks import clocks_sweep
+        from casebridge.cases.services.clocks import clocks_refresh, clocks_sweep
         from casebridge.parties.defaults import ensure_default_operating_models
         from casebridge.parties.models import OperatingModel
         from casebridge.rasci.defaults import ensure_default_matrices
@@ -258,6 +259,26 @@ def main() -> None:
             measure(
                 f"clocks of one case from {events} events (read + compute)",
                 lambda: case_readings(case, now=now, book=book, terms=terms),
+                args.repeat,
+            )
+        )
+
+        def refresh(replay: bool) -> None:
+            with transaction.atomic():
+                locked = Case.objects.select_for_update().get(pk=case.pk)
+                clocks_refresh(locked, book=book, replay=replay)
+
+        rows.append(
+            measure(
+                f"a write's clock refresh on {events} events, moved on from the ledger",
+                lambda: refresh(False),
+                args.repeat,
+            )
+        )
+        rows.append(
+            measure(
+                f"a write's clock refresh on {events} events, replayed (the repair path)",
+                lambda: refresh(True),
                 args.repeat,
             )
         )

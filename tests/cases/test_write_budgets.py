@@ -4,9 +4,11 @@ book (a running server has them after its first request). The counts include the
 statements of the test's own transaction."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from casebridge.cases import services
-from casebridge.cases.models import Case, CaseClock
+from casebridge.cases.models import Case, CaseClock, CaseEvent
 from casebridge.cases.services.clocks import case_readings
 from casebridge.parties.models import CustomerRelationship
 from tests.cases.helpers import COMPLETE, act
@@ -67,3 +69,31 @@ def test_a_change_of_plan_reaches_the_next_write(desk, open_case):
     assert {reading.policy.plan for reading in case_readings(case) if reading.policy} == {
         "premium_plus"
     }
+
+
+def test_a_reply_costs_the_same_on_a_long_history(desk, open_case):
+    """Issue 18: a write moves the stored clocks on by its own events. A reply on a case with 50
+    events makes the same queries as one on a new case, and reads only the events from the last
+    one the clocks hold, not the history."""
+
+    def reply(case, actor):
+        with CaptureQueriesContext(connection) as queries:
+            services.case_comment(actor=actor, case=case, audience="public", body="Noted.")
+        return queries
+
+    fresh, long = open_case(), open_case()
+    reply(fresh, desk.partner_a_agent)
+    act(long, desk.partner_a_agent, "triage")
+    act(long, desk.partner_a_agent, "start")
+    for _ in range(12):  # an answer, a wait, the customer's reply that resumes it: 4 events
+        reply(long, desk.partner_a_agent)
+        act(long, desk.partner_a_agent, "wait_on_customer")
+        reply(long, desk.customer_a_contact)
+    assert CaseEvent.objects.filter(case=long).count() >= 50
+
+    on_fresh = reply(fresh, desk.partner_a_agent)
+    on_long = reply(long, desk.partner_a_agent)
+
+    assert len(on_long) == len(on_fresh)
+    (history_read,) = [q["sql"] for q in on_long if 'FROM "cases_caseevent"' in q["sql"]]
+    assert '"cases_caseevent"."id" >=' in history_read

@@ -13,7 +13,7 @@ from django.utils.html import strip_tags
 
 import casebridge
 from casebridge.cases import history, services, workflow
-from casebridge.cases.choices import CustomerStatus, VendorStatus
+from casebridge.cases.choices import ClockPhase, CustomerStatus, VendorStatus
 from casebridge.cases.models import Case
 from casebridge.parties.choices import DefaultOperatingModel, DefaultSupportPlan
 from casebridge.ui import labels
@@ -40,8 +40,9 @@ def domain_choices() -> list[type[models.TextChoices]]:
     return found
 
 
-#: Vocabularies no page shows: codes of rows whose names the pages print instead.
-NOT_SHOWN = {DefaultOperatingModel, DefaultSupportPlan}
+#: Vocabularies no page shows: codes of rows whose names the pages print instead, and the phase
+#: a clock ledger keeps for itself.
+NOT_SHOWN = {DefaultOperatingModel, DefaultSupportPlan, ClockPhase}
 
 
 @pytest.mark.parametrize("choices", domain_choices(), ids=lambda c: f"{c.__module__}.{c.__name__}")

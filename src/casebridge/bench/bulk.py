@@ -37,6 +37,8 @@ def _constant(field: models.Field) -> Any:
         value = field.get_default()
         if isinstance(field, models.JSONField):
             return json.dumps(value)
+        if isinstance(field, models.DurationField):
+            return duration_format()(value)
         return value
     if field.null:
         return None

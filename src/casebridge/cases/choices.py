@@ -21,6 +21,15 @@ class EngagementKind(models.TextChoices):
     VENDOR = "vendor", "Vendor engagement"
 
 
+class ClockPhase(models.TextChoices):
+    """Where an engagement stands for its clocks: worked (they count), waiting on the other side
+    (they pause) or done (resolution is met, nothing more is owed)."""
+
+    WORKING = "working", "Worked"
+    WAITING = "waiting", "Waiting on the other side"
+    DONE = "done", "Done"
+
+
 class CustomerStatus(models.TextChoices):
     NEW = "new", "New"
     TRIAGE = "triage", "Triage"

@@ -73,6 +73,7 @@ class EventFact:
     audience: str
     after: Mapping[str, Any]
     actor_side: str  # the actor's organisation kind, "" for the system
+    id: int = 0  # the case event's, where it came from one
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,7 @@ class Reading:
 PolicyFor = Callable[[str], Policy | None]
 
 
-def _status_of(state: ClockState) -> str:
+def status_of(state: ClockState) -> str:
     if state.met_at is not None:
         return ClockStatus.MISSED if state.breached else ClockStatus.MET
     if state.paused:
@@ -232,7 +233,7 @@ def _reading(
     return Reading(
         history.engagement,
         metric,
-        _status_of(state),
+        status_of(state),
         cycle,
         started_at,
         target,

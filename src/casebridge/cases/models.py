@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any, NoReturn
 
@@ -14,6 +15,7 @@ from casebridge.cases.choices import (
     Audience,
     Category,
     CauseAttribution,
+    ClockPhase,
     EngagementKind,
     Frequency,
     Level,
@@ -290,7 +292,8 @@ class CaseClock(models.Model):
     """The stored reading of one service-level clock, kept to index the sweep.
 
     The truth is the case history: :mod:`casebridge.cases.clocks` recomputes a reading from the
-    events whenever the case, its priority, its plan or a policy changes. ``next_check_at`` is
+    events when a priority, plan or policy changes (the repair); a write moves the ledger kept
+    here on by its new events instead. ``next_check_at`` is
     when the sweep must look again (a warning or breach not yet raised), NULL when nothing is
     pending; ``warned_cycle`` and ``breached_cycle`` record what was raised, so each is raised
     once per target (an update clock has a new target, a new cycle, after every answer)."""
@@ -312,6 +315,19 @@ class CaseClock(models.Model):
     breached_cycle = models.PositiveIntegerField(default=0)
     next_check_at = models.DateTimeField(null=True, blank=True)
     computed_at = models.DateTimeField()
+    # The ledger a write moves on by its new events (casebridge.cases.clock_ledger): working
+    # time counted up to ``counted_at`` (NULL: nothing to count), counting on from there unless
+    # ``paused``, and when the target and the warning share are (or were) reached; the
+    # engagement's phase; the last case event it includes (0: replay the history first).
+    counted = models.DurationField(default=dt.timedelta(0), db_default=dt.timedelta(0))
+    counted_at = models.DateTimeField(null=True, blank=True)
+    paused = models.BooleanField(default=False, db_default=False)
+    reaches_target_at = models.DateTimeField(null=True, blank=True)
+    reaches_warning_at = models.DateTimeField(null=True, blank=True)
+    engagement_phase = models.CharField(
+        max_length=10, choices=ClockPhase.choices, blank=True, default="", db_default=""
+    )
+    events_through = models.PositiveBigIntegerField(default=0, db_default=0)
 
     class Meta:
         ordering = ["case_id", "engagement", "metric"]

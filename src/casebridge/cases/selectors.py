@@ -15,7 +15,13 @@ from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from casebridge.cases import workflow
 from casebridge.cases.choices import CustomerStatus, EngagementKind
-from casebridge.cases.clocks import EventFact, Reading, engagement_clocks, history_of
+from casebridge.cases.clocks import (
+    EventFact,
+    PolicyFor,
+    Reading,
+    engagement_clocks,
+    history_of,
+)
 from casebridge.cases.models import Attachment, Case, CaseClock, CaseEvent, Comment, Engagement
 from casebridge.cases.querysets import audiences_for
 from casebridge.core import clock
@@ -386,24 +392,20 @@ def case_facts(case: Case) -> list[EventFact]:
     return case_facts_of([case.pk]).get(case.pk, [])
 
 
-def case_facts_of(case_ids: list[int]) -> dict[int, list[EventFact]]:
-    """The clock facts of several cases in one query, by case, each in order."""
-    rows = (
-        CaseEvent.objects.filter(case_id__in=case_ids, kind__in=CLOCK_EVENT_KINDS)
-        .order_by("case_id", "occurred_at", "id")
-        .values_list(
-            "case_id",
-            "occurred_at",
-            "kind",
-            "engagement",
-            "audience",
-            "after",
-            "actor__organisation__kind",
-        )
+def _facts(events: QuerySet[CaseEvent]) -> Iterable[tuple[int, EventFact]]:
+    rows = events.filter(kind__in=CLOCK_EVENT_KINDS).values_list(
+        "id",
+        "case_id",
+        "occurred_at",
+        "kind",
+        "engagement",
+        "audience",
+        "after",
+        "actor__organisation__kind",
     )
-    facts: dict[int, list[EventFact]] = {}
-    for case_id, at, kind, engagement, audience, after, side in rows:
-        facts.setdefault(case_id, []).append(
+    for pk, case_id, at, kind, engagement, audience, after, side in rows:
+        yield (
+            case_id,
             EventFact(
                 at=at,
                 kind=kind,
@@ -411,9 +413,37 @@ def case_facts_of(case_ids: list[int]) -> dict[int, list[EventFact]]:
                 audience=audience,
                 after=after,
                 actor_side=side or "",
-            )
+                id=pk,
+            ),
         )
+
+
+def case_facts_of(case_ids: list[int]) -> dict[int, list[EventFact]]:
+    """The clock facts of several cases in one query, by case, each in order."""
+    events = CaseEvent.objects.filter(case_id__in=case_ids).order_by("case_id", "occurred_at", "id")
+    facts: dict[int, list[EventFact]] = {}
+    for case_id, fact in _facts(events):
+        facts.setdefault(case_id, []).append(fact)
     return facts
+
+
+def case_facts_since(case: Case, event_id: int) -> list[EventFact]:
+    """The case's clock facts from the event ``event_id`` on, in the order they were written (one
+    query on the case's events): what a write adds to the clocks it stored."""
+    events = CaseEvent.objects.filter(case=case, pk__gte=event_id).order_by("id")
+    return [fact for _, fact in _facts(events)]
+
+
+def case_policies(case: Case, *, book: PolicyBook, terms: CaseTerms) -> dict[str, PolicyFor]:
+    """The policy lookup of each engagement of the case: its plan at a priority."""
+
+    def lookup(plan: str) -> PolicyFor:
+        def policy_for(priority: str) -> Policy | None:
+            return book.policy(plan, priority, time_zone=terms.time_zone, country=terms.country)
+
+        return policy_for
+
+    return {engagement: lookup(terms.plan_of(engagement)) for engagement in EngagementKind}
 
 
 def case_readings(
@@ -426,20 +456,13 @@ def case_readings(
 ) -> list[Reading]:
     """Every clock of the case at ``now`` (default: the present), recomputed from its history."""
     now = now or clock.now()
-    book = book or PolicyBook.load()
-    terms = terms or case_terms(case)
+    policies = case_policies(case, book=book or PolicyBook.load(), terms=terms or case_terms(case))
     facts = list(case_facts(case) if facts is None else facts)
     readings: list[Reading] = []
     for engagement in (EngagementKind.CUSTOMER, EngagementKind.VENDOR):
         history = history_of(engagement, facts)
-        if history is None:
-            continue
-        plan = terms.plan_of(engagement)
-
-        def policy_for(priority: str, plan: str = plan) -> Policy | None:
-            return book.policy(plan, priority, time_zone=terms.time_zone, country=terms.country)
-
-        readings.extend(engagement_clocks(history, policy_for, now))
+        if history is not None:
+            readings.extend(engagement_clocks(history, policies[engagement], now))
     return readings
 
 

@@ -105,6 +105,12 @@ def _instant_after(
     )
 
 
+def instant_after(calendar: Calendar, start: dt.datetime, amount: dt.timedelta) -> dt.datetime:
+    """When ``amount`` of working time has passed since ``start`` with no pause on the way: what a
+    clock counting on from ``start`` with ``amount`` left of its target is due at."""
+    return _instant_after(calendar, start, amount, [])
+
+
 def clock_state(
     *,
     calendar: Calendar,

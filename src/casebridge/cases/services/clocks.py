@@ -1,10 +1,12 @@
 """Keeping the stored clock readings true, and raising warnings and breaches.
 
-``clocks_refresh`` recomputes a case's clocks from its history inside the writing service's
-transaction; ``clocks_sweep`` (a periodic job in the worker) visits only the clocks whose
-``next_check_at`` has come, through a partial index, re-reads each case under its row lock and
-raises every warning and breach once; ``clocks_repair`` recomputes open cases after a policy,
-calendar or plan change."""
+``clocks_refresh`` moves a case's clocks on by the events the writing service just added, inside
+its transaction, from the ledger stored with the clock rows (``cases.clock_ledger``); when an
+event needs the history (a priority change) or the ledger is missing or stale, it replays the
+history, as ``clocks_repair`` does for every open case after a policy, calendar or plan change.
+``clocks_sweep`` (a periodic job in the worker) visits only the clocks whose ``next_check_at``
+has come, through a partial index, re-reads each case under its row lock and raises every
+warning and breach once."""
 
 from __future__ import annotations
 
@@ -14,17 +16,33 @@ from typing import Any
 
 from django.db import transaction
 
-from casebridge.cases.choices import Audience, EngagementKind
-from casebridge.cases.clocks import Reading
+from casebridge.cases.choices import Audience, ClockPhase, EngagementKind
+from casebridge.cases.clock_ledger import (
+    ClockLedger,
+    Count,
+    Ledger,
+    ledger_of,
+    ledger_readings,
+    ledgers_advance,
+)
+from casebridge.cases.clocks import PolicyFor, Reading, history_of
 from casebridge.cases.models import Case, CaseClock, CaseEvent, Engagement
-from casebridge.cases.selectors import CaseTerms, case_facts_of, case_readings, case_terms
+from casebridge.cases.selectors import (
+    CaseTerms,
+    case_facts,
+    case_facts_of,
+    case_facts_since,
+    case_policies,
+    case_readings,
+    case_terms,
+)
 from casebridge.core import clock
 from casebridge.core.outbox import PendingEvent, outbox_record_many
 from casebridge.core.schedule import register_job
 from casebridge.parties.choices import OrganisationKind
 from casebridge.parties.models import Organisation
 from casebridge.rasci import policy
-from casebridge.sla.choices import ClockStatus
+from casebridge.sla.choices import ClockStatus, Metric
 from casebridge.sla.selectors import PolicyBook
 
 logger = logging.getLogger(__name__)
@@ -99,13 +117,6 @@ _READING_FIELDS = (
 )
 
 
-def _said(row: CaseClock) -> tuple[object, ...] | None:
-    """The row's reading, to skip rewriting a row whose reading did not change."""
-    if row.pk is None:
-        return None
-    return tuple(getattr(row, name) for name in _READING_FIELDS)
-
-
 def _retire(row: CaseClock, now: dt.datetime) -> None:
     """A stored clock with no reading any more (its engagement or target is gone): nothing is
     pending on it, so the sweep must never see it again."""
@@ -114,26 +125,163 @@ def _retire(row: CaseClock, now: dt.datetime) -> None:
     row.computed_at = now
 
 
+#: The ledger a row keeps; ``events_through`` is written with any change and not compared.
+_LEDGER_FIELDS = (
+    "counted",
+    "counted_at",
+    "paused",
+    "reaches_target_at",
+    "reaches_warning_at",
+    "engagement_phase",
+)
+
+
+def _said(row: CaseClock) -> tuple[object, ...] | None:
+    """The row's reading and ledger, to skip rewriting a row where neither changed."""
+    if row.pk is None:
+        return None
+    return tuple(getattr(row, name) for name in (*_READING_FIELDS, *_LEDGER_FIELDS))
+
+
+def _store_ledger(row: CaseClock, ledger: Ledger | None) -> None:
+    clock = ledger.clocks.get(row.metric) if ledger else None
+    count = clock.count if clock else None
+    row.counted = count.counted if count else dt.timedelta(0)
+    row.counted_at = count.since if count else None
+    row.paused = count.paused if count else False
+    row.reaches_target_at = count.reaches_target_at if count else None
+    row.reaches_warning_at = count.reaches_warning_at if count else None
+    row.engagement_phase = ledger.phase if ledger else ""
+
+
+def _ledger_from_rows(rows: dict[str, CaseClock], policy_for: PolicyFor) -> Ledger | None:
+    """One engagement's ledger as its rows keep it, or None when they do not keep a usable one
+    (rows from before the ledger, a sweep's, or written under another policy or plan)."""
+    first, update, resolution = (rows.get(metric) for metric in Metric)
+    if first is None or update is None or resolution is None:
+        return None
+    # A met clock stopped counting for good when it was met: the first answer meets first
+    # response, standing done meets resolution (also where no target shows it as met).
+    first_met = first.counted_at if update.cycle else None
+    done = resolution.engagement_phase == ClockPhase.DONE
+    clocks: dict[str, ClockLedger] = {}
+    for row, met_at in (
+        (first, first_met or first.met_at),
+        (update, None),
+        (resolution, (resolution.counted_at if done else None) or resolution.met_at),
+    ):
+        if not row.priority:
+            return None
+        policy = policy_for(row.priority)
+        count = None
+        if row.counted_at is not None:
+            count = Count(
+                row.counted,
+                row.counted_at,
+                row.paused,
+                row.reaches_target_at,
+                row.reaches_warning_at,
+            )
+        owes_count = policy is not None and (row is not update or update.cycle > 0)
+        if (count is not None) != owes_count:
+            return None
+        settled = row.status in (ClockStatus.MET, ClockStatus.MISSED) and row.next_check_at is None
+        if not settled and (
+            policy is None
+            or (policy.plan, policy.calendar_code, policy.target(row.metric))
+            != (row.plan, row.calendar, row.target)
+        ):
+            return None  # the policy changed since: repair from the history
+        clocks[row.metric] = ClockLedger(row.priority, count, met_at)
+    return Ledger(
+        engagement=resolution.engagement,
+        opened_at=first.started_at,
+        phase=resolution.engagement_phase,
+        priority=update.priority,
+        answers=update.cycle,
+        last_answer=update.started_at if update.cycle else None,
+        clocks=clocks,
+    )
+
+
+Advance = tuple[list[Reading], dict[str, Ledger], int]
+
+
+def _advanced(
+    case: Case,
+    rows: dict[tuple[str, str], CaseClock],
+    policies: dict[str, PolicyFor],
+    now: dt.datetime,
+) -> Advance | None:
+    """The clocks moved on from the stored ledgers by the events after the last one they hold;
+    None when that needs the history."""
+    through = max((row.events_through for row in rows.values()), default=0)
+    if not through:
+        return None
+    facts = case_facts_since(case, through)
+    if not facts or facts[0].id != through:
+        return None
+    moments = [fact.at for fact in facts]
+    if moments != sorted(moments) or moments[-1] > now:
+        return None  # written out of time order: only the history orders them
+    ledgers: dict[str, Ledger] = {}
+    for engagement in EngagementKind:
+        kept = {metric: row for (kind, metric), row in rows.items() if kind == engagement}
+        if not kept:
+            continue
+        ledger = _ledger_from_rows(kept, policies[engagement])
+        if ledger is None:
+            return None
+        ledgers[engagement] = ledger
+    if not ledgers:
+        return None
+    advanced = ledgers_advance(ledgers, facts[1:], policies)
+    if advanced is None:
+        return None
+    readings = [
+        reading
+        for engagement in EngagementKind
+        if engagement in advanced
+        for reading in ledger_readings(advanced[engagement], policies[engagement], now)
+    ]
+    return readings, advanced, facts[-1].id
+
+
+def _replayed(
+    case: Case, policies: dict[str, PolicyFor], book: PolicyBook, terms: CaseTerms, now: dt.datetime
+) -> Advance:
+    """The clocks and their ledgers recomputed from the whole history."""
+    facts = case_facts(case)
+    readings = case_readings(case, now=now, book=book, terms=terms, facts=facts)
+    ledgers: dict[str, Ledger] = {}
+    for engagement in EngagementKind:
+        history = history_of(engagement, facts)
+        if history is not None:
+            ledgers[engagement] = ledger_of(history, policies[engagement], facts[-1].at)
+    return readings, ledgers, facts[-1].id if facts else 0
+
+
 def _save_readings(
-    case: Case, readings: list[Reading], now: dt.datetime
-) -> dict[tuple[str, str], CaseClock]:
-    rows = {
-        (row.engagement, row.metric): row
-        for row in CaseClock.objects.select_for_update().filter(case=case)
-    }
+    case: Case,
+    rows: dict[tuple[str, str], CaseClock],
+    advance: Advance,
+    now: dt.datetime,
+) -> None:
+    readings, ledgers, through = advance
     read = set()
     new: list[CaseClock] = []
     for reading in readings:
         key = (reading.engagement, reading.metric)
         read.add(key)
         row = rows.get(key) or CaseClock(case=case, engagement=key[0], metric=key[1])
-        if _settled(row, reading):
-            continue
         before = _said(row)
         _store(row, reading, now)
+        _store_ledger(row, ledgers.get(reading.engagement))
         if row.pk is None:
+            row.events_through = through
             new.append(row)
         elif before != _said(row):
+            row.events_through = through
             row.save()
         rows[key] = row
     if new:
@@ -142,7 +290,6 @@ def _save_readings(
         if key not in read and row.status != ClockStatus.INACTIVE:
             _retire(row, now)
             row.save()
-    return rows
 
 
 #: Clock statuses whose due time orders a queue (the next thing owed on that side).
@@ -187,12 +334,15 @@ def clocks_refresh(
     book: PolicyBook | None = None,
     engagements: list[Engagement] | None = None,
     bump: dict[str, Any] | None = None,
+    replay: bool = False,
 ) -> list[Reading]:
-    """Recompute and store the case's clocks and queue keys (call inside the writing
-    transaction, after the engagements changed). A write that holds every engagement it changed
-    passes them as ``engagements`` and saves re-reading them; one that passes ``bump`` (the
-    case's changed fields, maybe none) has the revision raised in the same update of the case
-    row as the queue keys."""
+    """Bring the case's stored clocks and queue keys up to date (call inside the writing
+    transaction, after the engagements changed and the events were written). The clocks move on
+    from their stored ledger by the new events; a priority change, a missing or stale ledger, or
+    ``replay`` recomputes them from the whole history. A write that holds every engagement it
+    changed passes them as ``engagements`` and saves re-reading them; one that passes ``bump``
+    (the case's changed fields, maybe none) has the revision raised in the same update of the
+    case row as the queue keys."""
     now = clock.now()
     fields: list[str] = []
     if bump is not None:
@@ -200,8 +350,18 @@ def clocks_refresh(
             setattr(case, name, value)
         case.revision += 1
         fields = [*bump, "revision", "updated_at"]
-    readings = case_readings(case, now=now, book=book)
-    _save_readings(case, readings, now)
+    book = book or PolicyBook.load()
+    terms = case_terms(case)
+    policies = case_policies(case, book=book, terms=terms)
+    rows = {
+        (row.engagement, row.metric): row
+        for row in CaseClock.objects.select_for_update().filter(case=case)
+    }
+    advance = None if replay else _advanced(case, rows, policies, now)
+    if advance is None:
+        advance = _replayed(case, policies, book, terms, now)
+    readings = advance[0]
+    _save_readings(case, rows, advance, now)
     fields += _store_queue_keys(case, readings, engagements)
     if bump is not None:
         case.save(update_fields=fields)
@@ -415,6 +575,6 @@ def clocks_repair(*, customer_id: int | None = None, chunk: int = 200) -> int:
             with transaction.atomic():
                 case = Case.objects.select_for_update().filter(pk=case_id).first()
                 if case is not None:
-                    clocks_refresh(case, book=book)
+                    clocks_refresh(case, book=book, replay=True)
                     repaired += 1
         after = ids[-1]
