@@ -105,7 +105,7 @@ def writes(draw):
             transition = draw(st.sampled_from(options))
             vendor = transition.target
             batch.append(fact(moment, transition.action, "vendor", vendor, side="vendor"))
-            follows = workflow.CUSTOMER_FOLLOWS.get(transition.action)
+            follows = transition.customer_follows
             if follows:
                 customer = follows
                 batch.append(fact(moment, "status_followed", "customer", customer))
