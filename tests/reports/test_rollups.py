@@ -1,0 +1,132 @@
+"""The rollups kept live by the outbox handler: idempotent, order-free, equal to a rebuild."""
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+
+from casebridge.cases import workflow
+from casebridge.cases.models import Case
+from casebridge.core.models import OutboxDelivery
+from casebridge.core.outbox import outbox_drain, registered_handlers
+from casebridge.reports import services
+from casebridge.reports.models import ReportCount, ReportEntry
+from casebridge.reports.services import (
+    REPORTED_KINDS,
+    counts_snapshot,
+    report_refresh_case,
+    reports_rebuild,
+)
+from tests.cases.helpers import act
+
+
+def test_the_handler_follows_every_workflow_step_of_a_case():
+    kinds = {f"case.{action}" for action in workflow.ACTIONS} - {"case.escalate"}
+
+    assert kinds - set(REPORTED_KINDS) == set()
+    assert "case.escalated" in REPORTED_KINDS
+
+
+def test_the_handler_is_registered_for_the_kinds_listed():
+    handler = next(h for h in registered_handlers() if h.name == "reports.rollup")
+
+    assert handler.kinds == frozenset(REPORTED_KINDS)
+
+
+def test_live_rollups_equal_rebuilt(desk, open_case):
+    case = open_case()
+    act(case, desk.partner_a_agent, "start")
+    act(case, desk.partner_a_agent, "propose_solution")
+    act(case, desk.partner_a_agent, "resolve")
+    open_case(impact="low", urgency="low")
+    outbox_drain()
+    live = counts_snapshot()
+
+    reports_rebuild()
+
+    assert live
+    assert counts_snapshot() == live
+
+
+def test_refreshing_a_case_twice_changes_nothing_the_second_time(desk, open_case):
+    case = open_case()
+    outbox_drain()
+    before = counts_snapshot()
+
+    changed = report_refresh_case(case.pk)
+
+    assert changed == 0
+    assert counts_snapshot() == before
+
+
+def test_events_delivered_late_and_out_of_order_end_in_the_same_counts(desk, open_case):
+    case = open_case()
+    act(case, desk.partner_a_agent, "start")
+    act(case, desk.partner_a_agent, "propose_solution")
+    # The later event's delivery runs first; then the earlier ones, then all again.
+    deliveries = list(OutboxDelivery.objects.filter(handler="reports.rollup").order_by("-event_id"))
+    for delivery in deliveries:
+        report_refresh_case(int(delivery.event.payload["case_id"]))
+    act(case, desk.partner_a_agent, "resolve")
+    outbox_drain()
+    outbox_drain()
+    live = counts_snapshot()
+
+    reports_rebuild()
+
+    assert counts_snapshot() == live
+
+
+def test_a_handler_that_dies_midway_leaves_nothing_half_counted(desk, open_case, monkeypatch):
+    case = open_case()
+    outbox_drain()
+    before = counts_snapshot()
+    act(case, desk.partner_a_agent, "start")
+    act(case, desk.partner_a_agent, "propose_solution")
+    act(case, desk.partner_a_agent, "resolve")
+    real_bump = services._bump
+    calls = []
+
+    def crash_from_the_third_count(row, sign):
+        calls.append(row)
+        if len(calls) >= 3:  # midway through the first delivery, and every one after
+            raise RuntimeError("killed")
+        return real_bump(row, sign)
+
+    monkeypatch.setattr(services, "_bump", crash_from_the_third_count)
+    result = outbox_drain()
+
+    assert result.retried >= 1
+    assert counts_snapshot() == before  # rolled back whole
+    monkeypatch.setattr(services, "_bump", real_bump)
+    OutboxDelivery.objects.filter(handler="reports.rollup").update(
+        next_attempt_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    )
+    outbox_drain()
+    live = counts_snapshot()
+    reports_rebuild()
+    assert counts_snapshot() == live
+    assert ReportCount.objects.filter(measure="resolved").count() == 1
+
+
+def test_a_deleted_case_counts_for_nothing(desk, open_case):
+    case = open_case()
+    outbox_drain()
+    ReportEntry.objects.filter(case=case).delete()
+    ReportCount.objects.all().delete()
+    Case.objects.filter(pk=case.pk).update(customer_status="resolved")
+
+    report_refresh_case(case.pk + 1000)
+
+    assert counts_snapshot() == {}
+
+
+@pytest.mark.django_db
+def test_the_rebuild_command_reports_what_it_counted(desk, open_case, capsys):
+    open_case()
+    open_case()
+
+    call_command("reports", "rebuild")
+
+    assert "2 cases" in capsys.readouterr().out
+    assert ReportCount.objects.get(measure="opened").count == 2
