@@ -239,7 +239,7 @@ def _counts(scope: ReportScope, measures: Iterable[str], *, months: bool = True)
     return rows
 
 
-def _rate(part: int, whole: int) -> float | None:
+def percent_of(part: int, whole: int) -> float | None:
     return None if whole == 0 else round(100 * part / whole, 1)
 
 
@@ -261,7 +261,7 @@ class AttainmentRow:
 
     @property
     def attainment(self) -> float | None:
-        return _rate(self.met, self.decided)
+        return percent_of(self.met, self.decided)
 
 
 _GROUP_FIELD: dict[str, str] = {
@@ -381,7 +381,7 @@ class Escalations:
 
     @property
     def deflection(self) -> float | None:
-        return _rate(self.deflected, self.resolved)
+        return percent_of(self.deflected, self.resolved)
 
     @property
     def returned_cases(self) -> int:
@@ -389,7 +389,7 @@ class Escalations:
 
     @property
     def return_rate(self) -> float | None:
-        return _rate(self.returned_cases, self.escalated)
+        return percent_of(self.returned_cases, self.escalated)
 
 
 def escalations(scope: ReportScope) -> Escalations:
@@ -436,6 +436,11 @@ class PriorityOne:
     @property
     def average_minutes_to_resolve(self) -> int | None:
         return None if not self.resolved else round(self.minutes_to_resolve / self.resolved)
+
+    @property
+    def average_time_to_resolve(self) -> dt.timedelta | None:
+        average = self.average_minutes_to_resolve
+        return None if average is None else dt.timedelta(minutes=average)
 
 
 _RCA_FIELD = {
@@ -538,15 +543,15 @@ class PartnerRow:
 
     @property
     def attainment(self) -> float | None:
-        return _rate(self.met, self.met + self.missed)
+        return percent_of(self.met, self.met + self.missed)
 
     @property
     def deflection(self) -> float | None:
-        return _rate(self.deflected, self.resolved)
+        return percent_of(self.deflected, self.resolved)
 
     @property
     def return_rate(self) -> float | None:
-        return _rate(self.returned, self.escalated)
+        return percent_of(self.returned, self.escalated)
 
 
 _PARTNER_MEASURES = {
@@ -623,7 +628,7 @@ def cases_behind(*, actor: Person, scope: ReportScope, measure: str, item: str =
         fields["measure"] = f"One of: {', '.join(m for m in Measure.values if scope.allows(m))}."
     if len(item) > 60:
         fields["item"] = "At most 60 characters."
-    if scope.viewer == OrganisationKind.CUSTOMER and item.startswith("vendor."):
+    if scope.viewer == OrganisationKind.CUSTOMER and item.startswith("vendor"):
         fields["item"] = "Not a target of yours."
     ages = _AGES.match(item) if measure == Measure.OPEN else None
     if measure == Measure.OPEN and item and ages is None:
@@ -637,6 +642,8 @@ def cases_behind(*, actor: Person, scope: ReportScope, measure: str, item: str =
         if ages[2]:
             since = today - dt.timedelta(days=int(ages[2]))
             entries = entries.filter(item__gte=since.isoformat())
+    elif measure in (Measure.SLA_MET, Measure.SLA_MISSED) and item in ("customer", "vendor"):
+        entries = entries.filter(item__startswith=f"{item}.")  # any target of that side
     elif measure != Measure.OPEN or item:
         entries = entries.filter(item=item)
     if measure != Measure.OPEN:
@@ -655,3 +662,25 @@ def cases_behind(*, actor: Person, scope: ReportScope, measure: str, item: str =
         .order_by("-created_at", "-id")
     )
     return CasesBehind(cases=cases, total=entries.count(), measure=measure, item=item)
+
+
+def describe_number(scope: ReportScope, measure: str, item: str) -> str:
+    """A number's name in words: "Service-level target missed · Partner desk: first response"."""
+    words = Measure(measure).label if measure in Measure.values else measure
+    if measure in (Measure.SLA_MET, Measure.SLA_MISSED):
+        side = {"customer": "Partner desk: every target", "vendor": "Vendor: every target"}
+        detail = side.get(item) or TARGET_LABELS.get(item, item)
+    elif measure == Measure.RETURNED and item in ReturnReason.values:
+        detail = ReturnReason(item).label
+    elif measure == Measure.OPEN and item:
+        low, _, high = item.partition("-")
+        detail = f"{low} to {high} days old" if high else f"over {int(low) - 1} days old"
+    elif measure in _RCA_FIELD and item.isdigit():
+        owner = Organisation.objects.filter(pk=int(item)).values_list("name", flat=True).first()
+        detail = f"owned by {owner}" if owner else ""
+    elif measure == Measure.COMPONENT:
+        name = Component.objects.filter(code=item).values_list("name", flat=True).first()
+        detail = name or "no component named"
+    else:
+        detail = item
+    return f"{words} · {detail}" if detail else words
