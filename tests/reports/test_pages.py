@@ -24,7 +24,7 @@ def test_the_vendor_dashboard_ranks_the_partners_and_shows_the_numbers(history, 
     text = page.content.decode()
     assert "Network reports" in text
     assert text.index('data-partner="Partner A"') < text.index('data-partner="Partner B"')
-    assert "Partner desk: first response" in text
+    assert "To the customer: first response" in text
     assert 'data-chart="sla-data"' in text
 
 
@@ -44,7 +44,7 @@ def test_the_customer_dashboard_shows_its_own_service_levels_only(history, desk)
     text = page.content.decode()
     assert page.status_code == 200
     assert "Service levels of Direct customer" in text
-    assert "Vendor: first response" not in text
+    assert "Vendor to the partner" not in text
     assert 'data-testid="returns-table"' not in text
     assert 'data-testid="rca-table"' not in text
 
@@ -89,7 +89,7 @@ def test_a_number_opens_the_cases_behind_it(history, desk):
 
     text = page.content.decode()
     assert page.status_code == 200
-    assert "Service-level target missed · Partner desk: every target" in text
+    assert "Service-level target missed · To the customer: every target" in text
     assert history["b"].number in text
     assert history["a"].number not in text
 
@@ -106,7 +106,7 @@ def test_the_cases_list_says_how_many_it_cannot_show(history, desk):
 @pytest.mark.parametrize(
     ("name", "first_row"),
     [
-        ("sla-attainment", ["Partner desk: first response", "1", "3", "25.0"]),
+        ("sla-attainment", ["To the customer: first response", "1", "3", "25.0"]),
         ("partners", ["Partner A", "2", "4", "2", "66.7", "50.0", "100.0", "1", "1"]),
         ("backlog", ["Age", "Up to 1 day", "0"]),
         ("escalations", ["Resolved", "2", ""]),

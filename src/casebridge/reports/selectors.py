@@ -35,11 +35,20 @@ TARGETS: tuple[tuple[str, str], ...] = tuple(
     for engagement in ("customer", "vendor")
     for metric in (Metric.FIRST_RESPONSE, Metric.UPDATE, Metric.RESOLUTION)
 )
-TARGET_LABELS = {
-    f"{engagement}.{metric}": f"{side}: {Metric(metric).label.lower()}"
-    for engagement, metric in TARGETS
-    for side in [{"customer": "Partner desk", "vendor": "Vendor"}[engagement]]
-}
+#: Whose service each engagement's targets measure, as the partner and the vendor read them.
+SIDE_NAMES = {"customer": "To the customer", "vendor": "Vendor to the partner"}
+
+
+def target_label(target: str, viewer: str = OrganisationKind.VENDOR) -> str:
+    """``customer.first_response`` → "To the customer: first response" ("First response" for
+    the customer, who reads its own service levels only)."""
+    engagement, _, metric = target.partition(".")
+    words = Metric(metric).label if metric in Metric.values else metric
+    if viewer == OrganisationKind.CUSTOMER:
+        return words
+    return f"{SIDE_NAMES.get(engagement, engagement)}: {words.lower()}"
+
+
 #: The ages of open cases, in days: (label, from, through); None is open-ended.
 AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
     ("Up to 1 day", 0, 1),
@@ -308,7 +317,7 @@ def sla_attainment(scope: ReportScope, *, grouping: str | None = None) -> list[A
     return [
         AttainmentRow(
             target=target,
-            label=TARGET_LABELS.get(target, target),
+            label=target_label(target, scope.viewer),
             met=met,
             missed=missed,
             group=str(group),
@@ -665,11 +674,14 @@ def cases_behind(*, actor: Person, scope: ReportScope, measure: str, item: str =
 
 
 def describe_number(scope: ReportScope, measure: str, item: str) -> str:
-    """A number's name in words: "Service-level target missed · Partner desk: first response"."""
+    """A number's name in words: "Service-level target missed · To the customer: first
+    response"."""
     words = Measure(measure).label if measure in Measure.values else measure
     if measure in (Measure.SLA_MET, Measure.SLA_MISSED):
-        side = {"customer": "Partner desk: every target", "vendor": "Vendor: every target"}
-        detail = side.get(item) or TARGET_LABELS.get(item, item)
+        if item in SIDE_NAMES:
+            detail = f"{SIDE_NAMES[item]}: every target"
+        else:
+            detail = target_label(item, scope.viewer)
     elif measure == Measure.RETURNED and item in ReturnReason.values:
         detail = ReturnReason(item).label
     elif measure == Measure.OPEN and item:

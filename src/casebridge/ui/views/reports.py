@@ -78,7 +78,9 @@ def _attainment_section(scope: ReportScope) -> dict[str, Any]:
     found = {row.target: row for row in rows}
     targets = [
         found.get(f"{e}.{m}")
-        or selectors.AttainmentRow(f"{e}.{m}", selectors.TARGET_LABELS[f"{e}.{m}"], 0, 0)
+        or selectors.AttainmentRow(
+            f"{e}.{m}", selectors.target_label(f"{e}.{m}", scope.viewer), 0, 0
+        )
         for e, m in selectors.TARGETS
         if scope.viewer != OrganisationKind.CUSTOMER or e == "customer"
     ]
@@ -95,7 +97,7 @@ def _attainment_section(scope: ReportScope) -> dict[str, Any]:
             "type": "bar",
             "stacked": True,
             "horizontal": True,
-            "labels": [row.label for row in targets],
+            "labels": [row.label.split(": ", 1) for row in targets],  # two lines each
             "series": [
                 {"label": "Met", "values": [row.met for row in targets], "colour": MET},
                 {"label": "Missed", "values": [row.missed for row in targets], "colour": MISSED},

@@ -10,7 +10,7 @@
     var data = JSON.parse(source.textContent);
     var valueAxis = { stacked: !!data.stacked, beginAtZero: true, ticks: { precision: 0 } };
     if (data.percent) { valueAxis.max = 100; }
-    var labelAxis = { stacked: !!data.stacked };
+    var labelAxis = { stacked: !!data.stacked, ticks: { autoSkip: false } };
     new Chart(canvas, {
       type: data.type || "bar",
       data: {
