@@ -84,21 +84,18 @@ def test_a_handler_that_dies_midway_leaves_nothing_half_counted(desk, open_case,
     act(case, desk.partner_a_agent, "start")
     act(case, desk.partner_a_agent, "propose_solution")
     act(case, desk.partner_a_agent, "resolve")
-    real_bump = services._bump
-    calls = []
+    real_apply = services._apply
 
-    def crash_from_the_third_count(row, sign):
-        calls.append(row)
-        if len(calls) >= 3:  # midway through the first delivery, and every one after
-            raise RuntimeError("killed")
-        return real_bump(row, sign)
+    def count_then_die(changes):
+        real_apply(changes)  # the counts are written, the entries not yet
+        raise RuntimeError("killed")
 
-    monkeypatch.setattr(services, "_bump", crash_from_the_third_count)
+    monkeypatch.setattr(services, "_apply", count_then_die)
     result = outbox_drain()
 
     assert result.retried >= 1
     assert counts_snapshot() == before  # rolled back whole
-    monkeypatch.setattr(services, "_bump", real_bump)
+    monkeypatch.setattr(services, "_apply", real_apply)
     OutboxDelivery.objects.filter(handler="reports.rollup").update(
         next_attempt_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
     )
@@ -107,6 +104,21 @@ def test_a_handler_that_dies_midway_leaves_nothing_half_counted(desk, open_case,
     reports_rebuild()
     assert counts_snapshot() == live
     assert ReportCount.objects.filter(measure="resolved").count() == 1
+
+
+def test_refreshing_a_changed_case_costs_a_bounded_number_of_queries(
+    desk, open_case, django_assert_max_num_queries
+):
+    case = open_case()
+    outbox_drain()
+    act(case, desk.partner_a_agent, "start")
+    act(case, desk.partner_a_agent, "propose_solution")
+
+    # Savepoint and release (the test's transaction), the case's lock, its entries, its facts
+    # (case, clocks, history, RCA), one upsert of the counts, the entries out and in, the
+    # emptied counts out.
+    with django_assert_max_num_queries(12):
+        assert report_refresh_case(case.pk) > 0
 
 
 def test_a_deleted_case_counts_for_nothing(desk, open_case):

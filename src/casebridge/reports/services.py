@@ -15,9 +15,9 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection, transaction
 
 from casebridge.cases.choices import CustomerStatus, EngagementKind, Priority
 from casebridge.cases.models import Case, CaseClock, CaseEvent
@@ -322,28 +322,62 @@ def _count_key(row: ReportEntry) -> str:
     return keys.key(row.measure, row.item)
 
 
-def _bump(row: ReportEntry, sign: int) -> str:
-    key = _count_key(row)
-    changes = {"count": F("count") + sign, "total": F("total") + sign * row.value}
-    if ReportCount.objects.filter(key=key).update(**changes):
-        return key
-    try:
-        with transaction.atomic():
-            ReportCount.objects.create(
-                key=key,
-                month=row.month,
-                partner_id=row.partner_id,
-                customer_id=row.customer_id,
-                priority=row.priority,
-                plan=row.plan,
-                measure=row.measure,
-                item=row.item,
-                count=sign,
-                total=sign * row.value,
-            )
-    except IntegrityError:  # another case's handler created the row first
-        ReportCount.objects.filter(key=key).update(**changes)
-    return key
+_COUNT_COLUMNS = (
+    "key",
+    "month",
+    "partner_id",
+    "customer_id",
+    "priority",
+    "plan",
+    "measure",
+    "item",
+    "count",
+    "total",
+)
+
+
+def _apply(changes: Iterable[tuple[ReportEntry, int]]) -> set[str]:
+    """Add each entry's count (+1 or -1) and value to its count row, creating the rows that are
+    missing: one statement (``INSERT … ON CONFLICT DO UPDATE``, the same on SQLite and
+    PostgreSQL), so concurrent handlers of other cases never collide. Returns the keys."""
+    sums: dict[str, list[Any]] = {}
+    for row, sign in changes:
+        key = _count_key(row)
+        slot = sums.setdefault(key, [row, 0, 0])
+        slot[1] += sign
+        slot[2] += sign * row.value
+    sums = {key: slot for key, slot in sums.items() if slot[1] or slot[2]}
+    if not sums:
+        return set()
+    quote = connection.ops.quote_name
+    table = quote(ReportCount._meta.db_table)
+    columns = ", ".join(quote(name) for name in _COUNT_COLUMNS)
+    placeholders = ", ".join(["(" + ", ".join(["%s"] * len(_COUNT_COLUMNS)) + ")"] * len(sums))
+    count, total, key_column = quote("count"), quote("total"), quote("key")
+    # Built from the model's own names and placeholders only; every value is a parameter.
+    statement = (
+        f"INSERT INTO {table} ({columns}) VALUES {placeholders} "  # noqa: S608
+        f"ON CONFLICT ({key_column}) DO UPDATE SET "
+        f"{count} = {table}.{count} + excluded.{count}, "
+        f"{total} = {table}.{total} + excluded.{total}"
+    )
+    params: list[Any] = []
+    for key, (row, delta, value) in sums.items():
+        params += [
+            key,
+            row.month,
+            row.partner_id,
+            row.customer_id,
+            row.priority,
+            row.plan,
+            row.measure,
+            row.item,
+            delta,
+            value,
+        ]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+    return set(sums)
 
 
 @transaction.atomic
@@ -363,14 +397,14 @@ def report_refresh_case(case_id: int) -> int:
         if name in stored and _signature(stored[name]) != _signature(row)
     ]
     added = [row for name, row in wanted.items() if name not in stored]
-    touched = set()
-    for row in gone:
-        touched.add(_bump(row, -1))
-    for old, new in changed:
-        touched.add(_bump(old, -1))
-        touched.add(_bump(new, +1))
-    for row in added:
-        touched.add(_bump(row, +1))
+    touched = _apply(
+        [
+            *((row, -1) for row in gone),
+            *((old, -1) for old, _ in changed),
+            *((new, +1) for _, new in changed),
+            *((row, +1) for row in added),
+        ]
+    )
     if gone or changed:
         ReportEntry.objects.filter(
             pk__in=[row.pk for row in gone] + [old.pk for old, _ in changed]
