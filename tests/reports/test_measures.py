@@ -139,3 +139,25 @@ def test_rollups_rebuilt_equal_the_rollups_kept_live(history):
     reports_rebuild()
 
     assert counts_snapshot() == live
+
+
+def test_the_partners_grain_sums_its_customers_rows(history):
+    from django.db.models import Sum
+
+    from casebridge.reports.models import ReportCount
+
+    names = ("month", "partner_id", "priority", "plan", "measure", "item")
+    fine = {
+        tuple(row[n] for n in names): (row["cases"], row["minutes"])
+        for row in ReportCount.objects.filter(customer__isnull=False)
+        .values(*names)
+        .annotate(cases=Sum("count"), minutes=Sum("total"))
+    }
+    coarse = {
+        tuple(row[n] for n in names): (row["count"], row["total"])
+        for row in ReportCount.objects.filter(customer__isnull=True).values(
+            *names, "count", "total"
+        )
+    }
+
+    assert coarse == fine

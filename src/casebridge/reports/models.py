@@ -51,14 +51,22 @@ class ReportEntry(models.Model):
 
 class ReportCount(models.Model):
     """How many cases of one month, partner, customer, priority and plan count towards a
-    measure's item, and the sum of their values (minutes)."""
+    measure's item, and the sum of their values (minutes). Each entry is counted twice: under
+    its customer, and under its partner with no customer (the desk's and the network's grain)."""
 
     key = models.CharField(max_length=200, unique=True, help_text="The other keys, joined.")
     month = models.DateField()
     partner = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    customer = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Empty on the partner's grain (every customer of the partner together).",
+    )
     priority = models.CharField(max_length=2, choices=Priority.choices)
     plan = models.CharField(max_length=40, blank=True)
     measure = models.CharField(max_length=20, choices=Measure.choices)

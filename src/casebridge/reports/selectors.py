@@ -235,7 +235,9 @@ def _customer(
     return customer
 
 
-def _counts(scope: ReportScope, measures: Iterable[str], *, months: bool = True) -> QuerySet:
+def _counts(
+    scope: ReportScope, measures: Iterable[str], *, months: bool = True, per_customer: bool = False
+) -> QuerySet:
     rows = ReportCount.objects.filter(measure__in=[m for m in measures if scope.allows(m)])
     if months:
         rows = rows.filter(month__gte=scope.start, month__lte=scope.end)
@@ -243,6 +245,10 @@ def _counts(scope: ReportScope, measures: Iterable[str], *, months: bool = True)
         rows = rows.filter(partner_id=scope.partner_id)
     if scope.customer_id is not None:
         rows = rows.filter(customer_id=scope.customer_id)
+    elif per_customer:
+        rows = rows.filter(customer__isnull=False)
+    else:
+        rows = rows.filter(customer__isnull=True)  # the partner's grain, summed over customers
     if scope.priority:
         rows = rows.filter(priority=scope.priority)
     return rows
@@ -301,7 +307,9 @@ def sla_attainment(scope: ReportScope, *, grouping: str | None = None) -> list[A
     column = _GROUP_FIELD.get(grouping or "")
     names = ["item", "measure", *([column] if column else [])]
     rows = (
-        _counts(scope, (Measure.SLA_MET, Measure.SLA_MISSED))
+        _counts(
+            scope, (Measure.SLA_MET, Measure.SLA_MISSED), per_customer=grouping == Grouping.CUSTOMER
+        )
         .values(*names)
         .annotate(cases=Sum("count"))
         .order_by()

@@ -76,7 +76,7 @@ class Keys:
 
     month: dt.date
     partner_id: int | None
-    customer_id: int
+    customer_id: int | None
     priority: str
     plan: str
 
@@ -85,7 +85,7 @@ class Keys:
             (
                 self.month.isoformat(),
                 str(self.partner_id or ""),
-                str(self.customer_id),
+                str(self.customer_id or ""),
                 self.priority,
                 self.plan,
                 measure,
@@ -295,7 +295,7 @@ def _entry_rows(facts: CaseFacts) -> list[ReportEntry]:
             item=entry.item,
             month=keys.month,
             partner_id=keys.partner_id,
-            customer_id=keys.customer_id,
+            customer_id=facts.customer_id,
             priority=keys.priority,
             plan=keys.plan,
             value=entry.value,
@@ -317,9 +317,15 @@ def _signature(row: ReportEntry) -> tuple[object, ...]:
     )
 
 
-def _count_key(row: ReportEntry) -> str:
+def _count_keys(row: ReportEntry) -> tuple[tuple[str, int | None], tuple[str, None]]:
+    """The two count rows an entry adds to: its customer's, and its partner's without the
+    customer (the grain the network and a partner's whole desk read: 40 times fewer rows)."""
     keys = Keys(row.month, row.partner_id, row.customer_id, row.priority, row.plan)
-    return keys.key(row.measure, row.item)
+    desk = Keys(row.month, row.partner_id, None, row.priority, row.plan)
+    return (
+        (keys.key(row.measure, row.item), row.customer_id),
+        (desk.key(row.measure, row.item), None),
+    )
 
 
 _COUNT_COLUMNS = (
@@ -342,11 +348,11 @@ def _apply(changes: Iterable[tuple[ReportEntry, int]]) -> set[str]:
     PostgreSQL), so concurrent handlers of other cases never collide. Returns the keys."""
     sums: dict[str, list[Any]] = {}
     for row, sign in changes:
-        key = _count_key(row)
-        slot = sums.setdefault(key, [row, 0, 0])
-        slot[1] += sign
-        slot[2] += sign * row.value
-    sums = {key: slot for key, slot in sums.items() if slot[1] or slot[2]}
+        for key, customer_id in _count_keys(row):
+            slot = sums.setdefault(key, [row, customer_id, 0, 0])
+            slot[2] += sign
+            slot[3] += sign * row.value
+    sums = {key: slot for key, slot in sums.items() if slot[2] or slot[3]}
     if not sums:
         return set()
     quote = connection.ops.quote_name
@@ -362,12 +368,12 @@ def _apply(changes: Iterable[tuple[ReportEntry, int]]) -> set[str]:
         f"{total} = {table}.{total} + excluded.{total}"
     )
     params: list[Any] = []
-    for key, (row, delta, value) in sums.items():
+    for key, (row, customer_id, delta, value) in sums.items():
         params += [
             key,
             row.month,
             row.partner_id,
-            row.customer_id,
+            customer_id,
             row.priority,
             row.plan,
             row.measure,
@@ -429,7 +435,7 @@ def reports_rebuild(
     """Compute every case's entries and the counts from nothing, in one transaction."""
     result = RebuildResult()
     totals: dict[str, list[int]] = {}
-    keys_by_count: dict[str, ReportEntry] = {}
+    keys_by_count: dict[str, tuple[ReportEntry, int | None]] = {}
     with transaction.atomic():
         ReportCount.objects.all().delete()
         ReportEntry.objects.all().delete()
@@ -446,11 +452,11 @@ def reports_rebuild(
                 rows.extend(_entry_rows(facts))
             ReportEntry.objects.bulk_create(rows, batch_size=1000)
             for row in rows:
-                key = _count_key(row)
-                total = totals.setdefault(key, [0, 0])
-                total[0] += 1
-                total[1] += row.value
-                keys_by_count.setdefault(key, row)
+                for key, customer_id in _count_keys(row):
+                    total = totals.setdefault(key, [0, 0])
+                    total[0] += 1
+                    total[1] += row.value
+                    keys_by_count.setdefault(key, (row, customer_id))
             result.cases += len(ids)
             result.entries += len(rows)
             if progress is not None:
@@ -461,7 +467,7 @@ def reports_rebuild(
                     key=key,
                     month=row.month,
                     partner_id=row.partner_id,
-                    customer_id=row.customer_id,
+                    customer_id=customer_id,
                     priority=row.priority,
                     plan=row.plan,
                     measure=row.measure,
@@ -469,7 +475,7 @@ def reports_rebuild(
                     count=totals[key][0],
                     total=totals[key][1],
                 )
-                for key, row in keys_by_count.items()
+                for key, (row, customer_id) in keys_by_count.items()
             ),
             batch_size=1000,
         )
