@@ -25,6 +25,7 @@ def test_help_lists_the_everyday_commands(capsys):
         "rasci",
         "sla",
         "search",
+        "reports",
         "jobs",
         "outbox",
     )

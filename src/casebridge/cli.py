@@ -40,6 +40,8 @@ Everyday commands:
                       and breaches, recompute after a policy change, list plans and calendars
   search rebuild      write the full-text search index again from the cases, messages and
                       file names (after a bulk load or a restore)
+  reports rebuild     count every case into the report rollups again, with a progress bar
+                      (after a bulk load, a restore or a change of the measures)
   jobs list | jobs run NAME
                       the periodic jobs, or run one now
   outbox status | drain | retry [ID ...]

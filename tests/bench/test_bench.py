@@ -140,11 +140,25 @@ def test_generate_refuses_a_database_that_holds_data(db):
         call_command("bench", "generate", "--cases", "1", "--partners", "0")
 
 
+def test_generated_cases_are_counted_in_the_report_rollups(generated):
+    from django.db.models import Sum
+
+    from casebridge.reports.models import ReportCount
+
+    opened = ReportCount.objects.filter(measure="opened", customer__isnull=False).aggregate(
+        cases=Sum("count")
+    )
+
+    assert generated.report_entries > generated.cases
+    assert opened["cases"] == 120
+
+
 def test_budgets_run_and_name_full_scans(generated):
     budgets = run_budgets(repeat=1)
 
-    assert len(budgets) == 12
+    assert len(budgets) == 14
     assert sum(budget.name.startswith("search:") for budget in budgets) == 3
+    assert sum(budget.name.startswith("reports:") for budget in budgets) == 2
     assert all(budget.queries >= 1 and budget.median_ms > 0 for budget in budgets)
     assert full_scans(["Seq Scan on cases_case  (cost=0.00..1.00)"]) or full_scans(
         ["SCAN cases_case"]

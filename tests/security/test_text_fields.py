@@ -526,6 +526,11 @@ MACHINE: dict[str, str] = {
     "notifications.InboundMessage.recipient": "a received header, made one line on the way in",
     "notifications.InboundMessage.subject": "a received header, made one line on the way in",
     "notifications.InboundMessage.reason": "the verdict, made one line on the way in",
+    "reports.ReportEntry.item": "a target, reason, owner id, code or a case's checked version",
+    "reports.ReportEntry.plan": "copied from the case's clock (a plan code)",
+    "reports.ReportCount.key": "joined from the other keys by reports.services",
+    "reports.ReportCount.item": "copied from the entries' items",
+    "reports.ReportCount.plan": "copied from the entries' plans",
 }
 
 

@@ -20,6 +20,7 @@ from casebridge.api.parser import JsonParser
 from casebridge.api.parties import router as parties_router
 from casebridge.api.rasci import router as rasci_router
 from casebridge.api.rca import router as rca_router
+from casebridge.api.reports import router as reports_router
 from casebridge.api.saved_views import router as saved_views_router
 from casebridge.api.search import router as search_router
 from casebridge.api.sla import router as sla_router
@@ -63,3 +64,4 @@ api.add_router("/v1/", saved_views_router)
 api.add_router("/v1/", macros_router)
 api.add_router("/v1/", search_router)
 api.add_router("/v1/", identity_router)
+api.add_router("/v1/", reports_router)

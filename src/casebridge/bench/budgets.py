@@ -8,6 +8,7 @@ index on SQLite); latency growth is judged by comparing runs at different sizes
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import statistics
@@ -28,6 +29,8 @@ from casebridge.core import clock
 from casebridge.installed_base import selectors as installed_base_selectors
 from casebridge.parties import selectors as party_selectors
 from casebridge.parties.models import AuthorisedSubmitter, Person
+from casebridge.reports import selectors as report_selectors
+from casebridge.reports.models import ReportCount
 
 PAGE = 50
 #: Tables a list or page must never read whole.
@@ -204,6 +207,40 @@ def run_budgets(*, repeat: int = 30) -> list[Budget]:
     rare = " ".join(host_words(case.pk))
     common = "reports empty"  # from TITLES[4]
 
+    # The report dashboards over the last twelve months: the vendor's network, one partner's.
+    this_month = clock.today().replace(day=1)
+    year_ago = dt.date(this_month.year - 1, this_month.month, 1)
+    network = report_selectors.ReportScope(viewer="vendor", start=year_ago, end=this_month)
+    desk = report_selectors.ReportScope(
+        viewer="partner", start=year_ago, end=this_month, partner_id=busiest
+    )
+
+    def vendor_dashboard() -> object:
+        return (
+            report_selectors.sla_attainment(network),
+            report_selectors.partner_ranking(network),
+            report_selectors.backlog(network),
+            report_selectors.escalations(network),
+            report_selectors.priority_one(network),
+            report_selectors.volume(network),
+        )
+
+    def partner_dashboard() -> object:
+        return (
+            report_selectors.sla_attainment(desk),
+            report_selectors.backlog(desk),
+            report_selectors.escalations(desk),
+            report_selectors.priority_one(desk),
+            report_selectors.volume(desk),
+        )
+
+    def network_counts() -> QuerySet[Any]:
+        return (
+            ReportCount.objects.filter(month__gte=year_ago, measure__in=("sla_met", "sla_missed"))
+            .values("partner_id", "measure", "item")
+            .annotate(cases=Count("id"))
+        )
+
     partner_due = _queue(agent, status="in_progress", priority="P3", sort="due")
     partner_recent = _queue(agent)
     vendor_due = _queue(vendor, engagement="vendor", status="investigating", sort="due")
@@ -262,6 +299,13 @@ def run_budgets(*, repeat: int = 30) -> list[Budget]:
             lambda: search.search_cases(vendor, common),
             max(3, repeat // 3),
         ),
+        measure(
+            "reports: the vendor's dashboard, last 12 months",
+            vendor_dashboard,
+            max(3, repeat // 3),
+            network_counts,
+        ),
+        measure("reports: a partner's dashboard, last 12 months", partner_dashboard, repeat),
         measure(
             "compliance report of one partner",
             lambda: installed_base_selectors.compliance_report(

@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "casebridge.rca",
     "casebridge.notifications",
     "casebridge.identity",
+    "casebridge.reports",
     "casebridge.api",
     "casebridge.ui",
     "casebridge.demo",

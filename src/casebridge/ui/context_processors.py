@@ -31,6 +31,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if kind != OrganisationKind.CUSTOMER:
         items.append(("End of life", reverse("ui:compliance")))
     items.append(("RCAs", reverse("ui:rcas")))
+    if user.has_role(Role.ADMIN, Role.MANAGER):
+        items.append(("Reports", reverse("ui:reports")))
     items.append(("RASCI", reverse("ui:rasci")))
     if kind != OrganisationKind.CUSTOMER:
         more.append(("Expiring certifications", reverse("ui:expiring")))

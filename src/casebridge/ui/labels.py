@@ -50,6 +50,7 @@ from casebridge.parties.choices import (
 )
 from casebridge.rasci.choices import VersionStatus
 from casebridge.rca.choices import ActionKind, ActionStatus, RcaStatus
+from casebridge.reports.choices import Grouping, Measure
 from casebridge.sla.choices import ClockStatus, Metric, Priority
 
 _CHOICES: dict[str, type[models.TextChoices]] = {
@@ -91,6 +92,8 @@ _CHOICES: dict[str, type[models.TextChoices]] = {
     "clock_status": ClockStatus,
     "metric": Metric,
     "priority": Priority,
+    "measure": Measure,
+    "report_grouping": Grouping,
 }
 
 VOCABULARIES: dict[str, Mapping[str, str]] = {
