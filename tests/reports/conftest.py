@@ -61,8 +61,8 @@ def history(desk, open_case):
         act(b, desk.partner_a_manager, "start")
         travel.move_to(local("2026-06-01 10:45"))
         b.refresh_from_db()
-        case_services.case_escalate(
-            actor=desk.partner_a_manager, case=b, expected_revision=b.revision
+        case_services.case_transition(
+            actor=desk.partner_a_manager, case=b, action="escalate", expected_revision=b.revision
         )
         travel.move_to(local("2026-06-01 11:00"))
         act(a, desk.partner_a_agent, "wait_on_customer")

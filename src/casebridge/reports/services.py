@@ -19,8 +19,11 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from casebridge.cases import events as case_events
 from casebridge.cases.choices import CustomerStatus, EngagementKind, Priority
 from casebridge.cases.models import Case, CaseClock, CaseEvent
+from casebridge.core.events import EventKind
+from casebridge.rca import events as rca_events
 from casebridge.rca.choices import RcaStatus
 from casebridge.rca.models import Rca
 from casebridge.reports.choices import Measure
@@ -29,39 +32,20 @@ from casebridge.sla.choices import ClockStatus, Metric
 
 logger = logging.getLogger(__name__)
 
-#: Every outbox event kind the rollups follow: whatever can change what a case counts towards.
-#: One list, to be pointed at the event registry once there is one.
+#: Case events that change no measure (who has a side; a warning before anything is missed).
+UNREPORTED = frozenset({case_events.ASSIGNED, case_events.SLA_WARNING})
+#: Every outbox event kind the rollups follow: whatever can change what a case counts towards
+#: (the declared kinds of the event registry; an assignment changes no measure).
 REPORTED_KINDS: tuple[str, ...] = (
-    "case.opened",
-    "case.triage",
-    "case.start",
-    "case.wait_on_customer",
-    "case.resume",
-    "case.escalated",
-    "case.propose_solution",
-    "case.reject_solution",
-    "case.resolve",
-    "case.reopen",
-    "case.close",
-    "case.accept",
-    "case.return",
-    "case.resubmit",
-    "case.to_expert",
-    "case.to_advanced",
-    "case.request_information",
-    "case.answer",
-    "case.provide_solution",
-    "case.confirm",
-    "case.reject",
-    "case.commented",
-    "case.reply_on_closed",
-    "case.priority_changed",
-    "case.attribution_changed",
-    "case.sla_breached",
-    "rca.opened",
-    "rca.reassigned",
-    "rca.signed",
-    "rca.overdue",
+    *(
+        kind
+        for kind in vars(case_events).values()
+        if isinstance(kind, EventKind) and kind not in UNREPORTED
+    ),
+    rca_events.OPENED,
+    rca_events.REASSIGNED,
+    rca_events.SIGNED,
+    rca_events.OVERDUE,
 )
 
 #: Customer statuses of a case that is no longer open.
