@@ -155,7 +155,9 @@ def test_the_whole_case_journey(browser, live_server, desk, matrices):
     engineer = as_person(browser, live_server, "manager@a.example")
     engineer.goto(case_url)
     engineer.get_by_role("button", name="Escalate to the vendor").click()
-    expect(engineer.locator(".messages")).to_contain_text("cannot go to the vendor yet")
+    expect(engineer.get_by_test_id("escalation-refused")).to_contain_text(
+        "cannot go to the vendor yet"
+    )
     checklist = engineer.get_by_test_id("checklist")
     expect(checklist).to_contain_text("Expected behaviour")
 
