@@ -114,13 +114,17 @@ def _body_of(path: str) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("path", "schema", "fields"),
     [
-        ("/api/v1/cases/{case_id}/actions/{action}", "CaseActionIn", {"reason"}),
+        ("/api/v1/cases/{case_id}/actions/{action}", "CaseActionIn", {"reason", "message"}),
         (
             "/api/v1/cases/{case_id}/actions/escalate",
             "CaseEscalateIn",
             {"version_override_request"},
         ),
-        ("/api/v1/cases/{case_id}/actions/return", "CaseReturnIn", {"return_reason", "reason"}),
+        (
+            "/api/v1/cases/{case_id}/actions/return",
+            "CaseReturnIn",
+            {"return_reason", "reason", "message"},
+        ),
         ("/api/v1/cases/{case_id}/actions/resolve", "CaseResolveIn", {"attribution", "reason"}),
     ],
 )

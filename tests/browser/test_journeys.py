@@ -111,10 +111,18 @@ def as_person(browser, live_server, email):
     return person_page
 
 
-def click_action(page, label, reason=None):
-    form = page.locator("form.action-form", has=page.get_by_role("button", name=label))
+def click_action(page, label, reason=None, message=None):
+    """Press a step's button; a step with inputs opens its form in place first."""
+    step = page.locator("details.action-step", has=page.get_by_text(label, exact=True))
+    if step.count():
+        step.locator("summary").click()
+        form = step.locator("form")
+    else:
+        form = page.locator("form.action-form", has=page.get_by_role("button", name=label))
     if reason is not None:
         form.locator("input[name=reason]").fill(reason)
+    if message is not None:
+        form.locator("textarea[name=message]").fill(message)
     form.get_by_role("button", name=label).click()
 
 
@@ -147,7 +155,9 @@ def test_the_whole_case_journey(browser, live_server, desk, matrices):
     engineer = as_person(browser, live_server, "manager@a.example")
     engineer.goto(case_url)
     engineer.get_by_role("button", name="Escalate to the vendor").click()
-    expect(engineer.locator(".messages")).to_contain_text("cannot go to the vendor yet")
+    expect(engineer.get_by_test_id("escalation-refused")).to_contain_text(
+        "cannot go to the vendor yet"
+    )
     checklist = engineer.get_by_test_id("checklist")
     expect(checklist).to_contain_text("Expected behaviour")
 
@@ -177,10 +187,9 @@ def test_the_whole_case_journey(browser, live_server, desk, matrices):
     vendor.get_by_role("link", name="Cases", exact=True).click()
     vendor.get_by_test_id("queue").get_by_role("link").first.click()
     click_action(vendor, "Accept")
-    vendor.get_by_label("Audience").select_option("partner_vendor")
-    vendor.get_by_label("Message", exact=True).fill("Please send the SBC trace of a failing call.")
-    vendor.get_by_role("button", name="Send").click()
-    click_action(vendor, "Ask for information")
+    click_action(
+        vendor, "Ask for information", message="Please send the SBC trace of a failing call."
+    )
     engineer.goto(case_url)
     click_action(engineer, "Answer")
     expect(engineer.get_by_test_id("status-vendor")).to_contain_text(
@@ -189,7 +198,7 @@ def test_the_whole_case_journey(browser, live_server, desk, matrices):
 
     # The vendor provides a solution; the partner confirms it and closes with the customer.
     vendor.reload()
-    click_action(vendor, "Provide a solution")
+    click_action(vendor, "Provide a solution", message="Upgrade the SBC firmware.")
     engineer.reload()
     click_action(engineer, "Confirm the solution")
     engineer.get_by_label("Audience").select_option("public")

@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from casebridge.cases import services
+from casebridge.cases import services, workflow
 
 COMPLETE = {
     "expected_behaviour": "Calls reach an agent.",
@@ -23,6 +23,10 @@ COMPLETE = {
 
 
 def act(case, actor, action, **extra):
+    """Perform ``action``; a step that needs words gets a sample unless ``message`` is given."""
+    words = workflow.row_of(action).words
+    if words is not None and words.required:
+        extra.setdefault("message", f"Here is the {words.what}.")
     case.refresh_from_db()
     return services.case_transition(
         actor=actor, case=case, action=action, expected_revision=case.revision, **extra

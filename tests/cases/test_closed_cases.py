@@ -103,7 +103,7 @@ def test_a_reply_after_the_window_opens_a_linked_follow_up(desk, closed, travel,
     assert follow_up.follow_up_of == closed
     assert follow_up.title == f"Follow-up to {closed.number}: Callers hear silence"
     assert (closed.customer_status, closed.closed_at is not None) == ("closed", True)
-    assert not Comment.objects.filter(case=closed).exists()
+    assert not Comment.objects.filter(case=closed, body="It is back.").exists()
     assert CaseEvent.objects.get(case=closed, kind="follow_up_opened").after["number"] == (
         follow_up.number
     )
@@ -184,7 +184,7 @@ def test_by_e_mail_the_same(desk, closed, travel, settings, days, outcome):
 
     assert record.outcome == outcome
     landing = record.case
-    assert Comment.objects.get(case=landing).body == "It happens again."
+    assert Comment.objects.filter(case=landing).last().body == "It happens again."
     assert landing.attachments.get().original_name == "s.png"
     if days is None:
         assert landing.follow_up_of == closed

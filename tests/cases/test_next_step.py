@@ -1,15 +1,20 @@
 """Whose turn it is, in one sentence per reader (the case page's header), and what the installed
 base says about the case's system."""
 
-from casebridge.cases import audiences, services
+from casebridge.cases import audiences, services, workflow
 from casebridge.installed_base import services as installed_base_services
 from casebridge.installed_base.selectors import case_system
 from casebridge.installed_base.services import InstallationInput
 
 
 def _act(case, actor, action):
+    words = workflow.row_of(action).words
     return services.case_transition(
-        actor=actor, case=case, action=action, expected_revision=case.revision
+        actor=actor,
+        case=case,
+        action=action,
+        expected_revision=case.revision,
+        message=f"Here is the {words.what}." if words else "",
     )
 
 

@@ -69,6 +69,7 @@ def test_who_may_perform_each_transition(desk, open_case, transition, source, pa
             expected_revision=None,
             reason="because",
             return_reason="incomplete",
+            message="What the step says." if transition.words else "",
         )
 
     if expected:

@@ -129,6 +129,7 @@ def perform(actor, case, transition):
         reason="because",
         return_reason="incomplete",
         attribution="unknown",
+        message="What the step says." if transition.words else "",
     )
 
 

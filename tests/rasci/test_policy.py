@@ -166,6 +166,7 @@ def test_the_people_behind_each_ruled_letter_are_those_the_services_let_act(worl
                     expected_revision=None,
                     reason="r",
                     return_reason="incomplete",
+                    message="What the step says." if transition.words else "",
                 )
             except PermissionDenied:
                 continue

@@ -197,10 +197,28 @@ REASON = Field(
 )
 
 
+def _steps_with_words(required: bool) -> str:
+    return ", ".join(
+        t.action for t in workflow.TRANSITIONS if t.words and t.words.required == required
+    )
+
+
+MESSAGE = Field(
+    "",
+    max_length=50_000,
+    description="The step's words, posted as a message in the same write as the step (Markdown): "
+    "the question, the solution or the explanation. Required for "
+    f"{_steps_with_words(True)}; optional for {_steps_with_words(False)}; refused by the "
+    "other steps. It goes to the party that must answer, in the narrowest audience that "
+    "reaches it (the customer for wait_on_customer and propose_solution).",
+)
+
+
 class CaseActionIn(InSchema):
     """The body of every workflow action but escalate, return and resolve."""
 
     reason: str = REASON
+    message: str = MESSAGE
 
 
 class CaseReturnIn(InSchema):
@@ -208,6 +226,12 @@ class CaseReturnIn(InSchema):
 
     return_reason: ReturnReason
     reason: str = REASON
+    message: str = Field(
+        "",
+        max_length=50_000,
+        description="What the partner should add or change (Markdown), posted to partner + "
+        "vendor in the same write; optional.",
+    )
 
 
 class CaseResolveIn(InSchema):
@@ -638,7 +662,7 @@ def perform_action(
     payload: CaseActionIn,
     if_match: str | None = Header(None, alias="If-Match"),  # type: ignore[type-arg]
 ) -> Any:
-    return _act(request, response, case_id, action.value, if_match, reason=payload.reason)
+    return _act(request, response, case_id, action.value, if_match, **payload.dict())
 
 
 @router.get(

@@ -306,3 +306,48 @@ def default_audience(writer: Person, case: Case, writable: list[str] | None = No
         if all(audience in audiences for audiences in reach):
             return audience
     return writable[-1] if writable else PUBLIC
+
+
+def words_parties(case: Case, transition: workflow.Transition) -> set[str]:
+    """The parties a step's words go to: the customer, or those that must act once the step is
+    done (the customer when its reply is awaited)."""
+    words = transition.words
+    if words is None:
+        return set()
+    if words.to_customer:
+        return {OrganisationKind.CUSTOMER}
+    waiting = workflow.waiting_after(transition)
+    if waiting is None:
+        return set()
+    if waiting.customer_reply:
+        return {OrganisationKind.CUSTOMER}
+    return policy.performing_parties(list(waiting.activities), case.matrix_version)
+
+
+def words_audience(writer: Person, case: Case, transition: workflow.Transition) -> str | None:
+    """The audience of a step's words: the narrowest one ``writer`` may address that every party
+    they go to reads; None when there is none (a model-1 vendor never writes to the customer)."""
+    reach = [party_audiences(party, case) for party in words_parties(case, transition)]
+    for audience in writable_audiences(writer, case):
+        if reach and all(audience in audiences for audiences in reach):
+            return audience
+    return None
+
+
+def words_addressee(case: Case, transition: workflow.Transition) -> str:
+    """Whom a step's words go to, by name ("Customer of A", "Partner A and Customer of A")."""
+    vendor = vendor_organisation()
+    names = {
+        OrganisationKind.CUSTOMER: case.customer.name,
+        OrganisationKind.PARTNER: case.partner.name if case.partner else "",
+        OrganisationKind.VENDOR: vendor.name if vendor else "the vendor",
+    }
+    parties = words_parties(case, transition)
+    named = [names[party] for party in PARTY_ORDER if party in parties and names[party]]
+    return _joined(named) if named else "nobody"
+
+
+def words_label(case: Case, transition: workflow.Transition) -> str:
+    """The label of a step's text box in plain words ("Your question to Customer of A")."""
+    assert transition.words is not None
+    return transition.words.label.format(party=words_addressee(case, transition))

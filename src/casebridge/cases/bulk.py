@@ -55,13 +55,14 @@ class RowResult:
 def action_choices(actor: Person) -> list[tuple[str, str]]:
     """The workflow actions a queue can apply to several cases for the actor's side (the
     vendor's engagement is the vendor's), with their buttons' words; returning needs a reason
-    from a list, one case at a time."""
+    from a list and a step that needs words (a question, a solution) its own, one case at a
+    time."""
     vendor = actor.organisation.kind == OrganisationKind.VENDOR
     labels: dict[str, str] = {}
     for transition in workflow.TRANSITIONS:
         if transition.engagement == EngagementKind.VENDOR and not vendor:
             continue
-        if transition.action != "return":
+        if transition.action != "return" and not (transition.words and transition.words.required):
             labels.setdefault(transition.action, transition.label or transition.action)
     return sorted(labels.items(), key=lambda item: item[1])
 

@@ -125,7 +125,7 @@ def escalation_readiness(
             _filled(case, name),
             "Required by the submission guidelines."
             if name != "causes_ruled_out"
-            else f"Say which causes you ruled out ({', '.join(CAUSES)}).",
+            else "Say which causes you ruled out (at least one).",
         )
     if case.component_id is not None:
         answer = escalation_gate(

@@ -51,6 +51,20 @@ class Guard(StrEnum):
 
 
 @dataclass(frozen=True)
+class Words:
+    """The text a step posts as a message in the same write: what it is (its field's label in
+    the portal, ``{party}`` filled in with whom it goes to), whether the step needs it, and to
+    whom it goes — the customer, or (``to_customer`` false) the parties that must act once the
+    step is done. Its audience is the narrowest one the writer may address that they all read
+    (``cases.audiences.words_audience``); none, and the words are refused."""
+
+    what: str
+    label: str
+    required: bool
+    to_customer: bool = False
+
+
+@dataclass(frozen=True)
 class Transition:
     """One step of the table: where it starts and ends, who may perform it, and what else it
     does to the case when performed."""
@@ -85,6 +99,8 @@ class Transition:
     #: The refusal when the step does not apply in the current state ({status} is filled in);
     #: "" for the general one, which lists what is possible.
     refused: str = ""
+    #: The message the step posts with it (None: the step takes no message).
+    words: Words | None = None
 
 
 def _t(
@@ -108,6 +124,7 @@ def _t(
     guards: Iterable[Guard] = (),
     event_keyed: bool = False,
     refused: str = "",
+    words: Words | None = None,
 ) -> Transition:
     return Transition(
         engagement,
@@ -129,6 +146,7 @@ def _t(
         tuple(guards),
         event_keyed,
         refused,
+        words,
     )
 
 
@@ -166,6 +184,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         level="l1_basic",
         label="Ask the customer",
         event=events.WAIT_ON_CUSTOMER,
+        words=Words("question", "Your question to {party}", required=True, to_customer=True),
     ),
     _t(
         CUSTOMER,
@@ -201,6 +220,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "customer.communicate",
         label="Propose a solution",
         event=events.PROPOSE_SOLUTION,
+        words=Words("solution", "The solution", required=True, to_customer=True),
     ),
     _t(
         CUSTOMER,
@@ -270,6 +290,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         customer_follows=C.IN_PROGRESS,
         follows_why="returned by the vendor",
         guards=[Guard.RETURN_REASON],
+        words=Words("explanation", "What {party} should add or change", required=False),
     ),
     _t(
         VENDOR,
@@ -315,6 +336,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         level="l2_advanced",
         label="Ask for information",
         event=events.REQUEST_INFORMATION,
+        words=Words("question", "Your question to {party}", required=True),
     ),
     _t(
         VENDOR,
@@ -334,6 +356,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         level="l2_advanced",
         label="Provide a solution",
         event=events.PROVIDE_SOLUTION,
+        words=Words("solution", "The solution", required=True),
     ),
     _t(
         VENDOR,
@@ -355,6 +378,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         reason=True,
         label="Solution does not work",
         event=events.REJECT,
+        words=Words("explanation", "What did not work", required=False),
     ),
 )
 

@@ -100,14 +100,12 @@ def load_cases() -> None:
     routing = services.case_transition(
         actor=vendor, case=routing, action="accept", expected_revision=None
     )
-    services.case_comment(
+    services.case_transition(
         actor=vendor,
         case=routing,
-        audience="partner_vendor",
-        body="Please send the **routing service log** of one failing call, with its time.",
-    )
-    services.case_transition(
-        actor=vendor, case=routing, action="request_information", expected_revision=None
+        action="request_information",
+        expected_revision=None,
+        message="Please send the **routing service log** of one failing call, with its time.",
     )
 
     # Model 2: a Priority 1 the customer's own trained Level 1 desk started on and its
@@ -147,10 +145,16 @@ def load_cases() -> None:
         urgency="high",
         component="server_services",
     )
-    for action in ("start", "propose_solution"):
-        outage = services.case_transition(
-            actor=agent, case=outage, action=action, expected_revision=None
-        )
+    outage = services.case_transition(
+        actor=agent, case=outage, action="start", expected_revision=None
+    )
+    outage = services.case_transition(
+        actor=agent,
+        case=outage,
+        action="propose_solution",
+        expected_revision=None,
+        message="The network's DHCP lease ran out at 02:10; renewing it restored the sign-ins.",
+    )
     outage = services.case_transition(
         actor=agent,
         case=outage,

@@ -25,11 +25,11 @@ from casebridge.cases.models import (
     PhoneFollowUp,
 )
 from casebridge.cases.querysets import audiences_for
+from casebridge.cases.services._comments import add_comment
 from casebridge.cases.services._common import UnsupportedUpload, UploadTooLarge
 from casebridge.cases.services.opening import case_open
 from casebridge.cases.services.transitions import Step, perform, reopen_window_open
 from casebridge.cases.services.writing import NEW_REVISION, CaseWrite, case_write
-from casebridge.cases.text import render_markdown
 from casebridge.cases.uploads import SNIFF_BYTES, sniff
 from casebridge.core import clock
 from casebridge.core.errors import (
@@ -84,7 +84,7 @@ def _comment(write: CaseWrite, audience: str, body: str) -> Comment:
     customer_side = write.engagement(EngagementKind.CUSTOMER) if moves else None
     if customer_side is not None and customer_side.status == CustomerStatus.CLOSED:
         return _reply_to_closed(write, customer_side, audience, body)
-    comment = _add_comment(write, audience, body)
+    comment = add_comment(write, audience, body)
     if customer_side is not None and customer_side.status == CustomerStatus.WAITING_ON_CUSTOMER:
         before = write.move(customer_side, CustomerStatus.IN_PROGRESS)
         write.record(
@@ -93,25 +93,6 @@ def _comment(write: CaseWrite, audience: str, body: str) -> Comment:
             before={"status": before},
             after={"status": CustomerStatus.IN_PROGRESS, "why": "the customer replied"},
         )
-    return comment
-
-
-def _add_comment(write: CaseWrite, audience: str, body: str) -> Comment:
-    case, actor = write.case, write.actor
-    assert actor is not None
-    comment = Comment.objects.create(
-        case=case,
-        author=actor,
-        audience=audience,
-        body=body,
-        body_html=render_markdown(body),
-        created_at=clock.now(),
-    )
-    search.index_comment(comment)
-    write.record("commented", audience=audience, after={"comment_id": comment.pk})
-    write.emit(
-        events.COMMENTED, {"case_id": case.pk, "comment_id": comment.pk, "audience": audience}
-    )
     return comment
 
 
@@ -128,7 +109,7 @@ def _reply_to_closed(
             EngagementKind.CUSTOMER, customer_side.status, "reopen"
         )
         perform(Step(write, transition, customer_side, "the customer replied"))
-        comment = _add_comment(write, audience, body)
+        comment = add_comment(write, audience, body)
         write.emit(
             transition.event,
             {
@@ -159,7 +140,7 @@ def _reply_to_closed(
             after={"case_id": landing.pk, "number": landing.number},
         )
         with case_write(landing, actor=actor, expected_revision=None) as landing_write:
-            comment = _add_comment(landing_write, audience, body)
+            comment = add_comment(landing_write, audience, body)
         outcome = "follow_up"
     write.emit(
         events.REPLY_ON_CLOSED,

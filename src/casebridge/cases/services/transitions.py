@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 
 from casebridge.cases import workflow
+from casebridge.cases.audiences import words_addressee, words_audience
 from casebridge.cases.choices import (
     CauseAttribution,
     CustomerStatus,
@@ -25,12 +26,13 @@ from casebridge.cases.choices import (
 )
 from casebridge.cases.escalation import MESSAGES_BY_STATE, escalation_readiness
 from casebridge.cases.models import Case, Engagement
+from casebridge.cases.services._comments import add_comment
 from casebridge.cases.services._common import IllegalAction
 from casebridge.cases.services.assignment import auto_assign
 from casebridge.cases.services.writing import NEW_REVISION, CaseWrite, case_write
 from casebridge.core import clock
 from casebridge.core.errors import PermissionDenied, ValidationFailed
-from casebridge.core.validation import Errors, clean_single_line
+from casebridge.core.validation import Errors, clean_multiline, clean_single_line
 from casebridge.parties.choices import SubmitterState
 from casebridge.parties.models import Person
 from casebridge.parties.selectors import submitter_state
@@ -52,6 +54,7 @@ class StepInputs:
     version_override_request: str = ""
     overridden_by: Person | None = None
     override_reason: str = ""
+    message: str = ""
 
 
 @dataclass
@@ -225,6 +228,59 @@ def _clean_reason(transition: workflow.Transition, reason: str) -> str:
     return reason
 
 
+#: The longest message a step posts (as long as any message).
+MESSAGE_LENGTH = 50_000
+
+
+@dataclass(frozen=True)
+class StepWords:
+    """The message a step posts, checked, with the audience it goes to."""
+
+    body: str
+    audience: str
+
+
+def _clean_words(
+    write: CaseWrite, transition: workflow.Transition, message: str
+) -> StepWords | None:
+    """The step's words, checked before anything is written: required where the table says so,
+    refused where the step takes none, and addressed to the audience the table's rule gives
+    (refused when the writer may address no audience all its readers read)."""
+    words = transition.words
+    errors = Errors()
+    if words is None:
+        if message.strip():
+            errors.add("message", f"{transition.label} takes no message; send it as a reply.")
+        errors.raise_if_any(f"{transition.label} was not done.")
+        return None
+    actor = write.actor
+    assert actor is not None
+    body = clean_multiline(
+        message,
+        errors,
+        "message",
+        max_length=MESSAGE_LENGTH,
+        required=words.required,
+        required_message=f"Write the {words.what}.",
+    )
+    audience = None
+    if body:
+        audience = words_audience(actor, write.case, transition)
+        if audience is None:
+            errors.add(
+                "message",
+                f"Your organisation cannot write to {words_addressee(write.case, transition)}.",
+            )
+    errors.raise_if_any(
+        f"{transition.label} needs the {words.what}."
+        if not body and words.required
+        else f"{transition.label} was not done."
+    )
+    if audience is None:
+        return None
+    return StepWords(body, audience)
+
+
 def perform(step: Step) -> None:
     """Do what the step's row says, inside its write: the engagement moves (its history line
     carries the reason and the guards' details), the customer side follows, the engagement the
@@ -294,6 +350,7 @@ def case_transition(
     version_override_request: str = "",
     overridden_by: Person | None = None,
     override_reason: str = "",
+    message: str = "",
 ) -> Case:
     """Perform one step of the workflow table (any action, escalating too) in one write.
 
@@ -303,7 +360,11 @@ def case_transition(
     ``version_override_request`` to escalate an unsupported version (the vendor engineer who
     accepts the case then grants the override with a reason, or returns it), ``overridden_by``
     and ``override_reason`` for a vendor engineer letting an escalation past the installed
-    base's rule."""
+    base's rule.
+
+    ``message`` is the step's words where the table gives it some (the question, the solution,
+    the explanation): posted as a message to the audience the table's rule gives, in the same
+    write as the step, so a refusal of either stores neither."""
     inputs = StepInputs(
         reason=reason,
         return_reason=return_reason,
@@ -311,6 +372,7 @@ def case_transition(
         version_override_request=version_override_request,
         overridden_by=overridden_by,
         override_reason=override_reason,
+        message=message,
     )
     with case_write(case, actor=actor, expected_revision=expected_revision) as write:
         transition, engagement = _legal(write, action)
@@ -318,7 +380,10 @@ def case_transition(
         step = Step(write, transition, engagement, _clean_reason(transition, inputs.reason))
         for guard in transition.guards:
             GUARDS[guard](step, inputs)
+        words = _clean_words(write, transition, inputs.message)
         perform(step)
+        if words is not None:
+            add_comment(write, words.audience, words.body)
         write.emit(
             transition.event,
             _step_payload(write.case, actor, keyed=transition.event_keyed),

@@ -4,6 +4,7 @@ checklist (live over HTMX), conversation with an audience selector and the timel
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -265,9 +266,48 @@ def _details_initial(case: Case) -> dict[str, Any]:
     }
 
 
-def _workflow_context(actor: Person, case: Case) -> dict[str, Any]:
-    """The buttons the actor may press now, and the escalation checklist when it applies (a
-    step behind the escalation gate has its form, with the checklist, instead of a button)."""
+@dataclass(frozen=True)
+class Refusal:
+    """A step the portal posted and the services refused: its errors by field ("" for the form
+    as a whole) and what was typed, so its form is shown again beside its button."""
+
+    action: str
+    errors: dict[str, list[str]]
+    values: dict[str, str]
+
+
+#: The inputs of a step's form the portal posts (and shows again when the step is refused).
+STEP_INPUTS = ("message", "reason", "return_reason", "attribution", "version_override_request")
+
+
+def _step_form(case: Case, transition: workflow.Transition, refused: Refusal | None) -> dict:
+    """What one step's form shows: its text box's label (the words' addressee in plain words),
+    whether it needs a form at all (a step without inputs is one button), and, when it was just
+    refused, its errors beside its fields and the text as typed."""
+    mine = refused if refused is not None and refused.action == transition.action else None
+    words = transition.words
+    inputs = bool(
+        words
+        or transition.reason_required
+        or workflow.Guard.RETURN_REASON in transition.guards
+        or workflow.Guard.CAUSE_ATTRIBUTION in transition.guards
+    )
+    return {
+        "transition": transition,
+        "words": words,
+        "words_label": audiences.words_label(case, transition) if words else "",
+        "has_inputs": inputs,
+        "open": mine is not None,
+        "errors": mine.errors if mine else {},
+        "form_errors": mine.errors.get("", []) if mine else [],
+        "values": mine.values if mine else {},
+    }
+
+
+def _workflow_context(actor: Person, case: Case, refused: Refusal | None = None) -> dict[str, Any]:
+    """The buttons the actor may press now, each with its form, and the escalation checklist
+    when it applies (a step behind the escalation gate has its form, with the checklist,
+    instead of a button)."""
     allowed = selectors.allowed_actions(actor=actor, case=case)
     engagements = {e.kind: e for e in case.engagements.all()}
     steps = [
@@ -281,12 +321,37 @@ def _workflow_context(actor: Person, case: Case) -> dict[str, Any]:
     return {
         "case": case,
         "engagements": engagements,
-        "actions": [t for t in steps if t not in gated],
+        "actions": [_step_form(case, t, refused) for t in steps if t not in gated],
         "may_escalate": bool(gated),
         "readiness": escalation_readiness(case, submitter=actor) if gated else None,
         "return_reasons": ReturnReason.choices,
         "attributions": CauseAttribution.choices,
     }
+
+
+#: The escalation gate's rules that are not a field of the details form, in words.
+GATE_RULE_LABELS = {
+    "submitter": "You as the submitter",
+    "partner": "Your organisation's qualification",
+    "version": "Version",
+}
+
+
+def _gate_summary(problems: dict[str, list[str]], form: DetailsForm | None) -> list[dict]:
+    """One line per unmet rule of the escalation gate, in words, each linked to its field of
+    the details form when it has one."""
+    lines = []
+    order = {name: place for place, name in enumerate(form.fields if form is not None else [])}
+    for name, messages_ in sorted(problems.items(), key=lambda item: order.get(item[0], -1)):
+        has_field = form is not None and name in form.fields
+        lines.append(
+            {
+                "label": FIELD_LABELS.get(name) or GATE_RULE_LABELS.get(name, name),
+                "message": " ".join(messages_),
+                "anchor": f"id_{name}" if has_field else "",
+            }
+        )
+    return lines
 
 
 FREQUENCIES = dict(Frequency.choices)
@@ -314,11 +379,19 @@ def case_page(
     comment_form: CommentForm | None = None,
     details_form: DetailsForm | None = None,
     attachment_form: forms.Form | None = None,
+    refused: Refusal | None = None,
+    gate_problems: dict[str, list[str]] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     actor: Person = request.user  # type: ignore[assignment]
     writable = _writable_audiences(actor, case)
     may_edit = services.can_edit_details(actor, case)
+    if gate_problems and may_edit and details_form is None:
+        # A refused escalation: each unmet rule's error beside its field of the details form.
+        details_form = DetailsForm(initial=_details_initial(case))
+        for name, problems in gate_problems.items():
+            if name in details_form.fields:
+                details_form.errors.setdefault(name, details_form.error_class()).extend(problems)
     view = audiences.case_read(actor, case)
     default = audiences.default_audience(actor, case, [value for value, _ in writable])
     earlier, later = selectors.case_links(actor, case)
@@ -328,8 +401,13 @@ def case_page(
         "ui/cases/detail.html",
         {
             **_assignment_context(actor, case),
-            **_workflow_context(actor, case),
+            **_workflow_context(actor, case, refused),
             **clock_context(actor, case),
+            "gate_summary": _gate_summary(gate_problems, details_form) if gate_problems else [],
+            "escalate_refused": _step_form(case, workflow.row_of("escalate"), refused)
+            if refused and refused.action == "escalate" and not gate_problems
+            else None,
+            "escalate_values": refused.values if refused and refused.action == "escalate" else {},
             "view": view,
             "sides": {e["kind"]: e for e in view["engagements"]},
             "is_customer": is_customer,
@@ -393,6 +471,7 @@ def case_action_view(request: HttpRequest, case_id: int, action: str) -> HttpRes
     case = _case_or_404(actor, case_id)
     revision = request.POST.get("revision")
     expected = parse_digits(revision)
+    values = {name: request.POST.get(name, "") for name in STEP_INPUTS}
     try:
         if revision and expected is None:
             raise ValidationFailed(
@@ -404,20 +483,35 @@ def case_action_view(request: HttpRequest, case_id: int, action: str) -> HttpRes
             case=case,
             action=action,
             expected_revision=expected,
-            reason=request.POST.get("reason", ""),
-            return_reason=request.POST.get("return_reason") or None,
-            attribution=request.POST.get("attribution") or None,
-            version_override_request=request.POST.get("version_override_request", ""),
+            reason=values["reason"],
+            return_reason=values["return_reason"] or None,
+            attribution=values["attribution"] or None,
+            version_override_request=values["version_override_request"],
+            message=values["message"],
         )
     except DomainError as error:
-        problems = "; ".join(
-            f"{name}: {' '.join(items)}"
+        # The step's form is shown again beside its button, each error beside its field and
+        # what was typed kept; a refused escalation lists every unmet rule in words instead.
+        gate = error.code == "escalation_gate"
+        errors = {
+            name: list(items)
             for name, items in error.fields.items()
-            if name != "allowed"
+            if name in STEP_INPUTS and not gate
+        }
+        others = [
+            " ".join(items)
+            for name, items in error.fields.items()
+            if name not in STEP_INPUTS and name != "allowed" and not gate
+        ]
+        # Errors shown beside their fields need no line on top; anything else does.
+        errors[""] = others if errors else [error.detail, *others]
+        return case_page(
+            request,
+            _case_or_404(actor, case_id),
+            refused=Refusal(action, errors, values),
+            gate_problems=dict(error.fields) if gate else None,
+            status=error.status,
         )
-        messages.error(request, f"{error.detail} {problems}".strip())
-        status = error.status
-        return case_page(request, _case_or_404(actor, case_id), status=status)
     return redirect("ui:case", case_id=case.pk)
 
 
