@@ -109,6 +109,21 @@ def test_someone_who_must_enrol_is_sent_to_enrol_before_anything_else(world, set
     assert enrolment.status_code == 200
 
 
+def test_a_background_request_of_someone_who_must_enrol_swaps_nothing_in(world, settings):
+    """The bell in the bar of the enrolment page polls: its request gets no content (htmx
+    leaves the bell as it is), not the redirect to the page that asks for a second factor,
+    whose whole page htmx would otherwise put inside the bell."""
+    settings.CASEBRIDGE_MFA_REQUIRED_FOR = ["vendor_staff"]
+    client = Client()
+    password_sign_in(client, world.vendor_engineer.email)
+
+    polled = client.get("/notifications/bell/", headers={"HX-Request": "true"})
+    opened = client.get("/notifications/bell/")
+
+    assert (polled.status_code, polled.content) == (204, b"")
+    assert (opened.status_code, opened["Location"]) == (302, "/two-factor/required/")
+
+
 def test_enrolling_an_authenticator_app_is_audited_and_lifts_the_requirement(
     world, settings, django_capture_on_commit_callbacks
 ):

@@ -99,8 +99,9 @@ SECOND_FACTOR_FREE_PREFIXES = ("/accounts/", "/logout/", "/static/", "/healthz",
 
 class SecondFactorRequiredMiddleware:
     """Whoever must use a second factor (``parties.second_factor``) and has none is sent to
-    enrol one before anything else; the API refuses their session (403
-    ``second_factor_required``). Tokens are separate credentials and are not affected."""
+    enrol one before anything else (a background htmx request gets no content); the API
+    refuses their session (403 ``second_factor_required``). Tokens are separate credentials and
+    are not affected."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -125,5 +126,10 @@ class SecondFactorRequiredMiddleware:
                     },
                     status=403,
                 )
+            if request.headers.get("HX-Request") == "true":
+                # A part of a page fetched in the background (the bell polls on every page, the
+                # enrolment page too): no content, which htmx leaves in place, rather than the
+                # redirect, whose whole page htmx would swap into the part.
+                return HttpResponse(status=204)
             return redirect("ui:second-factor-required")
         return self.get_response(request)
