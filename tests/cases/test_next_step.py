@@ -1,21 +1,11 @@
 """Whose turn it is, in one sentence per reader (the case page's header), and what the installed
 base says about the case's system."""
 
-from casebridge.cases import audiences, services, workflow
+from casebridge.cases import audiences, selectors
 from casebridge.installed_base import services as installed_base_services
 from casebridge.installed_base.selectors import case_system
 from casebridge.installed_base.services import InstallationInput
-
-
-def _act(case, actor, action):
-    words = workflow.row_of(action).words
-    return services.case_transition(
-        actor=actor,
-        case=case,
-        action=action,
-        expected_revision=case.revision,
-        message=f"Here is the {words.what}." if words else "",
-    )
+from tests.cases.helpers import COMPLETE, act
 
 
 def test_a_new_case_is_the_desks_turn_and_the_customer_is_told_nothing_is_needed(desk, open_case):
@@ -31,7 +21,7 @@ def test_a_new_case_is_the_desks_turn_and_the_customer_is_told_nothing_is_needed
 
 
 def test_a_question_to_the_customer_is_the_customers_turn(desk, open_case):
-    case = _act(_act(open_case(), desk.partner_a_agent, "start"), desk.partner_a_agent,
+    case = act(act(open_case(), desk.partner_a_agent, "start"), desk.partner_a_agent,
                 "wait_on_customer")  # fmt: skip
 
     customer = audiences.next_step(desk.customer_a_contact, case)
@@ -43,7 +33,7 @@ def test_a_question_to_the_customer_is_the_customers_turn(desk, open_case):
 
 
 def test_a_closed_case_waits_on_nobody(desk, resolved_p1):
-    case = _act(resolved_p1(), desk.partner_a_agent, "close")
+    case = act(resolved_p1(), desk.partner_a_agent, "close")
 
     step = audiences.next_step(desk.customer_a_contact, case)
     assert (step.sentence, step.yours) == ("Nothing is waiting: the case is closed.", False)
@@ -76,3 +66,22 @@ def test_the_system_shows_its_lifecycle_and_who_manages_it_to_who_may_see_it(
     assert case_system(desk.partner_a_agent, component_id=None, version="",
                        installation_id=None) is None  # fmt: skip
     assert case.installation_id is None
+
+
+def test_a_step_the_reader_may_not_take_is_the_desks_not_the_readers(desk, open_case):
+    case = open_case(**COMPLETE)
+    act(case, desk.partner_a_agent, "start")
+    case.refresh_from_db()
+
+    def step(person):
+        allowed = selectors.allowed_actions(actor=person, case=case)
+        return audiences.next_step(person, case, allowed=allowed)
+
+    agent, manager = step(desk.partner_a_agent), step(desk.partner_a_manager)
+    assert agent.yours
+    assert "escalate" not in agent.sentence  # not an authorised submitter
+    assert "escalate to the vendor" in manager.sentence  # an authorised submitter
+    nothing = audiences.next_step(desk.partner_a_agent, case, allowed=set())
+    assert not nothing.yours
+    assert nothing.sentence.startswith("Your desk's turn: ")
+    assert nothing.sentence.endswith("(by a colleague who may; you may not).")

@@ -15,6 +15,7 @@ vendor never writes to the customer: it holds I for ``customer.communicate``), a
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -258,12 +259,18 @@ class NextStep:
     yours: bool
 
 
+def _lowered(label: str) -> str:
+    return label[:1].lower() + label[1:]
+
+
 def _joined(words: list[str]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
-def next_step(reader: Person, case: Case) -> NextStep:
-    """Who the case waits on now, in words (the same parties :func:`parties_to_act` alerts)."""
+def next_step(reader: Person, case: Case, *, allowed: Collection[str] | None = None) -> NextStep:
+    """Who the case waits on now, in words (the same parties :func:`parties_to_act` alerts).
+    With ``allowed`` (the steps the policy lets ``reader`` take now), a step of the reader's
+    party that the reader may not take is named as the desk's, not as the reader's."""
     waiting = workflow.waiting_now(case.customer_status, case.vendor_status)
     if waiting is None:
         return NextStep("Nothing is waiting: the case is closed.", yours=False)
@@ -273,11 +280,15 @@ def next_step(reader: Person, case: Case) -> NextStep:
         if kind == OrganisationKind.CUSTOMER:
             return NextStep("Your answer is awaited: reply below.", yours=True)
         performers = policy.performers_by_activity(list(waiting.activities), case.matrix_version)
-        steps = [
-            t.label[:1].lower() + t.label[1:]
-            for t in waiting.steps
-            if kind in performers[t.activity]
-        ]
+        ours = [t for t in waiting.steps if kind in performers[t.activity]]
+        mine = [t for t in ours if allowed is None or t.action in allowed]
+        if ours and not mine:
+            return NextStep(
+                f"Your desk's turn: {_joined([_lowered(t.label) for t in ours])}"
+                " (by a colleague who may; you may not).",
+                yours=False,
+            )
+        steps = [_lowered(t.label) for t in mine]
         return NextStep(f"Your turn: {_joined(steps) if steps else 'reply'}.", yours=True)
     vendor = vendor_organisation()
     names = {

@@ -321,6 +321,7 @@ def _workflow_context(actor: Person, case: Case, refused: Refusal | None = None)
     return {
         "case": case,
         "engagements": engagements,
+        "allowed": allowed,
         "actions": [_step_form(case, t, refused) for t in steps if t not in gated],
         "may_escalate": bool(gated),
         "readiness": escalation_readiness(case, submitter=actor) if gated else None,
@@ -396,12 +397,13 @@ def case_page(
     default = audiences.default_audience(actor, case, [value for value, _ in writable])
     earlier, later = selectors.case_links(actor, case)
     is_customer = actor.organisation.kind == OrganisationKind.CUSTOMER
+    steps = _workflow_context(actor, case, refused)
     return render(
         request,
         "ui/cases/detail.html",
         {
             **_assignment_context(actor, case),
-            **_workflow_context(actor, case, refused),
+            **steps,
             **clock_context(actor, case),
             "gate_summary": _gate_summary(gate_problems, details_form) if gate_problems else [],
             "escalate_refused": _step_form(case, workflow.row_of("escalate"), refused)
@@ -411,7 +413,7 @@ def case_page(
             "view": view,
             "sides": {e["kind"]: e for e in view["engagements"]},
             "is_customer": is_customer,
-            "next_step": audiences.next_step(actor, case),
+            "next_step": audiences.next_step(actor, case, allowed=steps["allowed"]),
             **_next_due(actor, case, is_customer),
             "system": case_system(
                 actor,
