@@ -51,7 +51,11 @@ def test_the_system_shows_its_lifecycle_and_who_manages_it_to_who_may_see_it(
 
     def system(reader):
         return case_system(
-            reader, component_id="wallboard", version="", installation_id=installation.pk
+            reader,
+            component_id="wallboard",
+            version="",
+            installation_id=installation.pk,
+            partner=desk.partner_a,
         )
 
     seen = system(desk.partner_a_agent)
@@ -59,6 +63,7 @@ def test_the_system_shows_its_lifecycle_and_who_manages_it_to_who_may_see_it(
                                                                 "unsupported")  # fmt: skip
     assert seen.end_of_life_on is not None
     assert seen.installation == installation
+    assert seen.managed_by == "Partner A"  # on premises at a model-1 customer: its partner
     # Partner B may not see Customer of A's installation: the component and state only.
     foreign = system(desk.partner_b_agent)
     assert foreign.installation is None

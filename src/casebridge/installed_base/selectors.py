@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 
 from casebridge.core import clock
 from casebridge.core.errors import NotFound
-from casebridge.installed_base.choices import Lifecycle
+from casebridge.installed_base.choices import Lifecycle, ManagingParty
 from casebridge.installed_base.lifecycle import (
     EffectiveDates,
     PolicyTerms,
@@ -29,6 +29,7 @@ from casebridge.installed_base.models import (
     Release,
 )
 from casebridge.parties.models import Organisation, Person
+from casebridge.rasci.selectors import vendor_organisation
 
 
 def component_list() -> QuerySet[Component]:
@@ -305,17 +306,25 @@ class CaseSystem:
     release: str | None
     end_of_life_on: dt.date | None
     installation: Installation | None
+    #: The organisation that manages the installation, by name ("" without an installation).
+    managed_by: str = ""
 
 
 def case_system(
-    actor: Person, *, component_id: str | None, version: str, installation_id: int | None
+    actor: Person,
+    *,
+    component_id: str | None,
+    version: str,
+    installation_id: int | None,
+    partner: Organisation | None = None,
 ) -> CaseSystem | None:
-    """What the installed base says about a case's system; None when the case names none."""
+    """What the installed base says about a case's system; None when the case names none. The
+    managing party is named: the customer, the ``partner`` serving it, or the vendor."""
     if component_id is None and installation_id is None:
         return None
     installation = (
         Installation.objects.visible_to(actor)
-        .select_related("component")
+        .select_related("component", "customer")
         .filter(pk=installation_id)
         .first()
         if installation_id is not None
@@ -339,4 +348,18 @@ def case_system(
         release=release,
         end_of_life_on=catalogue.end_of_life(release) if release else None,
         installation=installation,
+        managed_by=_managing_name(installation, partner) if installation else "",
     )
+
+
+def _managing_name(installation: Installation, partner: Organisation | None) -> str:
+    party = installation.managing_party
+    if party == ManagingParty.CUSTOMER:
+        return installation.customer.name
+    if party == ManagingParty.PARTNER and partner is not None:
+        return partner.name
+    if party == ManagingParty.VENDOR:
+        vendor = vendor_organisation()
+        if vendor is not None:
+            return vendor.name
+    return str(ManagingParty(party).label)

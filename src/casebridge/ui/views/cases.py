@@ -420,6 +420,7 @@ def case_page(
                 component_id=case.component_id,
                 version=case.version,
                 installation_id=case.installation_id,
+                partner=case.partner,
             ),
             "submission": [
                 (FIELD_LABELS[name], _shown(view[name], name))
